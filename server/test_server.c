@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host test of the memory server's RDMA side: the real event loop,
+ * connection manager, sessions, control protocol and status socket, linked
+ * against mock_rdma.c instead of librdmacm and libibverbs.  The test plays
+ * the clients: it queues connect requests and CM events, delivers messages
+ * into the server's receive buffers and reads its replies, and at the end
+ * checks that every cm_id, QP, CQ, channel, MR and PD was freed and that
+ * the server never misused the verbs (see mock_rdma.h).  TAP output.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "mock_rdma.h"
+#include "server.h"
+#include "tap.h"
+
+#define NO_ANSWER	0xffff	/* neither accepted nor refused */
+
+static struct rraim_options opts;
+static struct rraim_server srv;
+static char dir[256];
+static char sock_path[300];
+static uint32_t seq;
+
+struct client {
+	uint64_t session;
+	uint64_t token;
+	struct rdma_cm_id *ctl;		/* server side of its control conn */
+	struct rraim_welcome_info welcome;
+};
+
+/* Let the server handle whatever is pending. */
+static void settle(void)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		rraim_server_round(&srv, 0);
+}
+
+static uint16_t answer(struct rdma_cm_id *id, struct rraim_welcome_info *w)
+{
+	uint16_t reason, version;
+	const void *pdata;
+	size_t len;
+
+	pdata = mock_id_pdata(id, &len);
+	if (mock_id_accepted(id)) {
+		if (rraim_welcome_decode(pdata, len, w))
+			return NO_ANSWER;
+		mock_cm_event(id, RDMA_CM_EVENT_ESTABLISHED);
+		settle();
+		return 0;
+	}
+	if (mock_id_rejected(id) && mock_id_destroyed(id) &&
+	    !rraim_refusal_decode(pdata, len, &reason, &version) &&
+	    version == RRAIM_PROTO_VERSION)
+		return reason;
+	return NO_ANSWER;
+}
+
+/* Connect; 0 when accepted (and established), else the refusal reason. */
+static uint16_t connect_as(uint16_t role, uint64_t session, uint64_t token,
+			   uint16_t qp_index, uint16_t qp_count,
+			   struct rdma_cm_id **idp, struct rraim_welcome_info *w)
+{
+	struct rraim_hello_info info = {
+		.role = role, .session = session, .token = token,
+		.qp_index = qp_index, .qp_count = qp_count,
+	};
+	struct rraim_welcome_info unused;
+	struct rraim_hello h;
+
+	if (w)
+		memset(w, 0, sizeof(*w));
+	rraim_hello_encode(&h, &info);
+	*idp = mock_connect_request(&h, sizeof(h));
+	settle();
+	return answer(*idp, w ? w : &unused);
+}
+
+static bool open_control(struct client *c, uint64_t session)
+{
+	c->session = session;
+	c->token = session * 31 + 7;
+	return !connect_as(RRAIM_ROLE_CONTROL, c->session, c->token, 0, 4,
+			   &c->ctl, &c->welcome);
+}
+
+static uint16_t raw_connect(const void *pdata, size_t len)
+{
+	struct rraim_welcome_info w;
+	struct rdma_cm_id *id = mock_connect_request(pdata, len);
+
+	settle();
+	return answer(id, &w);
+}
+
+/* Deliver @len bytes on @id and read the reply; 0 or -1. */
+static int exchange(struct rdma_cm_id *id, const void *msg, size_t len,
+		    struct rraim_msg_info *rep)
+{
+	uint8_t buf[256];
+	int n;
+
+	memset(rep, 0, sizeof(*rep));
+	if (mock_deliver(id, msg, len))
+		return -1;
+	settle();
+	n = mock_take_sent(id, buf, sizeof(buf));
+	if (n < 0)
+		return -1;
+	mock_complete_sends(id);
+	settle();
+	return rraim_msg_decode_reply(buf, (size_t)n, rep);
+}
+
+static void make_msg(struct rraim_msg *m, uint16_t type, uint32_t chunk)
+{
+	struct rraim_msg_info info = { .type = type, .seq = ++seq,
+				       .chunk = chunk };
+
+	rraim_msg_encode(m, &info);
+}
+
+/* A request; the reply's status, or 0xffff when none matched. */
+static uint16_t request(struct rdma_cm_id *id, uint16_t type, uint32_t chunk,
+			struct rraim_msg_info *rep)
+{
+	struct rraim_msg m;
+
+	make_msg(&m, type, chunk);
+	if (exchange(id, &m, sizeof(m), rep) || rep->seq != seq ||
+	    rep->type != (type | RRAIM_MSG_REPLY))
+		return 0xffff;
+	return rep->status;
+}
+
+static struct rraim_session *find_session(uint64_t id)
+{
+	struct rraim_session *s;
+
+	LIST_FOREACH(s, &srv.sessions, link)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+static bool all_freed(void)
+{
+	return !mock_live.channels && !mock_live.ids && !mock_live.qps &&
+	       !mock_live.cqs && !mock_live.comp_channels && !mock_live.pds &&
+	       !mock_live.mrs;
+}
+
+static void start_server(unsigned int grace_s)
+{
+	rraim_options_init(&opts);
+	opts.capacity = 4ULL * RRAIM_CHUNK_SIZE;
+	opts.grace_s = grace_s;
+	opts.max_sessions = 3;
+	opts.hugepages = RRAIM_HUGEPAGES_OFF;
+	opts.status_socket = strdup(sock_path);
+	rraim_parse_listen("10.0.0.2:7471", &opts.listen);
+	ok(!rraim_server_start(&srv, &opts) && srv.state == RRAIM_SERVER_RUNNING,
+	   "server starts (grace %u s)", grace_s);
+}
+
+static void stop_server(int exit_code)
+{
+	rraim_server_finish(&srv);
+	ok(srv.exit_code == exit_code, "exit code %d", srv.exit_code);
+	ok(all_freed(), "everything freed: %d ids, %d QPs, %d CQs, %d MRs, %d PDs, %d channels",
+	   mock_live.ids, mock_live.qps, mock_live.cqs, mock_live.mrs,
+	   mock_live.pds, mock_live.channels + mock_live.comp_channels);
+	ok(!mock_violations, "no misuse of the verbs (%d)", mock_violations);
+	rraim_options_free(&opts);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_refusals(void)
+{
+	struct rraim_hello_info info = { .role = RRAIM_ROLE_CONTROL,
+					 .session = 5, .qp_count = 1 };
+	struct rdma_cm_id *id;
+	struct rraim_hello h;
+
+	rraim_hello_encode(&h, &info);
+	ok(raw_connect(&h, 8) == RRAIM_REFUSE_MALFORMED,
+	   "8-byte hello refused: malformed");
+	ok(raw_connect(NULL, 0) == RRAIM_REFUSE_MALFORMED,
+	   "no private data refused: malformed");
+	h.version = htole16(2);
+	ok(raw_connect(&h, sizeof(h)) == RRAIM_REFUSE_VERSION,
+	   "version 2 refused: version");
+	ok(connect_as(RRAIM_ROLE_DATA, 77, 1, 0, 1, &id, NULL) ==
+	   RRAIM_REFUSE_NO_SESSION, "data connection of an unknown session: no_session");
+	ok(srv.stats.refused_connects == 4 && !srv.nr_sessions && !mock_live.qps,
+	   "refusals counted, nothing kept");
+}
+
+static void test_control(struct client *a)
+{
+	struct rraim_msg_info rep;
+	uint8_t resp = 0, init = 0;
+
+	ok(open_control(a, 0xa), "control connection accepted");
+	ok(!a->welcome.flags && !a->welcome.nr_chunks &&
+	   a->welcome.capacity == 4ULL * RRAIM_CHUNK_SIZE &&
+	   a->welcome.free == a->welcome.capacity &&
+	   a->welcome.incarnation == srv.incarnation,
+	   "welcome: new session, pool state, incarnation");
+	mock_id_rd_atom(a->ctl, &resp, &init);
+	ok(resp >= 1 && init >= 1,
+	   "RDMA READ allowed although the client asked for 0 (%u/%u)", resp,
+	   init);
+	ok(mock_posted_recvs(a->ctl) == RRAIM_CTRL_DEPTH,
+	   "%d receive buffers posted", mock_posted_recvs(a->ctl));
+	ok(request(a->ctl, RRAIM_MSG_PING, 0, &rep) == RRAIM_OK &&
+	   rep.capacity == 4ULL * RRAIM_CHUNK_SIZE && !rep.nr_chunks,
+	   "PING answered");
+	ok(mock_posted_recvs(a->ctl) == RRAIM_CTRL_DEPTH,
+	   "receive buffer posted again after the reply completed");
+}
+
+/* A request that arrives before ESTABLISHED is answered after it. */
+static void test_early_request(struct client *b)
+{
+	struct rraim_hello_info info = {
+		.role = RRAIM_ROLE_CONTROL, .session = 0xb, .token = 0xb0b,
+		.qp_count = 1,
+	};
+	struct rraim_hello h;
+	struct rraim_msg m;
+	uint8_t buf[64];
+
+	b->session = 0xb;
+	b->token = 0xb0b;
+	rraim_hello_encode(&h, &info);
+	b->ctl = mock_connect_request(&h, sizeof(h));
+	settle();
+	make_msg(&m, RRAIM_MSG_PING, 0);
+	ok(mock_id_accepted(b->ctl) && !mock_deliver(b->ctl, &m, sizeof(m)),
+	   "request delivered before ESTABLISHED");
+	settle();
+	ok(mock_take_sent(b->ctl, buf, sizeof(buf)) < 0,
+	   "no reply before ESTABLISHED (QP not in RTS)");
+	mock_cm_event(b->ctl, RDMA_CM_EVENT_ESTABLISHED);
+	settle();
+	ok(mock_take_sent(b->ctl, buf, sizeof(buf)) == RRAIM_MSG_SIZE,
+	   "reply sent once established");
+	mock_complete_sends(b->ctl);
+	settle();
+}
+
+static void test_alloc(struct client *a, struct client *b,
+		       struct rraim_msg_info *grant)
+{
+	struct rraim_msg_info rep, q;
+	uint16_t status;
+	uint8_t *mem;
+
+	status = request(a->ctl, RRAIM_MSG_ALLOC, 0, grant);
+	ok(status == RRAIM_OK && grant->nr_chunks == 1 &&
+	   grant->free == 3ULL * RRAIM_CHUNK_SIZE,
+	   "ALLOC grants chunk %u", grant->chunk);
+	ok(mock_rkey_allows(a->ctl, grant->rkey, grant->addr, RRAIM_CHUNK_SIZE,
+			    IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE |
+			    IBV_ACCESS_LOCAL_WRITE),
+	   "the rkey covers the chunk, read and write, in the owner's PD");
+	ok(!mock_rkey_allows(b->ctl, grant->rkey, grant->addr, 4096,
+			     IBV_ACCESS_REMOTE_READ),
+	   "the rkey does not work on another session's QP");
+	ok(!mock_rkey_allows(a->ctl, grant->rkey, grant->addr + 4096,
+			     RRAIM_CHUNK_SIZE, IBV_ACCESS_REMOTE_READ),
+	   "nor past the chunk");
+	ok(request(a->ctl, RRAIM_MSG_QUERY, grant->chunk, &q) == RRAIM_OK &&
+	   q.rkey == grant->rkey && q.addr == grant->addr, "QUERY describes it");
+	ok(request(b->ctl, RRAIM_MSG_QUERY, grant->chunk, &q) == RRAIM_ENOENT &&
+	   !q.rkey && !q.addr, "QUERY from another session: enoent, no rkey");
+	ok(request(b->ctl, RRAIM_MSG_FREE, grant->chunk, &rep) == RRAIM_ENOENT &&
+	   srv.grants[grant->chunk].owner == find_session(a->session),
+	   "FREE from another session: enoent, chunk kept");
+
+	/* Dirty it, give it back, and see the next holder get zeros. */
+	mem = (uint8_t *)(uintptr_t)grant->addr;
+	memset(mem, 0xaa, RRAIM_CHUNK_SIZE);
+	ok(request(a->ctl, RRAIM_MSG_FREE, grant->chunk, &rep) == RRAIM_OK &&
+	   !rep.nr_chunks, "FREE by the owner");
+	ok(request(a->ctl, RRAIM_MSG_FREE, grant->chunk, &rep) == RRAIM_ENOENT,
+	   "double FREE: enoent");
+	ok(request(b->ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_OK &&
+	   rep.addr == grant->addr && !mem[0] && !mem[RRAIM_CHUNK_SIZE - 1] &&
+	   !memchr(mem, 0xaa, RRAIM_CHUNK_SIZE),
+	   "the chunk is zeroed before it is granted again");
+	status = request(a->ctl, RRAIM_MSG_ALLOC, 0, grant);
+	ok(status == RRAIM_OK, "ALLOC again: chunk %u", grant->chunk);
+}
+
+static void test_bad_messages(struct client *a)
+{
+	struct rraim_msg_info rep;
+	uint8_t junk[RRAIM_MSG_SIZE];
+	struct rraim_msg m;
+
+	memset(junk, 0x5a, sizeof(junk));
+	ok(!exchange(a->ctl, junk, sizeof(junk), &rep) &&
+	   rep.status == RRAIM_EINVAL, "garbage: einval");
+	make_msg(&m, RRAIM_MSG_PING, 0);
+	ok(!exchange(a->ctl, &m, 17, &rep) && rep.status == RRAIM_EINVAL &&
+	   rep.seq == seq, "17 bytes: einval, seq echoed");
+	make_msg(&m, 99, 0);
+	ok(!exchange(a->ctl, &m, sizeof(m), &rep) && rep.status == RRAIM_ENOTSUP,
+	   "unknown type: enotsup");
+	make_msg(&m, RRAIM_MSG_PING, 0);
+	m.reserved[1] = htole32(1);
+	ok(!exchange(a->ctl, &m, sizeof(m), &rep) && rep.status == RRAIM_EINVAL,
+	   "reserved bits: einval");
+	ok(request(a->ctl, RRAIM_MSG_FREE, 0xffffffff, &rep) == RRAIM_ENOENT,
+	   "FREE of chunk 0xffffffff: enoent");
+	ok(srv.stats.bad_messages == 4 &&
+	   request(a->ctl, RRAIM_MSG_PING, 0, &rep) == RRAIM_OK,
+	   "counted; the connection still works");
+}
+
+static void test_data_conns(struct client *a, struct rdma_cm_id **data)
+{
+	struct rdma_cm_id *again, *id;
+	struct rraim_welcome_info w;
+
+	ok(!connect_as(RRAIM_ROLE_DATA, a->session, a->token, 1, 4, data, &w) &&
+	   w.nr_chunks == 1 && !w.flags, "data connection joins the session");
+	ok((*data)->qp && (*data)->qp->pd == a->ctl->qp->pd,
+	   "its QP is in the session's PD");
+	ok(connect_as(RRAIM_ROLE_DATA, a->session, a->token + 1, 2, 4, &id,
+		      NULL) == RRAIM_REFUSE_BAD_TOKEN,
+	   "data connection with a wrong token: bad_token");
+	ok(connect_as(RRAIM_ROLE_CONTROL, a->session, a->token + 1, 0, 4, &id,
+		      NULL) == RRAIM_REFUSE_BAD_TOKEN,
+	   "control connection with a wrong token: bad_token");
+	ok(connect_as(RRAIM_ROLE_CONTROL, a->session, a->token, 0, 4, &id,
+		      NULL) == RRAIM_REFUSE_BUSY,
+	   "second control connection: busy");
+	ok(!connect_as(RRAIM_ROLE_DATA, a->session, a->token, 1, 4, &again,
+		       NULL) && mock_id_destroyed(*data) &&
+	   mock_id_disconnects(*data) == 1,
+	   "a data connection with the same index replaces the old one");
+	*data = again;
+	ok(find_session(a->session)->nr_conns == 2, "session has 2 connections");
+}
+
+static void test_limits(struct client *a, struct client *b)
+{
+	struct rraim_msg_info rep = { 0 };
+	struct client c, d;
+	int n = 0;
+
+	ok(open_control(&c, 0xc), "third session");
+	ok(!open_control(&d, 0xd) && srv.stats.refused[RRAIM_REFUSE_BUSY] == 2,
+	   "fourth session refused (--max-sessions 3): busy");
+	while (request(c.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_OK)
+		n++;
+	ok(n == 2 && rep.status == RRAIM_ENOSPC && !rep.free &&
+	   srv.stats.alloc_enospc == 1, "pool exhausted: enospc");
+	/* c breaks: its QP fails, the flushes close it; c held a chunk. */
+	mock_qp_error(c.ctl);
+	settle();
+	ok(mock_id_destroyed(c.ctl) &&
+	   find_session(0xc)->state == RRAIM_SESSION_GRACE,
+	   "QP error closes the control connection; session in grace");
+	(void)a;
+	(void)b;
+}
+
+static void test_status(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char buf[8192];
+	ssize_t n;
+	size_t len = 0;
+	int fd;
+
+	memcpy(sun.sun_path, sock_path, strlen(sock_path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		ok(false, "status socket connect");
+		close(fd);
+		return;
+	}
+	settle();
+	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(fd);
+	ok(strstr(buf, "listen 10.0.0.2:7471\n") &&
+	   strstr(buf, "\nstate running\n") && strstr(buf, "\nsessions 3\n") &&
+	   strstr(buf, "\nchunks_granted 4\n") && strstr(buf, "\nfree 0\n"),
+	   "status report: listen, state, sessions, chunks");
+	ok(strstr(buf, "session 0x000000000000000a state live chunks 1 conns 2 grace_left_s 0\n") &&
+	   strstr(buf, "session 0x000000000000000c state grace chunks 2 conns 0 grace_left_s 1\n"),
+	   "status report: session lines");
+}
+
+static void test_grace(struct client *a, struct rdma_cm_id *data,
+		       const struct rraim_msg_info *grant)
+{
+	struct rraim_msg_info rep;
+	struct rdma_cm_id *old = a->ctl;
+	uint64_t deadline;
+	struct client r;
+	uint16_t reason;
+
+	mock_cm_event(a->ctl, RDMA_CM_EVENT_DISCONNECTED);
+	settle();
+	ok(mock_id_destroyed(old) && mock_id_destroyed(data) &&
+	   find_session(a->session)->state == RRAIM_SESSION_GRACE &&
+	   srv.pool.nr_free == 0,
+	   "control lost: data connection closed too, chunks kept in grace");
+
+	r = *a;
+	reason = connect_as(RRAIM_ROLE_CONTROL, r.session, r.token, 0, 4,
+			    &r.ctl, &r.welcome);
+	ok(!reason && (r.welcome.flags & RRAIM_WELCOME_RESUMED) &&
+	   r.welcome.nr_chunks == 1, "reconnect resumes: %u chunks",
+	   r.welcome.nr_chunks);
+	ok(request(r.ctl, RRAIM_MSG_QUERY, grant->chunk, &rep) == RRAIM_OK &&
+	   rep.rkey == grant->rkey && rep.addr == grant->addr &&
+	   srv.stats.sessions_resumed == 1, "same rkey and address after resume");
+
+	mock_cm_event(r.ctl, RDMA_CM_EVENT_DISCONNECTED);
+	settle();
+	deadline = rraim_now_ms() + 3000;
+	while (find_session(0xa) && rraim_now_ms() < deadline)
+		rraim_server_round(&srv, 200);
+	ok(!find_session(0xa) && !find_session(0xc) &&
+	   srv.stats.sessions_expired == 2 && srv.pool.nr_free == 3,
+	   "grace ran out: sessions freed, chunks back in the pool");
+}
+
+static void test_bye(struct client *b)
+{
+	struct rraim_msg_info rep;
+
+	ok(request(b->ctl, RRAIM_MSG_BYE, 0, &rep) == RRAIM_OK && !rep.nr_chunks &&
+	   srv.pool.nr_free == 4, "BYE returns the chunks at once");
+	mock_cm_event(b->ctl, RDMA_CM_EVENT_DISCONNECTED);
+	settle();
+	ok(!find_session(b->session) && !srv.nr_sessions,
+	   "after BYE the session goes with its connection, no grace");
+}
+
+static void test_long_message(void)
+{
+	uint8_t big[2 * RRAIM_MSG_SIZE] = { 0 };
+	struct rraim_msg_info rep;
+	struct client e;
+
+	ok(open_control(&e, 0xe), "new session");
+	ok(!mock_deliver(e.ctl, big, sizeof(big)), "over-long message sent");
+	settle();
+	ok(mock_id_destroyed(e.ctl) && !find_session(0xe),
+	   "receive length error closes it; empty session freed");
+	ok(open_control(&e, 0xf) &&
+	   request(e.ctl, RRAIM_MSG_PING, 0, &rep) == RRAIM_OK,
+	   "the server still serves");
+	mock_cm_event(e.ctl, RDMA_CM_EVENT_DISCONNECTED);
+	settle();
+}
+
+static void test_shutdown(void)
+{
+	struct rdma_cm_id *late, *keep;
+	struct rraim_msg_info rep;
+	struct client g;
+	uint16_t reason, version;
+	const void *pdata;
+	size_t len;
+
+	ok(open_control(&g, 0x9) &&
+	   request(g.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_OK,
+	   "a session with a chunk");
+	keep = g.ctl;
+	kill(getpid(), SIGTERM);
+	{
+		struct rraim_hello_info info = { .role = RRAIM_ROLE_CONTROL,
+						 .session = 0x99, .qp_count = 1 };
+		struct rraim_hello h;
+
+		rraim_hello_encode(&h, &info);
+		late = mock_connect_request(&h, sizeof(h));
+	}
+	settle();
+	pdata = mock_id_pdata(late, &len);
+	ok(srv.state == RRAIM_SERVER_STOPPING && mock_id_rejected(late) &&
+	   !rraim_refusal_decode(pdata, len, &reason, &version) &&
+	   reason == RRAIM_REFUSE_SHUTDOWN,
+	   "SIGTERM: stopping, new connections refused: shutdown");
+	stop_server(0);
+	ok(mock_id_disconnects(keep) == 1, "clients were disconnected");
+}
+
+static void test_device_removal(void)
+{
+	struct rraim_msg_info rep;
+	struct client h;
+
+	start_server(60);
+	ok(open_control(&h, 0x7) &&
+	   request(h.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_OK,
+	   "a session with a chunk");
+	mock_cm_event(h.ctl, RDMA_CM_EVENT_DEVICE_REMOVAL);
+	settle();
+	ok(!srv.nr_sessions && !srv.listen_id &&
+	   srv.state == RRAIM_SERVER_STOPPING,
+	   "device removal frees its sessions and the listener; server stops");
+	stop_server(RRAIM_EXIT_FAILURE);
+}
+
+int main(void)
+{
+	struct client a, b;
+	struct rraim_msg_info grant;
+	struct rdma_cm_id *data;
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/rraim-srv-XXXXXX",
+		 tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(sock_path, sizeof(sock_path), "%s/status", dir);
+	rraim_log_setup(false, getenv("RRAIM_TEST_VERBOSE") != NULL);
+
+	start_server(1);
+	test_refusals();
+	test_control(&a);
+	test_early_request(&b);
+	test_alloc(&a, &b, &grant);
+	test_bad_messages(&a);
+	test_data_conns(&a, &data);
+	test_limits(&a, &b);
+	test_status();
+	test_grace(&a, data, &grant);
+	test_bye(&b);
+	test_long_message();
+	test_shutdown();
+	test_device_removal();
+
+	rmdir(dir);
+	return tap_done("test_server");
+}
