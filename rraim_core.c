@@ -1,0 +1,1721 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RRAIM core: pages of swap areas mirrored over remote memory servers.
+ *
+ * A page stored by a front end is named by (swap type, offset).  The core
+ * gives it a position in a mirrored chunk (an "mchunk"): RRAIM_CHUNK_PAGES
+ * positions backed by one chunk on each of up to RRAIM_MAX_REPLICAS
+ * distinct servers, the same position holding a copy of the same page in
+ * every replica.  The page's slot word records the mchunk, the position,
+ * which replicas hold a valid copy, and a generation.
+ *
+ * Locking, from the outside in:
+ *   rraim_servers_mutex  adding and removing servers (sleeps)
+ *   rraim_mchunks_mutex  creating and freeing mchunks; whole-table walks
+ *   area->lock           position allocation, an area's mchunk lists, the
+ *                        publication of a slot word by a store; may be
+ *                        taken under the swap area's own spinlock
+ *                        (invalidate_page), so never sleeps
+ *   rraim_pool_lock      the free-mchunk pool
+ *   mchunk->lock         an mchunk's replica descriptors
+ * Servers are looked up under SRCU (rraim_srcu): store and load sleep while
+ * they use one, and removal waits for them.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitfield.h>
+#include <linux/inet.h>
+#include <linux/mempool.h>
+#include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/srcu.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+
+#include "rraim.h"
+#include "rraim_core.h"
+#include "rraim_rdma.h"
+
+/* ------------------------------------------------------------ statistics */
+
+struct rraim_stats __percpu *rraim_stats;
+
+static void rraim_count(enum rraim_stat stat)
+{
+	this_cpu_inc(rraim_stats->count[stat]);
+}
+
+static void rraim_count_add(enum rraim_stat stat, u64 n)
+{
+	this_cpu_add(rraim_stats->count[stat], n);
+}
+
+static void rraim_server_count(struct rraim_server *s,
+			       enum rraim_server_stat stat)
+{
+	this_cpu_inc(s->stats->count[stat]);
+}
+
+u64 rraim_stat_sum(enum rraim_stat stat)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(rraim_stats, cpu)->count[stat];
+	return sum;
+}
+
+u64 rraim_server_stat_sum(struct rraim_server *s, enum rraim_server_stat stat)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu_ptr(s->stats, cpu)->count[stat];
+	return sum;
+}
+
+/* Bucket of a latency: exact below 4 us, then four buckets per octave. */
+static unsigned int rraim_hist_bucket(u64 us)
+{
+	unsigned int msb, sub, b;
+
+	if (us < (1 << RRAIM_HIST_SUB_BITS))
+		return us;
+	msb = fls64(us) - 1;
+	sub = (us >> (msb - RRAIM_HIST_SUB_BITS)) &
+	      ((1 << RRAIM_HIST_SUB_BITS) - 1);
+	b = ((msb - RRAIM_HIST_SUB_BITS + 1) << RRAIM_HIST_SUB_BITS) + sub;
+	return min(b, RRAIM_HIST_BUCKETS - 1U);
+}
+
+u64 rraim_hist_bucket_floor(unsigned int bucket)
+{
+	unsigned int octave = bucket >> RRAIM_HIST_SUB_BITS;
+	unsigned int sub = bucket & ((1 << RRAIM_HIST_SUB_BITS) - 1);
+
+	if (!octave)
+		return bucket;
+	return (u64)((1 << RRAIM_HIST_SUB_BITS) + sub) << (octave - 1);
+}
+
+void rraim_hist_add(struct rraim_hist *h, u64 us)
+{
+	h->bucket[rraim_hist_bucket(us)]++;
+	if (us > h->max_us)
+		h->max_us = us;
+}
+
+void rraim_hist_fold(struct rraim_hist *sum, const struct rraim_hist *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < RRAIM_HIST_BUCKETS; i++)
+		sum->bucket[i] += h->bucket[i];
+	sum->max_us = max(sum->max_us, h->max_us);
+}
+
+/*
+ * Latency below which @permille of the samples fall: the upper edge of the
+ * bucket holding that sample (never more than the largest sample).
+ */
+u64 rraim_hist_percentile(const struct rraim_hist *h, unsigned int permille)
+{
+	u64 total = 0, seen = 0, want;
+	unsigned int i;
+
+	for (i = 0; i < RRAIM_HIST_BUCKETS; i++)
+		total += h->bucket[i];
+	if (!total)
+		return 0;
+	want = div_u64(total * permille + 999, 1000);
+	for (i = 0; i < RRAIM_HIST_BUCKETS; i++) {
+		seen += h->bucket[i];
+		if (seen >= want)
+			break;
+	}
+	if (i + 1 >= RRAIM_HIST_BUCKETS)
+		return h->max_us;
+	return min(rraim_hist_bucket_floor(i + 1) - 1, h->max_us);
+}
+
+static u64 rraim_since_us(ktime_t t0)
+{
+	return div_u64(ktime_to_ns(ktime_sub(ktime_get(), t0)), NSEC_PER_USEC);
+}
+
+static void rraim_hist_note(struct rraim_hist __percpu *h, ktime_t t0)
+{
+	u64 us = rraim_since_us(t0);
+
+	preempt_disable();
+	rraim_hist_add(this_cpu_ptr(h), us);
+	preempt_enable();
+}
+
+void rraim_stats_reset(void)
+{
+	struct rraim_server *s;
+	unsigned int i;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(rraim_stats, cpu), 0, sizeof(*rraim_stats));
+	mutex_lock(&rraim_servers_mutex);
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
+		s = rcu_dereference_protected(rraim_servers[i],
+					      lockdep_is_held(&rraim_servers_mutex));
+		if (!s)
+			continue;
+		for_each_possible_cpu(cpu)
+			memset(per_cpu_ptr(s->stats, cpu), 0, sizeof(*s->stats));
+	}
+	mutex_unlock(&rraim_servers_mutex);
+}
+
+/* ------------------------------------------------------------- tunables */
+
+struct rraim_tunables rraim_tun = {
+	.enabled = true,
+	.replicas = 2,
+	.deadline_ms = 100,
+	.heartbeat_ms = 250,
+	.lost_wait_ms = 10000,
+};
+
+/* ------------------------------------------------------- data structures */
+
+/*
+ * Slot word (one u64 per swap slot, 0 when the core holds nothing):
+ * mchunk id, position, valid copies (bit i: replica i), flags, and a
+ * generation that changes at every store so that a background copy can
+ * tell that the slot was re-stored meanwhile.
+ */
+#define RRAIM_SLOT_MCHUNK	GENMASK_ULL(23, 0)
+#define RRAIM_SLOT_POS		GENMASK_ULL(33, 24)
+#define RRAIM_SLOT_VALID	GENMASK_ULL(41, 34)
+#define RRAIM_SLOT_LOST		BIT_ULL(42)	/* no copy left: reads fail */
+#define RRAIM_SLOT_FAILREAD	BIT_ULL(43)	/* fail the next read only */
+#define RRAIM_SLOT_GEN		GENMASK_ULL(63, 46)
+
+#define RRAIM_MCHUNK_MAX	(RRAIM_SLOT_MCHUNK >> 0)
+
+/* Slot words live in leaf pages, RRAIM_LEAF_SLOTS per leaf. */
+#define RRAIM_LEAF_SHIFT	(PAGE_SHIFT - 3)
+#define RRAIM_LEAF_SLOTS	BIT(RRAIM_LEAF_SHIFT)
+#define RRAIM_LEAF_RESERVE	8
+
+/* Free-pool watermarks, in mchunks. */
+#define RRAIM_POOL_LOW		2
+#define RRAIM_POOL_HIGH		6
+
+/* How a page is spread over the data connections of a server. */
+#define RRAIM_DEPTH		64
+
+static struct rraim_area rraim_areas[MAX_SWAPFILES];
+static bool rraim_attached;
+
+struct rraim_server __rcu *rraim_servers[RRAIM_MAX_SERVERS];
+DEFINE_MUTEX(rraim_servers_mutex);	/* adding and removing servers */
+DEFINE_STATIC_SRCU(rraim_srcu);
+
+static DEFINE_XARRAY_ALLOC1(rraim_mchunks);
+static DEFINE_MUTEX(rraim_mchunks_mutex);
+
+static DEFINE_SPINLOCK(rraim_pool_lock);
+static LIST_HEAD(rraim_pool);
+static unsigned int rraim_pool_count;		/* rraim_pool_lock */
+static DECLARE_WAIT_QUEUE_HEAD(rraim_pool_wq);
+
+static mempool_t *rraim_leaf_pool;
+static atomic_t rraim_gen = ATOMIC_INIT(0);
+
+/* Loads waiting for a server to come back sleep here. */
+static DECLARE_WAIT_QUEUE_HEAD(rraim_ready_wq);
+static atomic_t rraim_ready_gen = ATOMIC_INIT(0);
+
+static atomic_long_t rraim_lost;		/* pages declared lost */
+static unsigned long rraim_lost_logged;	/* jiffies of the last log */
+
+static struct workqueue_struct *rraim_core_wq;
+static struct delayed_work rraim_worker;
+
+/* -------------------------------------------------------------- helpers */
+
+static inline u32 rraim_slot_mchunk(u64 w)
+{
+	return FIELD_GET(RRAIM_SLOT_MCHUNK, w);
+}
+
+static inline unsigned int rraim_slot_pos(u64 w)
+{
+	return FIELD_GET(RRAIM_SLOT_POS, w);
+}
+
+static inline unsigned int rraim_slot_valid(u64 w)
+{
+	return FIELD_GET(RRAIM_SLOT_VALID, w);
+}
+
+static u64 rraim_slot_make(u32 mchunk, unsigned int pos, unsigned int valid)
+{
+	u32 gen = atomic_inc_return(&rraim_gen);
+
+	return FIELD_PREP(RRAIM_SLOT_MCHUNK, mchunk) |
+	       FIELD_PREP(RRAIM_SLOT_POS, pos) |
+	       FIELD_PREP(RRAIM_SLOT_VALID, valid) |
+	       FIELD_PREP(RRAIM_SLOT_GEN, gen & (RRAIM_SLOT_GEN >> 46));
+}
+
+/* The slot word of (@a, @offset); with @create, make room for it. */
+static u64 *rraim_slot_ptr(struct rraim_area *a, pgoff_t offset, bool create)
+{
+	unsigned long idx = offset >> RRAIM_LEAF_SHIFT;
+	struct page *page;
+	u64 *leaf, *old;
+
+	leaf = xa_load(&a->leaves, idx);
+	if (!leaf && create) {
+		page = mempool_alloc(rraim_leaf_pool, GFP_NOWAIT | __GFP_NOWARN);
+		if (!page)
+			return NULL;
+		leaf = page_address(page);
+		clear_page(leaf);
+		old = xa_cmpxchg(&a->leaves, idx, NULL, leaf,
+				 GFP_NOWAIT | __GFP_NOWARN);
+		if (old) {
+			mempool_free(page, rraim_leaf_pool);
+			if (xa_is_err(old))
+				return NULL;
+			leaf = old;
+		}
+	}
+	if (!leaf)
+		return NULL;
+	return &leaf[offset & (RRAIM_LEAF_SLOTS - 1)];
+}
+
+static struct rraim_server *rraim_server_get(unsigned int index)
+{
+	if (index >= RRAIM_MAX_SERVERS)
+		return NULL;
+	return srcu_dereference_check(rraim_servers[index], &rraim_srcu,
+				      lockdep_is_held(&rraim_servers_mutex));
+}
+
+static bool rraim_server_ready(struct rraim_server *s)
+{
+	return s && READ_ONCE(s->ready);
+}
+
+/* Copy an mchunk's replica descriptors out. */
+static unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
+				      struct rraim_replica *rep)
+{
+	unsigned int n;
+
+	spin_lock(&mc->lock);
+	n = mc->nr_rep;
+	memcpy(rep, mc->rep, n * sizeof(*rep));
+	spin_unlock(&mc->lock);
+	return n;
+}
+
+/* Replicas of @mc that can be read or written now (bit i: replica i). */
+static unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc)
+{
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	unsigned int i, n, mask = 0;
+
+	n = rraim_mchunk_reps(mc, rep);
+	for (i = 0; i < n; i++)
+		if (rep[i].state == RRAIM_REP_OK &&
+		    rraim_server_ready(rraim_server_get(rep[i].server)))
+			mask |= BIT(i);
+	return mask;
+}
+
+/* Every replica usable and no server suspected: a good home for pages. */
+static bool rraim_mchunk_healthy(struct rraim_mchunk *mc)
+{
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	struct rraim_server *s;
+	unsigned int i, n;
+
+	n = rraim_mchunk_reps(mc, rep);
+	for (i = 0; i < n; i++) {
+		s = rraim_server_get(rep[i].server);
+		if (rep[i].state != RRAIM_REP_OK || !rraim_server_ready(s) ||
+		    rraim_peer_state(s->peer) != RRAIM_PEER_LIVE)
+			return false;
+	}
+	return n > 0;
+}
+
+static struct rraim_mchunk *rraim_mchunk_alloc(void)
+{
+	struct rraim_mchunk *mc;
+	u32 id;
+	int ret;
+
+	mc = kzalloc(sizeof(*mc), GFP_KERNEL);
+	if (!mc)
+		return NULL;
+	mc->rmap = kvcalloc(RRAIM_CHUNK_PAGES, sizeof(*mc->rmap), GFP_KERNEL);
+	if (!mc->rmap)
+		goto out_free;
+	spin_lock_init(&mc->lock);
+	INIT_LIST_HEAD(&mc->node);
+	ret = xa_alloc(&rraim_mchunks, &id, mc,
+		       XA_LIMIT(1, RRAIM_MCHUNK_MAX), GFP_KERNEL);
+	if (ret)
+		goto out_free_rmap;
+	mc->id = id;
+	return mc;
+
+out_free_rmap:
+	kvfree(mc->rmap);
+out_free:
+	kfree(mc);
+	return NULL;
+}
+
+/*
+ * Give an unused mchunk's chunks back to their servers and free it.
+ * Caller holds rraim_mchunks_mutex; no slot refers to @mc.
+ */
+static void rraim_mchunk_free(struct rraim_mchunk *mc)
+{
+	struct rraim_server *s;
+	unsigned int i;
+	int idx;
+
+	lockdep_assert_held(&rraim_mchunks_mutex);
+	idx = srcu_read_lock(&rraim_srcu);
+	for (i = 0; i < mc->nr_rep; i++) {
+		if (mc->rep[i].state != RRAIM_REP_OK)
+			continue;
+		s = rraim_server_get(mc->rep[i].server);
+		if (!s)
+			continue;
+		atomic_dec(&s->nr_chunks);
+		/* A server that is away frees the chunk with the session. */
+		if (rraim_server_ready(s))
+			rraim_peer_free_chunk(s->peer, mc->rep[i].chunk);
+	}
+	srcu_read_unlock(&rraim_srcu, idx);
+	xa_erase(&rraim_mchunks, mc->id);
+	kvfree(mc->rmap);
+	kfree(mc);
+}
+
+/* ------------------------------------------------------------- positions */
+
+/* Take a fresh mchunk from the pool for @a.  Area lock held. */
+static struct rraim_mchunk *rraim_pool_take(struct rraim_area *a)
+{
+	struct rraim_mchunk *mc;
+	unsigned int left;
+
+	spin_lock(&rraim_pool_lock);
+	mc = list_first_entry_or_null(&rraim_pool, struct rraim_mchunk, node);
+	if (mc) {
+		list_del_init(&mc->node);
+		rraim_pool_count--;
+	}
+	left = rraim_pool_count;
+	spin_unlock(&rraim_pool_lock);
+	if (left < RRAIM_POOL_LOW)
+		mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+	if (mc)
+		mc->area = a;
+	return mc;
+}
+
+/* Park the area's current mchunk on the list it belongs to. */
+static void rraim_area_park(struct rraim_area *a, struct rraim_mchunk *mc)
+{
+	mc->full = mc->nr_used == RRAIM_CHUNK_PAGES;
+	list_add_tail(&mc->node, mc->full ? &a->full : &a->partial);
+}
+
+/*
+ * Choose the mchunk for a new page: the current one if it is healthy and
+ * has room, else a healthy partial one, else a fresh one from the pool,
+ * else any partial one with at least one usable replica.  Area lock held.
+ */
+static struct rraim_mchunk *rraim_area_pick(struct rraim_area *a)
+{
+	struct rraim_mchunk *mc, *fallback = NULL;
+
+	lockdep_assert_held(&a->lock);
+	mc = a->cur;
+	if (mc && mc->nr_used < RRAIM_CHUNK_PAGES && rraim_mchunk_healthy(mc))
+		return mc;
+	if (mc) {
+		rraim_area_park(a, mc);
+		a->cur = NULL;
+	}
+	list_for_each_entry(mc, &a->partial, node) {
+		if (rraim_mchunk_healthy(mc))
+			goto found;
+		if (!fallback && rraim_mchunk_avail(mc))
+			fallback = mc;
+	}
+	mc = rraim_pool_take(a);
+	if (mc) {
+		a->cur = mc;
+		return mc;
+	}
+	mc = fallback;
+	if (!mc)
+		return NULL;
+found:
+	list_del_init(&mc->node);
+	a->cur = mc;
+	return mc;
+}
+
+/* Reserve a position for @offset.  Area lock held. */
+static struct rraim_mchunk *rraim_pos_alloc(struct rraim_area *a,
+					    pgoff_t offset, unsigned int *pos)
+{
+	struct rraim_mchunk *mc = rraim_area_pick(a);
+	unsigned int p;
+
+	if (!mc)
+		return NULL;
+	p = find_next_zero_bit(mc->used, RRAIM_CHUNK_PAGES, mc->hint);
+	if (p >= RRAIM_CHUNK_PAGES)
+		p = find_first_zero_bit(mc->used, RRAIM_CHUNK_PAGES);
+	if (WARN_ON_ONCE(p >= RRAIM_CHUNK_PAGES))
+		return NULL;
+	__set_bit(p, mc->used);
+	mc->nr_used++;
+	mc->hint = p + 1;
+	mc->rmap[p] = offset;
+	*pos = p;
+	return mc;
+}
+
+/* Release a position.  Area lock held. */
+static void rraim_pos_free(struct rraim_area *a, struct rraim_mchunk *mc,
+			   unsigned int pos)
+{
+	lockdep_assert_held(&a->lock);
+	if (WARN_ON_ONCE(!test_bit(pos, mc->used)))
+		return;
+	__clear_bit(pos, mc->used);
+	mc->nr_used--;
+	mc->rmap[pos] = 0;
+	if (mc->full && mc != a->cur) {
+		list_move_tail(&mc->node, &a->partial);
+		mc->full = false;
+	}
+}
+
+/* Forget slot word @w of area @a: its position becomes free. */
+static void rraim_slot_release(struct rraim_area *a, u64 w)
+{
+	struct rraim_mchunk *mc;
+
+	rcu_read_lock();
+	mc = xa_load(&rraim_mchunks, rraim_slot_mchunk(w));
+	if (!WARN_ON_ONCE(!mc)) {
+		spin_lock(&a->lock);
+		rraim_pos_free(a, mc, rraim_slot_pos(w));
+		spin_unlock(&a->lock);
+	}
+	rcu_read_unlock();
+	atomic_long_dec(&a->stored);
+}
+
+/* ------------------------------------------------------------ servers */
+
+static void rraim_ready_changed(void)
+{
+	atomic_inc(&rraim_ready_gen);
+	wake_up_all(&rraim_ready_wq);
+}
+
+/*
+ * The server lost our session (it restarted, or kept us away longer than
+ * its grace period): every copy it held is gone.  Mark its replicas so that
+ * their valid bits are ignored from now on.  Returns how many were marked.
+ */
+static unsigned int rraim_mark_gone(struct rraim_server *s)
+{
+	struct rraim_mchunk *mc;
+	unsigned long id;
+	unsigned int i, n = 0;
+
+	mutex_lock(&rraim_mchunks_mutex);
+	xa_for_each(&rraim_mchunks, id, mc) {
+		spin_lock(&mc->lock);
+		for (i = 0; i < mc->nr_rep; i++) {
+			if (mc->rep[i].server == s->index &&
+			    mc->rep[i].state == RRAIM_REP_OK) {
+				mc->rep[i].state = RRAIM_REP_GONE;
+				n++;
+			}
+		}
+		spin_unlock(&mc->lock);
+	}
+	mutex_unlock(&rraim_mchunks_mutex);
+	atomic_sub(n, &s->nr_chunks);
+	return n;
+}
+
+static void rraim_server_up(struct rraim_peer *peer, void *priv,
+			    const struct rraim_peer_info *info)
+{
+	struct rraim_server *s = priv;
+	unsigned int n;
+
+	if (s->have_incarnation &&
+	    (info->incarnation != s->incarnation || !info->resumed)) {
+		n = rraim_mark_gone(s);
+		if (n)
+			pr_warn("server %s: our session there is gone (%s): %u chunks of copies lost\n",
+				s->name, info->incarnation != s->incarnation ?
+				"server restarted" : "grace period expired", n);
+	}
+	s->incarnation = info->incarnation;
+	s->have_incarnation = true;
+	WRITE_ONCE(s->ready, true);
+	rraim_ready_changed();
+	mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+}
+
+static void rraim_server_down(struct rraim_peer *peer, void *priv)
+{
+	struct rraim_server *s = priv;
+
+	WRITE_ONCE(s->down_since, ktime_get());
+	WRITE_ONCE(s->ready, false);
+	rraim_ready_changed();
+	mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+}
+
+static const struct rraim_peer_ops rraim_server_ops = {
+	.up = rraim_server_up,
+	.down = rraim_server_down,
+};
+
+/* Deadline of a heartbeat or control request: twice the data deadline. */
+unsigned int rraim_control_timeout_ms(void)
+{
+	return max(2 * READ_ONCE(rraim_tun.deadline_ms), 200U);
+}
+
+/* Apply changed heartbeat and deadline knobs to every server. */
+void rraim_servers_retune(void)
+{
+	struct rraim_server *s;
+	unsigned int i;
+
+	mutex_lock(&rraim_servers_mutex);
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
+		s = rraim_server_get(i);
+		if (s)
+			rraim_peer_tune(s->peer, READ_ONCE(rraim_tun.heartbeat_ms),
+					rraim_control_timeout_ms());
+	}
+	mutex_unlock(&rraim_servers_mutex);
+}
+
+unsigned int rraim_nr_servers(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++)
+		if (rcu_access_pointer(rraim_servers[i]))
+			n++;
+	return n;
+}
+
+/* Parse "a.b.c.d[:port]" into @ss and a canonical "a.b.c.d:port". */
+static int rraim_parse_addr(const char *str, struct sockaddr_storage *ss,
+			    char *name, size_t len)
+{
+	char host[INET6_ADDRSTRLEN + 1], port[8];
+	const char *colon;
+	size_t hlen;
+	u16 p;
+	int ret;
+
+	colon = strrchr(str, ':');
+	hlen = colon ? colon - str : strlen(str);
+	if (!hlen || hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, str, hlen);
+	host[hlen] = '\0';
+	if (colon) {
+		ret = kstrtou16(colon + 1, 10, &p);
+		if (ret || !p)
+			return -EINVAL;
+	} else {
+		p = RRAIM_DEFAULT_PORT;
+	}
+	snprintf(port, sizeof(port), "%u", p);
+	ret = inet_pton_with_scope(&init_net, AF_INET, host, port, ss);
+	if (ret)
+		return -EINVAL;
+	snprintf(name, len, "%pISpc", ss);
+	return 0;
+}
+
+static struct rraim_server *rraim_server_find(const char *name)
+{
+	struct rraim_server *s;
+	unsigned int i;
+
+	lockdep_assert_held(&rraim_servers_mutex);
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
+		s = rcu_dereference_protected(rraim_servers[i],
+					      lockdep_is_held(&rraim_servers_mutex));
+		if (s && !strcmp(s->name, name))
+			return s;
+	}
+	return NULL;
+}
+
+void rraim_server_free(struct rraim_server *s)
+{
+	free_percpu(s->stats);
+	kfree(s);
+}
+
+/**
+ * rraim_server_add - start using a memory server
+ * @addr: "a.b.c.d[:port]"
+ *
+ * Return: 0, -EINVAL for a malformed address, -EEXIST, -ENOSPC when
+ * RRAIM_MAX_SERVERS are configured, -ENOMEM.
+ */
+int rraim_server_add(const char *addr)
+{
+	struct rraim_peer_config cfg = {};
+	struct rraim_server *s;
+	unsigned int i;
+	int ret;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	ret = rraim_parse_addr(addr, &s->addr, s->name, sizeof(s->name));
+	if (ret)
+		goto out_free;
+	s->stats = alloc_percpu(struct rraim_server_stats);
+	if (!s->stats) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	s->down_since = ktime_get();
+
+	mutex_lock(&rraim_servers_mutex);
+	if (rraim_server_find(s->name)) {
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++)
+		if (!rcu_access_pointer(rraim_servers[i]))
+			break;
+	if (i == RRAIM_MAX_SERVERS) {
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+	s->index = i;
+	ret = rraim_sysfs_server_add(s);
+	if (ret) {
+		mutex_unlock(&rraim_servers_mutex);
+		return ret;	/* @s is freed */
+	}
+
+	cfg.nr_data_conns = clamp(num_online_cpus(), 1U, 4U);
+	cfg.depth = RRAIM_DEPTH;
+	cfg.heartbeat_ms = READ_ONCE(rraim_tun.heartbeat_ms);
+	cfg.timeout_ms = rraim_control_timeout_ms();
+	s->peer = rraim_peer_create(s->name, &s->addr, &cfg, &rraim_server_ops,
+				    s);
+	if (IS_ERR(s->peer)) {
+		ret = PTR_ERR(s->peer);
+		rraim_sysfs_server_remove(s);
+		mutex_unlock(&rraim_servers_mutex);
+		return ret;	/* the kobject release freed @s */
+	}
+	rcu_assign_pointer(rraim_servers[i], s);
+	mutex_unlock(&rraim_servers_mutex);
+	pr_info("server %s added\n", s->name);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&rraim_servers_mutex);
+out_free:
+	rraim_server_free(s);
+	return ret;
+}
+
+/* Does every page with a copy on @s have a reachable copy elsewhere? */
+static bool rraim_server_expendable(struct rraim_server *s)
+{
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	struct rraim_mchunk *mc;
+	struct rraim_area *a;
+	unsigned int i, n, mine, others, p;
+	unsigned long id;
+	bool ok = true;
+	u64 *slot;
+
+	mutex_lock(&rraim_mchunks_mutex);
+	xa_for_each(&rraim_mchunks, id, mc) {
+		n = rraim_mchunk_reps(mc, rep);
+		mine = 0;
+		for (i = 0; i < n; i++)
+			if (rep[i].server == s->index &&
+			    rep[i].state == RRAIM_REP_OK)
+				mine |= BIT(i);
+		if (!mine)
+			continue;
+		others = rraim_mchunk_avail(mc) & ~mine;
+		a = READ_ONCE(mc->area);
+		if (!a)
+			continue;
+		spin_lock(&a->lock);
+		for_each_set_bit(p, mc->used, RRAIM_CHUNK_PAGES) {
+			slot = rraim_slot_ptr(a, mc->rmap[p], false);
+			if (slot && (rraim_slot_valid(READ_ONCE(*slot)) & mine) &&
+			    !(rraim_slot_valid(READ_ONCE(*slot)) & others)) {
+				ok = false;
+				break;
+			}
+		}
+		spin_unlock(&a->lock);
+		if (!ok)
+			break;
+	}
+	mutex_unlock(&rraim_mchunks_mutex);
+	return ok;
+}
+
+/**
+ * rraim_server_remove - stop using a memory server
+ * @addr: as given to rraim_server_add()
+ *
+ * Refused (-EBUSY) while the server holds the only reachable copy of a
+ * page.  The server's copies are forgotten and its session ended.
+ */
+int rraim_server_remove(const char *addr)
+{
+	char name[64];
+	struct sockaddr_storage ss;
+	struct rraim_server *s;
+	unsigned int n;
+	int ret;
+
+	ret = rraim_parse_addr(addr, &ss, name, sizeof(name));
+	if (ret)
+		return ret;
+	mutex_lock(&rraim_servers_mutex);
+	s = rraim_server_find(name);
+	if (!s) {
+		mutex_unlock(&rraim_servers_mutex);
+		return -ENOENT;
+	}
+	if (!rraim_server_expendable(s)) {
+		mutex_unlock(&rraim_servers_mutex);
+		pr_warn("server %s holds the only reachable copy of some pages: not removed\n",
+			name);
+		return -EBUSY;
+	}
+	WRITE_ONCE(s->ready, false);
+	n = rraim_mark_gone(s);
+	RCU_INIT_POINTER(rraim_servers[s->index], NULL);
+	mutex_unlock(&rraim_servers_mutex);
+
+	synchronize_srcu(&rraim_srcu);
+	rraim_peer_destroy(s->peer, true);
+	pr_info("server %s removed (%u chunks of copies dropped)\n", name, n);
+	rraim_sysfs_server_remove(s);
+	mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+	return 0;
+}
+
+/**
+ * rraim_set_replicas - change the number of copies of new pages
+ * @replicas: 1..min(servers, RRAIM_MAX_REPLICAS)
+ *
+ * Pages already stored keep the copies they have; the fresh mchunks of the
+ * free pool are rebuilt with the new count.
+ */
+int rraim_set_replicas(unsigned int replicas)
+{
+	struct rraim_mchunk *mc, *tmp;
+	LIST_HEAD(stale);
+
+	if (replicas < 1 || replicas > RRAIM_MAX_REPLICAS ||
+	    replicas > max(rraim_nr_servers(), 1U))
+		return -EINVAL;
+	WRITE_ONCE(rraim_tun.replicas, replicas);
+
+	mutex_lock(&rraim_mchunks_mutex);
+	spin_lock(&rraim_pool_lock);
+	list_splice_init(&rraim_pool, &stale);
+	rraim_pool_count = 0;
+	spin_unlock(&rraim_pool_lock);
+	list_for_each_entry_safe(mc, tmp, &stale, node) {
+		list_del(&mc->node);
+		rraim_mchunk_free(mc);
+	}
+	mutex_unlock(&rraim_mchunks_mutex);
+	mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+	return 0;
+}
+
+/* ---------------------------------------------------- the background work */
+
+struct rraim_candidate {
+	struct rraim_server *s;
+	u64 free;
+};
+
+static int rraim_candidate_cmp(const void *a, const void *b)
+{
+	const struct rraim_candidate *x = a, *y = b;
+
+	if (x->free != y->free)
+		return x->free < y->free ? 1 : -1;
+	return x->s->index - y->s->index;
+}
+
+/*
+ * A new mchunk with up to rraim_tun.replicas replicas on distinct live
+ * servers, the emptiest first.  Returns NULL when no server grants a chunk.
+ */
+static struct rraim_mchunk *rraim_mchunk_create(void)
+{
+	struct rraim_candidate cand[RRAIM_MAX_SERVERS];
+	unsigned int i, n = 0, want = READ_ONCE(rraim_tun.replicas);
+	struct rraim_chunk_desc desc;
+	struct rraim_mchunk *mc;
+	struct rraim_server *s;
+	u64 capacity;
+	int idx;
+
+	mc = rraim_mchunk_alloc();
+	if (!mc)
+		return NULL;
+	idx = srcu_read_lock(&rraim_srcu);
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
+		s = rraim_server_get(i);
+		if (!rraim_server_ready(s) ||
+		    rraim_peer_state(s->peer) != RRAIM_PEER_LIVE)
+			continue;
+		cand[n].s = s;
+		rraim_peer_pool(s->peer, &capacity, &cand[n].free);
+		n++;
+	}
+	sort(cand, n, sizeof(cand[0]), rraim_candidate_cmp, NULL);
+	for (i = 0; i < n && mc->nr_rep < want; i++) {
+		if (rraim_peer_alloc_chunk(cand[i].s->peer, &desc))
+			continue;
+		mc->rep[mc->nr_rep].server = cand[i].s->index;
+		mc->rep[mc->nr_rep].state = RRAIM_REP_OK;
+		mc->rep[mc->nr_rep].chunk = desc.chunk;
+		mc->rep[mc->nr_rep].rkey = desc.rkey;
+		mc->rep[mc->nr_rep].addr = desc.addr;
+		mc->nr_rep++;
+		atomic_inc(&cand[i].s->nr_chunks);
+	}
+	srcu_read_unlock(&rraim_srcu, idx);
+	if (!mc->nr_rep) {
+		mutex_lock(&rraim_mchunks_mutex);
+		rraim_mchunk_free(mc);
+		mutex_unlock(&rraim_mchunks_mutex);
+		return NULL;
+	}
+	return mc;
+}
+
+/* Drop pool mchunks that lost a replica or have too few. */
+static void rraim_pool_clean(void)
+{
+	unsigned int want = READ_ONCE(rraim_tun.replicas);
+	struct rraim_mchunk *mc, *tmp;
+	LIST_HEAD(stale);
+	int idx;
+
+	mutex_lock(&rraim_mchunks_mutex);
+	idx = srcu_read_lock(&rraim_srcu);
+	spin_lock(&rraim_pool_lock);
+	list_for_each_entry_safe(mc, tmp, &rraim_pool, node) {
+		if (rraim_mchunk_healthy(mc) &&
+		    mc->nr_rep >= min(want, rraim_nr_servers()))
+			continue;
+		list_move(&mc->node, &stale);
+		rraim_pool_count--;
+	}
+	spin_unlock(&rraim_pool_lock);
+	srcu_read_unlock(&rraim_srcu, idx);
+	list_for_each_entry_safe(mc, tmp, &stale, node) {
+		list_del(&mc->node);
+		rraim_mchunk_free(mc);
+	}
+	mutex_unlock(&rraim_mchunks_mutex);
+}
+
+static void rraim_pool_put(struct rraim_mchunk *mc)
+{
+	mc->area = NULL;
+	mc->full = false;
+	mc->hint = 0;
+	spin_lock(&rraim_pool_lock);
+	list_add_tail(&mc->node, &rraim_pool);
+	rraim_pool_count++;
+	spin_unlock(&rraim_pool_lock);
+	wake_up_all(&rraim_pool_wq);
+}
+
+static void rraim_worker_fn(struct work_struct *work)
+{
+	struct rraim_mchunk *mc, *extra = NULL;
+	unsigned int noio;
+
+	noio = memalloc_noio_save();
+	rraim_pool_clean();
+	while (READ_ONCE(rraim_pool_count) < RRAIM_POOL_LOW) {
+		mc = rraim_mchunk_create();
+		if (!mc)
+			break;
+		rraim_pool_put(mc);
+	}
+	spin_lock(&rraim_pool_lock);
+	if (rraim_pool_count > RRAIM_POOL_HIGH) {
+		extra = list_first_entry(&rraim_pool, struct rraim_mchunk, node);
+		list_del_init(&extra->node);
+		rraim_pool_count--;
+	}
+	spin_unlock(&rraim_pool_lock);
+	if (extra) {
+		mutex_lock(&rraim_mchunks_mutex);
+		rraim_mchunk_free(extra);
+		mutex_unlock(&rraim_mchunks_mutex);
+		mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+	}
+	memalloc_noio_restore(noio);
+	queue_delayed_work(rraim_core_wq, &rraim_worker, HZ);
+}
+
+/* ----------------------------------------------------------------- hooks */
+
+void rraim_core_set_attached(bool attached)
+{
+	WRITE_ONCE(rraim_attached, attached);
+}
+
+bool rraim_core_attached(void)
+{
+	return READ_ONCE(rraim_attached);
+}
+
+void rraim_core_area_init(unsigned int type)
+{
+	if (type < MAX_SWAPFILES)
+		WRITE_ONCE(rraim_areas[type].known, true);
+}
+
+/* Reserve a position, waiting a little for the pool when it is empty. */
+static struct rraim_mchunk *rraim_store_pos(struct rraim_area *a,
+					    pgoff_t offset, unsigned int *pos)
+{
+	unsigned long timeout = msecs_to_jiffies(READ_ONCE(rraim_tun.deadline_ms));
+	struct rraim_mchunk *mc;
+
+	for (;;) {
+		spin_lock(&a->lock);
+		mc = rraim_pos_alloc(a, offset, pos);
+		spin_unlock(&a->lock);
+		if (mc || !timeout)
+			return mc;
+		mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+		timeout = wait_event_timeout(rraim_pool_wq,
+					     READ_ONCE(rraim_pool_count), timeout);
+	}
+}
+
+/* Wait for the writes of a store: all of them, however long it takes. */
+static void rraim_store_wait(struct rraim_xfer *x, unsigned int n,
+			     struct rraim_waiter *w)
+{
+	unsigned long timeout = msecs_to_jiffies(READ_ONCE(rraim_tun.deadline_ms));
+	unsigned int i, round;
+
+	for (round = 0; ; round++) {
+		bool all = true;
+
+		wait_event_timeout(w->wq, ({
+			all = true;
+			for (i = 0; i < n; i++)
+				if (x[i].req && !rraim_xfer_done(&x[i]))
+					all = false;
+			all; }), timeout);
+		if (all)
+			return;
+		/*
+		 * A write missed the deadline.  It reads our page, so it
+		 * cannot be abandoned: first suspect its server, then fail
+		 * the connection, which flushes the write with an error.
+		 */
+		for (i = 0; i < n; i++) {
+			if (!x[i].req || rraim_xfer_done(&x[i]))
+				continue;
+			if (round == 0)
+				rraim_peer_suspect(x[i].peer, "write deadline");
+			else
+				rraim_peer_fail(x[i].peer, "write deadline");
+		}
+		if (round > 0)
+			timeout = HZ;
+	}
+}
+
+int rraim_core_store(unsigned int type, pgoff_t offset, struct page *page)
+{
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	struct rraim_xfer x[RRAIM_MAX_REPLICAS] = {};
+	unsigned int i, n, pos, valid = 0, posted = 0;
+	struct rraim_server *srv[RRAIM_MAX_REPLICAS];
+	struct rraim_mchunk *mc;
+	struct rraim_waiter w;
+	struct rraim_area *a;
+	ktime_t t0 = ktime_get();
+	u64 *slot, old;
+	int idx, ret;
+
+	if (!READ_ONCE(rraim_attached)) {
+		rraim_count(RRAIM_STAT_REJECT_DETACHED);
+		return -ENODEV;
+	}
+	if (!READ_ONCE(rraim_tun.enabled)) {
+		rraim_count(RRAIM_STAT_REJECT_DISABLED);
+		return -ENODEV;
+	}
+	if (PageTransHuge(page)) {
+		rraim_count(RRAIM_STAT_REJECT_THP);
+		return -EINVAL;
+	}
+	if (type >= MAX_SWAPFILES || !READ_ONCE(rraim_areas[type].known)) {
+		rraim_count(RRAIM_STAT_REJECT_AREA);
+		return -ENODEV;
+	}
+	a = &rraim_areas[type];
+	slot = rraim_slot_ptr(a, offset, true);
+	if (!slot) {
+		rraim_count(RRAIM_STAT_REJECT_ALLOC);
+		return -ENOMEM;
+	}
+	/* The front end invalidates before a re-store; be safe anyway. */
+	old = xchg(slot, 0);
+	if (old)
+		rraim_slot_release(a, old);
+
+	idx = srcu_read_lock(&rraim_srcu);
+	mc = rraim_store_pos(a, offset, &pos);
+	if (!mc) {
+		rraim_count(rraim_nr_servers() ? RRAIM_STAT_REJECT_NO_SPACE :
+			    RRAIM_STAT_REJECT_NO_SERVER);
+		ret = -ENOSPC;
+		goto out_unlock;
+	}
+	n = rraim_mchunk_reps(mc, rep);
+	rraim_waiter_init(&w);
+	for (i = 0; i < n; i++) {
+		srv[i] = rraim_server_get(rep[i].server);
+		if (rep[i].state != RRAIM_REP_OK || !rraim_server_ready(srv[i]))
+			continue;
+		if (rraim_xfer_write(&x[i], srv[i]->peer, &w, page,
+				     rep[i].addr + ((u64)pos << PAGE_SHIFT),
+				     rep[i].rkey))
+			continue;
+		posted++;
+	}
+	if (!posted) {
+		rraim_count(RRAIM_STAT_REJECT_NO_SERVER);
+		ret = -ENOTCONN;
+		goto out_free_pos;
+	}
+	rraim_store_wait(x, n, &w);
+	for (i = 0; i < n; i++) {
+		if (!x[i].req)
+			continue;
+		if (!rraim_xfer_finish(&x[i], NULL)) {
+			valid |= BIT(i);
+			rraim_server_count(srv[i], RRAIM_SSTAT_WRITES);
+			rraim_hist_note(&srv[i]->stats->write_lat, t0);
+		} else {
+			rraim_server_count(srv[i], RRAIM_SSTAT_ERRORS);
+		}
+	}
+	if (!valid) {
+		rraim_count(RRAIM_STAT_REJECT_TRANSPORT);
+		ret = -EIO;
+		goto out_free_pos;
+	}
+
+	spin_lock(&a->lock);
+	WRITE_ONCE(*slot, rraim_slot_make(mc->id, pos, valid));
+	spin_unlock(&a->lock);
+	srcu_read_unlock(&rraim_srcu, idx);
+
+	atomic_long_inc(&a->stored);
+	rraim_count(RRAIM_STAT_STORES);
+	if (hweight32(valid) < READ_ONCE(rraim_tun.replicas))
+		rraim_count(RRAIM_STAT_STORES_DEGRADED);
+	rraim_count_add(RRAIM_STAT_WRITE_BYTES, (u64)hweight32(valid) * PAGE_SIZE);
+	rraim_hist_note(&rraim_stats->store_lat, t0);
+	return 0;
+
+out_free_pos:
+	spin_lock(&a->lock);
+	rraim_pos_free(a, mc, pos);
+	spin_unlock(&a->lock);
+out_unlock:
+	srcu_read_unlock(&rraim_srcu, idx);
+	return ret;
+}
+
+/* Order in which a load tries the copies: live servers first, rotated. */
+static DEFINE_PER_CPU(unsigned int, rraim_rotor);
+
+static unsigned int rraim_load_order(const struct rraim_replica *rep,
+				     unsigned int n, unsigned int valid,
+				     struct rraim_server **srv, u8 *order)
+{
+	unsigned int i, k, live = 0, suspect = 0, start;
+	u8 susp[RRAIM_MAX_REPLICAS];
+
+	for (i = 0; i < n; i++) {
+		srv[i] = rraim_server_get(rep[i].server);
+		if (!(valid & BIT(i)) || rep[i].state != RRAIM_REP_OK ||
+		    !rraim_server_ready(srv[i]))
+			continue;
+		if (rraim_peer_state(srv[i]->peer) == RRAIM_PEER_LIVE)
+			order[live++] = i;
+		else
+			susp[suspect++] = i;
+	}
+	if (live > 1) {
+		u8 tmp[RRAIM_MAX_REPLICAS];
+
+		start = this_cpu_inc_return(rraim_rotor) % live;
+		memcpy(tmp, order, live);
+		for (k = 0; k < live; k++)
+			order[k] = tmp[(start + k) % live];
+	}
+	memcpy(order + live, susp, suspect);
+	return live + suspect;
+}
+
+static bool rraim_any_done(struct rraim_xfer *x, const u8 *order,
+			   unsigned int issued)
+{
+	unsigned int k;
+
+	for (k = 0; k < issued; k++)
+		if (x[order[k]].req && rraim_xfer_done(&x[order[k]]))
+			return true;
+	return false;
+}
+
+/*
+ * Read one valid copy into @page.  The first replica gets half the
+ * deadline; then the next one is asked too (the first is not cancelled:
+ * whichever answers first wins).  A failure moves on at once.  Late or
+ * failed reads land in their own bounce pages, never in @page.
+ * Return: 0, -EAGAIN when no copy is on a reachable server, -EIO or
+ * -ETIMEDOUT when every reachable copy failed or missed the deadline.
+ */
+static int rraim_load_copies(struct rraim_mchunk *mc, u64 w, struct page *page,
+			     bool *failover)
+{
+	struct rraim_xfer x[RRAIM_MAX_REPLICAS] = {};
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	struct rraim_server *srv[RRAIM_MAX_REPLICAS];
+	unsigned int deadline_ms = READ_ONCE(rraim_tun.deadline_ms);
+	unsigned int n, ncand, issued = 0, k, i, pos = rraim_slot_pos(w);
+	ktime_t t0 = ktime_get(), end, next;
+	u8 order[RRAIM_MAX_REPLICAS];
+	struct rraim_waiter wt;
+	int ret = -EIO, winner = -1;
+	s64 left;
+
+	n = rraim_mchunk_reps(mc, rep);
+	ncand = rraim_load_order(rep, n, rraim_slot_valid(w), srv, order);
+	if (!ncand)
+		return -EAGAIN;
+	rraim_waiter_init(&wt);
+	end = ktime_add_ms(t0, deadline_ms);
+	next = t0;
+
+	for (;;) {
+		ktime_t now = ktime_get();
+
+		/* Ask the next copy when it is time (or nothing is pending). */
+		while (issued < ncand && ktime_compare(now, next) >= 0) {
+			i = order[issued++];
+			next = ktime_add_ms(now, max(deadline_ms / 2, 1U));
+			if (!rraim_xfer_read(&x[i], srv[i]->peer, &wt,
+					     rep[i].addr + ((u64)pos << PAGE_SHIFT),
+					     rep[i].rkey))
+				break;
+			rraim_server_count(srv[i], RRAIM_SSTAT_ERRORS);
+			next = now;
+		}
+		/* Collect what completed. */
+		for (k = 0; k < issued && winner < 0; k++) {
+			i = order[k];
+			if (!x[i].req || !rraim_xfer_done(&x[i]))
+				continue;
+			if (!rraim_xfer_finish(&x[i], page)) {
+				winner = i;
+				*failover = k > 0;
+				rraim_server_count(srv[i], RRAIM_SSTAT_READS);
+				rraim_hist_note(&srv[i]->stats->read_lat, t0);
+			} else {
+				rraim_server_count(srv[i], RRAIM_SSTAT_ERRORS);
+				next = now;	/* try the next copy now */
+			}
+		}
+		if (winner >= 0) {
+			ret = 0;
+			break;
+		}
+		for (k = 0; k < issued; k++)
+			if (x[order[k]].req)
+				break;
+		if (k == issued && issued == ncand)
+			break;			/* every copy failed */
+		if (ktime_compare(now, end) >= 0) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (issued < ncand && ktime_compare(next, now) <= 0)
+			continue;
+		left = ktime_us_delta(issued < ncand ? min(next, end) : end, now);
+		wait_event_timeout(wt.wq, rraim_any_done(x, order, issued),
+				   usecs_to_jiffies(max_t(s64, left, 1)));
+	}
+
+	/* Let go of whatever is still in flight. */
+	for (k = 0; k < issued; k++) {
+		i = order[k];
+		if (!x[i].req)
+			continue;
+		if (rraim_xfer_done(&x[i])) {
+			rraim_xfer_finish(&x[i], NULL);
+			continue;
+		}
+		rraim_xfer_abandon(&x[i]);
+		rraim_server_count(srv[i], RRAIM_SSTAT_TIMEOUTS);
+		rraim_peer_suspect(srv[i]->peer, "read deadline");
+	}
+	return ret;
+}
+
+/*
+ * No copy could be read.  Until when may one come back?  A copy on a server
+ * that is away may return with it (a network partition, not a restart)
+ * until the lost-page wait has passed since the server went away; a copy
+ * on a server that is up but failed the read gets the same wait from now.
+ */
+static ktime_t rraim_return_deadline(struct rraim_mchunk *mc, u64 w,
+				     ktime_t t0)
+{
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	unsigned int i, n, valid = rraim_slot_valid(w);
+	ktime_t wait = ms_to_ktime(READ_ONCE(rraim_tun.lost_wait_ms));
+	ktime_t until = 0, t;
+	struct rraim_server *s;
+
+	n = rraim_mchunk_reps(mc, rep);
+	for (i = 0; i < n; i++) {
+		if (!(valid & BIT(i)) || rep[i].state != RRAIM_REP_OK)
+			continue;
+		s = rraim_server_get(rep[i].server);
+		if (!s)
+			continue;
+		t = ktime_add(rraim_server_ready(s) ? t0 :
+			      READ_ONCE(s->down_since), wait);
+		until = max(until, t);
+	}
+	return until;
+}
+
+static void rraim_note_lost(unsigned int type, pgoff_t offset)
+{
+	long n = atomic_long_inc_return(&rraim_lost);
+
+	rraim_count(RRAIM_STAT_LOAD_LOST);
+	/* One line per event (a burst of losses), not one per page. */
+	if (time_after(jiffies, READ_ONCE(rraim_lost_logged) + 10 * HZ)) {
+		WRITE_ONCE(rraim_lost_logged, jiffies);
+		pr_err("page lost: no copy of swap slot %u:%lu is reachable; its readers get SIGBUS (%ld lost so far)\n",
+		       type, offset, n);
+	}
+}
+
+int rraim_core_load(unsigned int type, pgoff_t offset, struct page *page)
+{
+	struct rraim_mchunk *mc;
+	struct rraim_area *a;
+	ktime_t t0 = ktime_get(), until;
+	bool failover = false, waited = false;
+	unsigned long left;
+	u64 *slot, w;
+	int idx, gen, ret;
+
+	if (type >= MAX_SWAPFILES)
+		return -EINVAL;
+	a = &rraim_areas[type];
+	slot = rraim_slot_ptr(a, offset, false);
+	w = slot ? READ_ONCE(*slot) : 0;
+	if (!w) {
+		rraim_count(RRAIM_STAT_LOAD_MISSES);
+		return -ENOENT;
+	}
+	if (w & RRAIM_SLOT_LOST)
+		return -EIO;
+
+	idx = srcu_read_lock(&rraim_srcu);
+	mc = xa_load(&rraim_mchunks, rraim_slot_mchunk(w));
+	if (WARN_ON_ONCE(!mc)) {
+		ret = -EIO;
+		goto out_unlock;
+	}
+	for (;;) {
+		gen = atomic_read(&rraim_ready_gen);
+		ret = rraim_load_copies(mc, w, page, &failover);
+		if (!ret)
+			break;
+		until = rraim_return_deadline(mc, w, t0);
+		if (ktime_compare(ktime_get(), until) >= 0) {
+			ret = -EIO;
+			break;
+		}
+		if (!waited)
+			rraim_count(RRAIM_STAT_LOAD_WAITS);
+		waited = true;
+		left = usecs_to_jiffies(ktime_us_delta(until, ktime_get()) + 1);
+		if (wait_event_killable_timeout(rraim_ready_wq,
+						atomic_read(&rraim_ready_gen) != gen,
+						left) < 0) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	srcu_read_unlock(&rraim_srcu, idx);
+
+	if (ret) {
+		/* Never let the caller fall back to the unwritten disk slot. */
+		u64 flag = ret == -EINTR ? RRAIM_SLOT_FAILREAD : RRAIM_SLOT_LOST;
+
+		if (cmpxchg(slot, w, w | flag) == w && flag == RRAIM_SLOT_LOST)
+			rraim_note_lost(type, offset);
+		return ret;
+	}
+	rraim_count(RRAIM_STAT_LOADS);
+	if (failover)
+		rraim_count(RRAIM_STAT_LOAD_FAILOVERS);
+	rraim_count_add(RRAIM_STAT_READ_BYTES, PAGE_SIZE);
+	rraim_hist_note(&rraim_stats->load_lat, t0);
+	return 0;
+
+out_unlock:
+	srcu_read_unlock(&rraim_srcu, idx);
+	return ret;
+}
+
+bool rraim_core_read_must_fail(unsigned int type, pgoff_t offset)
+{
+	bool fail = false;
+	u64 *slot, w;
+
+	if (type >= MAX_SWAPFILES)
+		return false;
+	rcu_read_lock();
+	slot = rraim_slot_ptr(&rraim_areas[type], offset, false);
+	if (slot) {
+		w = READ_ONCE(*slot);
+		fail = w & (RRAIM_SLOT_LOST | RRAIM_SLOT_FAILREAD);
+		if (w & RRAIM_SLOT_FAILREAD)
+			cmpxchg(slot, w, w & ~RRAIM_SLOT_FAILREAD);
+	}
+	rcu_read_unlock();
+	return fail;
+}
+
+void rraim_core_invalidate_page(unsigned int type, pgoff_t offset)
+{
+	struct rraim_area *a;
+	u64 *slot, w;
+
+	if (type >= MAX_SWAPFILES)
+		return;
+	a = &rraim_areas[type];
+	slot = rraim_slot_ptr(a, offset, false);
+	if (!slot)
+		return;
+	w = xchg(slot, 0);
+	if (!w)
+		return;
+	rraim_slot_release(a, w);
+	rraim_count(RRAIM_STAT_INVALIDATES);
+}
+
+void rraim_core_invalidate_area(unsigned int type)
+{
+	struct rraim_mchunk *mc, *tmp;
+	struct rraim_area *a;
+	unsigned long idx;
+	LIST_HEAD(done);
+	u64 *leaf;
+	unsigned int i;
+
+	if (type >= MAX_SWAPFILES)
+		return;
+	a = &rraim_areas[type];
+	WRITE_ONCE(a->known, false);
+	xa_for_each(&a->leaves, idx, leaf) {
+		for (i = 0; i < RRAIM_LEAF_SLOTS; i++) {
+			u64 w = xchg(&leaf[i], 0);
+
+			if (w)
+				rraim_slot_release(a, w);
+		}
+		cond_resched();
+	}
+	synchronize_rcu();	/* lockless readers of the leaves are done */
+	xa_for_each(&a->leaves, idx, leaf) {
+		xa_erase(&a->leaves, idx);
+		mempool_free(virt_to_page(leaf), rraim_leaf_pool);
+	}
+
+	spin_lock(&a->lock);
+	if (a->cur)
+		list_add(&a->cur->node, &done);
+	a->cur = NULL;
+	list_splice_init(&a->partial, &done);
+	list_splice_init(&a->full, &done);
+	spin_unlock(&a->lock);
+	list_for_each_entry_safe(mc, tmp, &done, node) {
+		list_del_init(&mc->node);
+		WARN_ON_ONCE(mc->nr_used);
+		rraim_pool_put(mc);
+	}
+	mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+}
+
+unsigned long rraim_core_stored_pages(void)
+{
+	unsigned long n = 0;
+	unsigned int i;
+
+	for (i = 0; i < MAX_SWAPFILES; i++)
+		n += atomic_long_read(&rraim_areas[i].stored);
+	return n;
+}
+
+unsigned long rraim_lost_pages(void)
+{
+	return atomic_long_read(&rraim_lost);
+}
+
+/* ------------------------------------------------------------ health */
+
+static void rraim_health_mchunk(struct rraim_mchunk *mc, unsigned int want,
+				struct rraim_health *h)
+{
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	unsigned int i, n, p, avail, ok = 0, v;
+	struct rraim_area *a = READ_ONCE(mc->area);
+	u64 *slot;
+
+	if (!a)
+		return;
+	n = rraim_mchunk_reps(mc, rep);
+	for (i = 0; i < n; i++)
+		if (rep[i].state == RRAIM_REP_OK)
+			ok |= BIT(i);
+	avail = rraim_mchunk_avail(mc);
+	spin_lock(&a->lock);
+	if (mc->area != a)
+		goto out_unlock;
+	for_each_set_bit(p, mc->used, RRAIM_CHUNK_PAGES) {
+		slot = rraim_slot_ptr(a, mc->rmap[p], false);
+		if (!slot)
+			continue;
+		v = rraim_slot_valid(READ_ONCE(*slot));
+		if (!v)
+			continue;	/* a store in progress */
+		h->stored++;
+		if (hweight32(v & avail) < want)
+			h->degraded++;
+		if (!(v & avail))
+			h->unavailable++;
+		if (hweight32(v & ok) < want)
+			h->below_target++;
+	}
+out_unlock:
+	spin_unlock(&a->lock);
+}
+
+/**
+ * rraim_health - count pages by reachable copies (walks every page)
+ * @h: filled in
+ */
+void rraim_health(struct rraim_health *h)
+{
+	unsigned int want = READ_ONCE(rraim_tun.replicas);
+	struct rraim_mchunk *mc;
+	unsigned long id;
+	int idx;
+
+	memset(h, 0, sizeof(*h));
+	mutex_lock(&rraim_mchunks_mutex);
+	idx = srcu_read_lock(&rraim_srcu);
+	xa_for_each(&rraim_mchunks, id, mc) {
+		rraim_health_mchunk(mc, want, h);
+		cond_resched();
+	}
+	srcu_read_unlock(&rraim_srcu, idx);
+	mutex_unlock(&rraim_mchunks_mutex);
+}
+
+/**
+ * rraim_server_pages - pages with a valid copy on @s (walks every page)
+ * @s: the server
+ */
+unsigned long rraim_server_pages(struct rraim_server *s)
+{
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	unsigned int i, n, p, mine;
+	struct rraim_mchunk *mc;
+	struct rraim_area *a;
+	unsigned long id, count = 0;
+	u64 *slot;
+
+	mutex_lock(&rraim_mchunks_mutex);
+	xa_for_each(&rraim_mchunks, id, mc) {
+		n = rraim_mchunk_reps(mc, rep);
+		mine = 0;
+		for (i = 0; i < n; i++)
+			if (rep[i].server == s->index &&
+			    rep[i].state == RRAIM_REP_OK)
+				mine |= BIT(i);
+		a = READ_ONCE(mc->area);
+		if (!mine || !a)
+			continue;
+		spin_lock(&a->lock);
+		if (mc->area == a) {
+			for_each_set_bit(p, mc->used, RRAIM_CHUNK_PAGES) {
+				slot = rraim_slot_ptr(a, mc->rmap[p], false);
+				if (slot && (rraim_slot_valid(READ_ONCE(*slot)) & mine))
+					count++;
+			}
+		}
+		spin_unlock(&a->lock);
+		cond_resched();
+	}
+	mutex_unlock(&rraim_mchunks_mutex);
+	return count;
+}
+
+/* ------------------------------------------------------------ init, exit */
+
+int rraim_core_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < MAX_SWAPFILES; i++) {
+		struct rraim_area *a = &rraim_areas[i];
+
+		a->type = i;
+		spin_lock_init(&a->lock);
+		xa_init(&a->leaves);
+		INIT_LIST_HEAD(&a->partial);
+		INIT_LIST_HEAD(&a->full);
+	}
+	rraim_stats = alloc_percpu(struct rraim_stats);
+	if (!rraim_stats)
+		return -ENOMEM;
+	rraim_leaf_pool = mempool_create_page_pool(RRAIM_LEAF_RESERVE, 0);
+	if (!rraim_leaf_pool) {
+		ret = -ENOMEM;
+		goto out_free_stats;
+	}
+	rraim_core_wq = alloc_workqueue("rraim_core", WQ_MEM_RECLAIM, 0);
+	if (!rraim_core_wq) {
+		ret = -ENOMEM;
+		goto out_destroy_pool;
+	}
+	INIT_DELAYED_WORK(&rraim_worker, rraim_worker_fn);
+	ret = rraim_rdma_init();
+	if (ret)
+		goto out_destroy_wq;
+	queue_delayed_work(rraim_core_wq, &rraim_worker, 0);
+	return 0;
+
+out_destroy_wq:
+	destroy_workqueue(rraim_core_wq);
+out_destroy_pool:
+	mempool_destroy(rraim_leaf_pool);
+out_free_stats:
+	free_percpu(rraim_stats);
+	return ret;
+}
+
+/* Called once no front end can call in any more and nothing is stored. */
+void rraim_core_exit(void)
+{
+	struct rraim_mchunk *mc, *tmp;
+	struct rraim_server *s;
+	unsigned int i;
+	LIST_HEAD(all);
+
+	cancel_delayed_work_sync(&rraim_worker);
+	for (i = 0; i < MAX_SWAPFILES; i++)
+		rraim_core_invalidate_area(i);
+	cancel_delayed_work_sync(&rraim_worker);
+
+	mutex_lock(&rraim_mchunks_mutex);
+	spin_lock(&rraim_pool_lock);
+	list_splice_init(&rraim_pool, &all);
+	rraim_pool_count = 0;
+	spin_unlock(&rraim_pool_lock);
+	list_for_each_entry_safe(mc, tmp, &all, node) {
+		list_del(&mc->node);
+		rraim_mchunk_free(mc);
+	}
+	mutex_unlock(&rraim_mchunks_mutex);
+
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
+		s = rcu_dereference_protected(rraim_servers[i], 1);
+		if (!s)
+			continue;
+		RCU_INIT_POINTER(rraim_servers[i], NULL);
+		synchronize_srcu(&rraim_srcu);
+		rraim_peer_destroy(s->peer, true);
+		rraim_sysfs_server_remove(s);
+	}
+	rraim_rdma_exit();
+	destroy_workqueue(rraim_core_wq);
+	mempool_destroy(rraim_leaf_pool);
+	free_percpu(rraim_stats);
+	WARN_ON_ONCE(!xa_empty(&rraim_mchunks));
+}

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * RRAIM core, private: shared by the core (rraim_core.c) and its sysfs and
+ * debugfs interface (rraim_sysfs.c).  Front ends include rraim.h only.
+ */
+#ifndef RRAIM_CORE_H
+#define RRAIM_CORE_H
+
+#include <linux/kobject.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/socket.h>
+#include <linux/spinlock.h>
+#include <linux/swap.h>
+#include <linux/xarray.h>
+
+#include "rraim_proto.h"
+
+#define RRAIM_MAX_SERVERS	32
+#define RRAIM_MAX_REPLICAS	8
+#define RRAIM_CHUNK_PAGES	(RRAIM_CHUNK_SIZE >> PAGE_SHIFT)
+#define RRAIM_NO_SERVER		0xff
+
+/* --------------------------------------------------------------- tunables */
+
+/**
+ * struct rraim_tunables - knobs (module parameters and sysfs)
+ * @enabled: accept new stores
+ * @replicas: copies of each new page, 1..RRAIM_MAX_REPLICAS
+ * @deadline_ms: bound on a page fault that a failed server may cause
+ * @heartbeat_ms: interval of the servers' heartbeat
+ * @lost_wait_ms: how long a load waits for an unreachable copy to return
+ */
+struct rraim_tunables {
+	bool enabled;
+	unsigned int replicas;
+	unsigned int deadline_ms;
+	unsigned int heartbeat_ms;
+	unsigned int lost_wait_ms;
+};
+
+extern struct rraim_tunables rraim_tun;
+extern char *rraim_servers_param;
+
+/* ------------------------------------------------------------- statistics */
+
+/*
+ * Latency histograms: log-linear buckets in microseconds, four per power of
+ * two (about 19% wide), from 0 us up to about 4 s in the last bucket.
+ */
+#define RRAIM_HIST_SUB_BITS	2
+#define RRAIM_HIST_BUCKETS	88
+
+struct rraim_hist {
+	u64 bucket[RRAIM_HIST_BUCKETS];
+	u64 max_us;
+};
+
+/* Global counters, one per outcome and per reject reason. */
+enum rraim_stat {
+	RRAIM_STAT_STORES,		/* pages stored */
+	RRAIM_STAT_STORES_DEGRADED,	/* ... with fewer copies than wanted */
+	RRAIM_STAT_LOADS,		/* pages loaded */
+	RRAIM_STAT_LOAD_FAILOVERS,	/* ... not from the first replica tried */
+	RRAIM_STAT_LOAD_WAITS,		/* loads that waited for a server */
+	RRAIM_STAT_LOAD_LOST,		/* loads of a lost page */
+	RRAIM_STAT_LOAD_MISSES,		/* loads of a slot the core never held */
+	RRAIM_STAT_INVALIDATES,		/* pages forgotten */
+	RRAIM_STAT_REJECT_DISABLED,	/* not enabled */
+	RRAIM_STAT_REJECT_DETACHED,	/* front end not (yet) attached */
+	RRAIM_STAT_REJECT_THP,		/* huge page */
+	RRAIM_STAT_REJECT_AREA,		/* swap area not known */
+	RRAIM_STAT_REJECT_ALLOC,	/* no memory for metadata */
+	RRAIM_STAT_REJECT_NO_SERVER,	/* no live server */
+	RRAIM_STAT_REJECT_NO_SPACE,	/* remote space exhausted */
+	RRAIM_STAT_REJECT_TRANSPORT,	/* every write failed */
+	RRAIM_STAT_WRITE_BYTES,		/* bytes written to servers */
+	RRAIM_STAT_READ_BYTES,		/* bytes read from servers */
+	RRAIM_STAT_NR,
+};
+
+struct rraim_stats {
+	u64 count[RRAIM_STAT_NR];
+	struct rraim_hist store_lat;
+	struct rraim_hist load_lat;
+};
+
+/* Per-server counters. */
+enum rraim_server_stat {
+	RRAIM_SSTAT_WRITES,		/* page writes that completed */
+	RRAIM_SSTAT_READS,		/* page reads that completed */
+	RRAIM_SSTAT_ERRORS,		/* transfers that failed */
+	RRAIM_SSTAT_TIMEOUTS,		/* transfers that missed the deadline */
+	RRAIM_SSTAT_NR,
+};
+
+struct rraim_server_stats {
+	u64 count[RRAIM_SSTAT_NR];
+	struct rraim_hist write_lat;
+	struct rraim_hist read_lat;
+};
+
+/* ------------------------------------------------------- data structures */
+
+/**
+ * struct rraim_server - a memory server as the core sees it
+ * @index: position in rraim_servers[]
+ * @name: "ip:port"
+ * @addr: parsed @name
+ * @peer: the transport's session
+ * @ready: the session is up and the core processed it (@up done);
+ *	replicas on a server that is not ready are never read or written
+ * @have_incarnation: @incarnation is known
+ * @incarnation: server process identity at the last connect
+ * @down_since: when @ready last became false
+ * @nr_chunks: replicas (chunks) the core holds on the server
+ * @stats: per-CPU counters
+ * @kobj: /sys/kernel/rraim/servers/<name>
+ */
+struct rraim_server {
+	unsigned int index;
+	char name[64];
+	struct sockaddr_storage addr;
+	struct rraim_peer *peer;
+	bool ready;
+	bool have_incarnation;
+	u64 incarnation;
+	ktime_t down_since;
+	atomic_t nr_chunks;
+	struct rraim_server_stats __percpu *stats;
+	struct kobject kobj;
+};
+
+/* rraim_replica.state */
+enum rraim_replica_state {
+	RRAIM_REP_OK,		/* the chunk holds the copies its valid bits say */
+	RRAIM_REP_GONE,		/* the server lost the chunk: ignore valid bits */
+};
+
+/**
+ * struct rraim_replica - one copy of a mirrored chunk
+ * @server: index in rraim_servers[]
+ * @state: enum rraim_replica_state
+ * @chunk: the server's number for the chunk
+ * @rkey: its remote key
+ * @addr: its remote address
+ */
+struct rraim_replica {
+	u8 server;
+	u8 state;
+	u32 chunk;
+	u32 rkey;
+	u64 addr;
+};
+
+/**
+ * struct rraim_mchunk - a mirrored chunk: RRAIM_CHUNK_PAGES positions, the
+ * same position in each replica holding a copy of the same page
+ * @id: index in rraim_mchunks (nonzero)
+ * @lock: guards @nr_rep and @rep (readers copy them out)
+ * @nr_rep: replicas
+ * @rep: the replicas, each on a distinct server
+ * @area: owning swap area, NULL while in the free pool
+ * @node: on the area's lists or the free pool (area or pool lock)
+ * @full: on the area's full list
+ * @nr_used: positions in use (area lock)
+ * @hint: where to look for a free position next (area lock)
+ * @used: positions in use (area lock)
+ * @rmap: swap offset stored at each used position (area lock)
+ */
+struct rraim_mchunk {
+	u32 id;
+	spinlock_t lock;		/* nr_rep, rep */
+	u8 nr_rep;
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	struct rraim_area *area;
+	struct list_head node;
+	bool full;
+	u16 nr_used;
+	u16 hint;
+	DECLARE_BITMAP(used, RRAIM_CHUNK_PAGES);
+	u32 *rmap;
+};
+
+/**
+ * struct rraim_area - the core's view of one swap area
+ * @type: swap type
+ * @known: the front end told us about the area: stores are accepted
+ * @lock: guards position allocation, the lists, slot publication
+ * @leaves: slot words, RRAIM_LEAF_SLOTS per leaf page, by offset
+ * @cur: mchunk new pages go to
+ * @partial: mchunks with free positions
+ * @full: mchunks without
+ * @stored: pages held
+ */
+struct rraim_area {
+	unsigned int type;
+	bool known;
+	spinlock_t lock;		/* positions, lists, slot publication */
+	struct xarray leaves;
+	struct rraim_mchunk *cur;
+	struct list_head partial;
+	struct list_head full;
+	atomic_long_t stored;
+};
+
+/* ------------------------------------------------------------- interface */
+
+extern struct rraim_server __rcu *rraim_servers[RRAIM_MAX_SERVERS];
+extern struct mutex rraim_servers_mutex;
+extern struct rraim_stats __percpu *rraim_stats;
+
+int rraim_server_add(const char *name);
+void rraim_server_free(struct rraim_server *s);
+unsigned int rraim_control_timeout_ms(void);
+void rraim_servers_retune(void);
+int rraim_server_remove(const char *name);
+unsigned int rraim_nr_servers(void);
+int rraim_set_replicas(unsigned int replicas);
+bool rraim_core_attached(void);
+
+/**
+ * struct rraim_health - page counts by number of reachable copies
+ * @stored: pages held
+ * @degraded: pages with fewer reachable copies than @replicas
+ * @unavailable: pages with no reachable copy right now
+ * @below_target: pages stored with fewer copies than the current target
+ */
+struct rraim_health {
+	unsigned long stored;
+	unsigned long degraded;
+	unsigned long unavailable;
+	unsigned long below_target;
+};
+
+void rraim_health(struct rraim_health *h);
+unsigned long rraim_server_pages(struct rraim_server *s);
+u64 rraim_stat_sum(enum rraim_stat stat);
+u64 rraim_server_stat_sum(struct rraim_server *s, enum rraim_server_stat stat);
+void rraim_stats_reset(void);
+unsigned long rraim_lost_pages(void);
+
+void rraim_hist_add(struct rraim_hist *h, u64 us);
+void rraim_hist_fold(struct rraim_hist *sum, const struct rraim_hist *h);
+u64 rraim_hist_percentile(const struct rraim_hist *h, unsigned int permille);
+u64 rraim_hist_bucket_floor(unsigned int bucket);
+
+int rraim_sysfs_init(void);
+void rraim_sysfs_exit(void);
+int rraim_sysfs_server_add(struct rraim_server *s);
+void rraim_sysfs_server_remove(struct rraim_server *s);
+
+#endif /* RRAIM_CORE_H */

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RRAIM - Remote Redundant Array of Inexpensive Memory.
+ *
+ * Module entry: checks that the front end can attach, starts the core and
+ * its control interface, adds the servers given at load time, and attaches
+ * the front end last (once attached it cannot be undone from here).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "rraim.h"
+#include "rraim_core.h"
+#include "rraim_frontswap.h"
+
+/* Add every server of the servers= parameter; any bad one fails the load. */
+static int __init rraim_add_param_servers(void)
+{
+	char *list, *cur, *addr;
+	unsigned int n = 0;
+	int ret = 0;
+
+	if (!rraim_servers_param || !*rraim_servers_param)
+		return 0;
+	list = kstrdup(rraim_servers_param, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	cur = list;
+	while ((addr = strsep(&cur, ",")) != NULL) {
+		addr = strim(addr);
+		if (!*addr)
+			continue;
+		ret = rraim_server_add(addr);
+		if (ret) {
+			pr_err("servers=: cannot add '%s' (%d)\n", addr, ret);
+			break;
+		}
+		n++;
+	}
+	kfree(list);
+	if (!ret && rraim_tun.replicas > n) {
+		pr_err("replicas=%u but servers= names only %u servers\n",
+		       rraim_tun.replicas, n);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+static int __init rraim_init(void)
+{
+	int ret;
+
+	ret = rraim_fs_check();
+	if (ret)
+		return ret;
+	ret = rraim_core_init();
+	if (ret)
+		return ret;
+	ret = rraim_sysfs_init();
+	if (ret)
+		goto out_core_exit;
+	ret = rraim_add_param_servers();
+	if (ret)
+		goto out_sysfs_exit;
+	ret = rraim_fs_attach();
+	if (ret)
+		goto out_sysfs_exit;
+	return 0;
+
+out_sysfs_exit:
+	rraim_core_exit();
+	rraim_sysfs_exit();
+	return ret;
+out_core_exit:
+	rraim_core_exit();
+	return ret;
+}
+
+/* Only reachable once the livepatch is disabled: no hook runs any more. */
+static void __exit rraim_exit(void)
+{
+	rraim_core_exit();
+	rraim_sysfs_exit();
+}
+
+module_init(rraim_init);
+module_exit(rraim_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("RRAIM: mirrored remote memory as a swap tier over RDMA");
+MODULE_INFO(livepatch, "Y");

@@ -1,0 +1,1579 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RRAIM transport: sessions with memory servers over kernel RDMA (RDMA CM,
+ * RC queue pairs).  See rraim_rdma.h for the model; this file knows nothing
+ * of swap.
+ *
+ * Objects, from the outside in:
+ *   peer     one memory server: session identity, state machine, the
+ *            protection domain, the control connection and the data
+ *            connections, the heartbeat, reconnect with backoff.
+ *   conn     one RDMA CM id with its CQ and RC QP.
+ *   req      one preallocated data transfer slot of a data connection,
+ *            with its own bounce page for READs and an embedded ib_cqe.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/highmem.h>
+#include <linux/inet.h>
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/rdma_cm.h>
+
+#include "rraim_proto.h"
+#include "rraim_rdma.h"
+
+/* ------------------------------------------------------------ constants */
+
+#define RRAIM_CM_TIMEOUT_MS	2000	/* address and route resolution */
+#define RRAIM_ACK_TIMEOUT	14	/* 4.096 us * 2^14 = 67 ms per retry */
+#define RRAIM_RETRY_COUNT	3
+#define RRAIM_CTRL_RX		4	/* receive buffers of a control conn */
+#define RRAIM_BACKOFF_MIN_MS	100
+#define RRAIM_BACKOFF_MAX_MS	3000
+#define RRAIM_TEARDOWN_WARN_S	10
+
+/* ------------------------------------------------------- data structures */
+
+/* conn->flags */
+enum {
+	RRAIM_CONN_LIVE,	/* established; posting allowed */
+	RRAIM_CONN_CM_DONE,	/* cm_done was completed for this attempt */
+	RRAIM_CONN_UP,		/* reached ESTABLISHED: drain before destroy */
+};
+
+/**
+ * struct rraim_req - a data transfer slot
+ * @cqe: completion entry; rraim_data_done() finds the req through it
+ * @conn: owning data connection
+ * @buf: bounce page; READs land here
+ * @buf_dma: @buf's DMA address while the connection is set up
+ * @page_dma: the caller's page while a WRITE is in flight
+ * @is_write: direction of the transfer in flight
+ * @lock: guards @waiter against the completion handler
+ * @waiter: whom to wake at completion; NULL once the owner let go
+ * @done: the hardware is finished with the request (success or flush)
+ * @status: 0 or -EIO, valid once @done
+ * @refs: 2 while in flight (owner and hardware), freed at 0
+ */
+struct rraim_req {
+	struct ib_cqe cqe;
+	struct rraim_conn *conn;
+	struct page *buf;
+	u64 buf_dma;
+	u64 page_dma;
+	bool is_write;
+	spinlock_t lock;		/* guards waiter against completion */
+	struct rraim_waiter *waiter;
+	bool done;
+	int status;
+	atomic_t refs;
+};
+
+/**
+ * struct rraim_conn - one RDMA CM connection of a peer
+ * @peer: owner
+ * @index: 0 for the control connection, 1.. for data connections
+ * @cm_id: the CM id, NULL when torn down
+ * @cq: completion queue (softirq polling)
+ * @qp: the RC queue pair (cm_id->qp)
+ * @cm_done: completed when the connection attempt ends either way
+ * @cm_error: outcome of the attempt
+ * @welcome: the server's accept private data (control connection)
+ * @flags: RRAIM_CONN_*
+ * @lock: guards posting (against teardown) and the free request stack
+ * @reqs: @depth preallocated requests (data connections)
+ * @free: stack of free requests
+ * @nr_free: entries on @free
+ * @depth: size of @reqs
+ * @inflight: requests taken from @free and not yet returned
+ * @free_wq: woken when a request returns to @free
+ * @rx: receive buffers (control connection)
+ * @rx_dma: their DMA addresses
+ * @rx_cqe: their completion entries
+ * @tx: send buffer (control connection)
+ * @tx_dma: its DMA address
+ * @tx_cqe: its completion entry
+ * @tx_busy: a SEND is in flight
+ */
+struct rraim_conn {
+	struct rraim_peer *peer;
+	unsigned int index;
+	struct rdma_cm_id *cm_id;
+	struct ib_cq *cq;
+	struct ib_qp *qp;
+	struct completion cm_done;
+	int cm_error;
+	struct rraim_welcome welcome;
+	unsigned long flags;
+
+	spinlock_t lock;		/* posting vs teardown; free stack */
+	struct rraim_req *reqs;
+	struct rraim_req **free;
+	unsigned int nr_free;
+	unsigned int depth;
+	atomic_t inflight;
+	wait_queue_head_t free_wq;
+
+	struct rraim_msg *rx;
+	u64 rx_dma[RRAIM_CTRL_RX];
+	struct ib_cqe rx_cqe[RRAIM_CTRL_RX];
+	struct rraim_msg *tx;
+	u64 tx_dma;
+	struct ib_cqe tx_cqe;
+	bool tx_busy;
+};
+
+/* peer->flags */
+enum {
+	RRAIM_PEER_TEARDOWN,	/* the work must tear the connections down */
+	RRAIM_PEER_STOP,	/* being destroyed: no reconnect */
+	RRAIM_PEER_WAS_UP,	/* @up was called since the last @down */
+};
+
+/**
+ * struct rraim_peer - a memory server and our session with it
+ * @name: "ip:port", for logs
+ * @addr: the server's address
+ * @cfg: tunables
+ * @ops: callbacks to the user
+ * @priv: the user's cookie
+ * @session: session identity (hello)
+ * @token: session secret (hello)
+ * @node: entry in rraim_peers
+ * @lock: guards @state, @since, @reason, @connect_failed
+ * @state: enum rraim_peer_state
+ * @since: ktime of the last state change
+ * @reason: why the last state change happened
+ * @connect_failed: a failure was reported while connecting
+ * @flags: RRAIM_PEER_*
+ * @work: connect / teardown state machine (rraim_wq)
+ * @hb_work: heartbeat
+ * @attempts: failed connection attempts in a row (backoff)
+ * @hb_misses: heartbeats missed in a row
+ * @ibdev: device of the current connections, NULL when torn down
+ * @pd: protection domain of the current connections
+ * @ctrl: the control connection
+ * @data: the data connections
+ * @info: what the server said at the last connect
+ * @capacity: the server's pool size (last heartbeat)
+ * @free_bytes: the server's free pool (last heartbeat)
+ * @ctrl_mutex: serialises control requests
+ * @rpc_done: completed when the reply to @rpc_seq arrives
+ * @rpc_seq: sequence number of the last control request
+ * @rpc_pending: sequence number being waited for, 0 if none
+ * @rpc_reply: the reply (copied by the receive handler)
+ * @gone_wq: woken when the connections are torn down
+ */
+struct rraim_peer {
+	char name[64];
+	struct sockaddr_storage addr;
+	struct rraim_peer_config cfg;
+	const struct rraim_peer_ops *ops;
+	void *priv;
+	u64 session;
+	u64 token;
+	struct list_head node;
+
+	spinlock_t lock;		/* state, since, reason */
+	enum rraim_peer_state state;
+	ktime_t since;
+	char reason[48];
+	bool connect_failed;
+
+	unsigned long flags;
+	struct delayed_work work;
+	struct delayed_work hb_work;
+	unsigned int attempts;
+	unsigned int hb_misses;
+
+	struct ib_device *ibdev;
+	struct ib_pd *pd;
+	struct rraim_conn ctrl;
+	struct rraim_conn *data;
+
+	struct rraim_peer_info info;
+	u64 capacity;
+	u64 free_bytes;
+
+	struct mutex ctrl_mutex;	/* one control request at a time */
+	struct completion rpc_done;
+	u32 rpc_seq;
+	u32 rpc_pending;
+	struct rraim_msg rpc_reply;
+
+	wait_queue_head_t gone_wq;
+};
+
+static struct workqueue_struct *rraim_wq;
+static LIST_HEAD(rraim_peers);
+static DEFINE_MUTEX(rraim_peers_mutex);	/* guards rraim_peers */
+
+/* ----------------------------------------------------------- state */
+
+static const char * const rraim_peer_state_names[] = {
+	[RRAIM_PEER_CONNECTING] = "connecting",
+	[RRAIM_PEER_LIVE] = "live",
+	[RRAIM_PEER_SUSPECT] = "suspect",
+	[RRAIM_PEER_DEAD] = "dead",
+	[RRAIM_PEER_STOPPED] = "stopped",
+};
+
+const char *rraim_peer_state_name(enum rraim_peer_state state)
+{
+	if (state >= ARRAY_SIZE(rraim_peer_state_names))
+		return "unknown";
+	return rraim_peer_state_names[state];
+}
+
+/* The one place the state changes.  Caller holds peer->lock. */
+static void rraim_peer_set_state(struct rraim_peer *peer,
+				 enum rraim_peer_state state,
+				 const char *reason)
+{
+	lockdep_assert_held(&peer->lock);
+
+	if (peer->state == state)
+		return;
+	if (state == RRAIM_PEER_LIVE || peer->state == RRAIM_PEER_LIVE ||
+	    state == RRAIM_PEER_DEAD)
+		pr_info("server %s: %s -> %s (%s)\n", peer->name,
+			rraim_peer_state_name(peer->state),
+			rraim_peer_state_name(state), reason);
+	peer->state = state;
+	peer->since = ktime_get();
+	strscpy(peer->reason, reason, sizeof(peer->reason));
+}
+
+enum rraim_peer_state rraim_peer_state(struct rraim_peer *peer)
+{
+	return READ_ONCE(peer->state);
+}
+
+bool rraim_peer_usable(struct rraim_peer *peer)
+{
+	enum rraim_peer_state s = READ_ONCE(peer->state);
+
+	return s == RRAIM_PEER_LIVE || s == RRAIM_PEER_SUSPECT;
+}
+
+int rraim_peer_state_info(struct rraim_peer *peer, u64 *since_ns,
+			  char *reason, size_t len)
+{
+	unsigned long flags;
+	int state;
+
+	spin_lock_irqsave(&peer->lock, flags);
+	state = peer->state;
+	*since_ns = ktime_to_ns(peer->since);
+	strscpy(reason, peer->reason, len);
+	spin_unlock_irqrestore(&peer->lock, flags);
+	return state;
+}
+
+void rraim_peer_pool(struct rraim_peer *peer, u64 *capacity, u64 *free)
+{
+	*capacity = READ_ONCE(peer->capacity);
+	*free = READ_ONCE(peer->free_bytes);
+}
+
+static void rraim_conn_stop(struct rraim_conn *conn)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&conn->lock, flags);
+	clear_bit(RRAIM_CONN_LIVE, &conn->flags);
+	spin_unlock_irqrestore(&conn->lock, flags);
+}
+
+/**
+ * rraim_peer_tune - change the heartbeat interval and the control timeout
+ * @peer: the peer
+ * @heartbeat_ms: interval between heartbeats
+ * @timeout_ms: deadline of a heartbeat or a control request
+ */
+void rraim_peer_tune(struct rraim_peer *peer, unsigned int heartbeat_ms,
+		     unsigned int timeout_ms)
+{
+	WRITE_ONCE(peer->cfg.heartbeat_ms, heartbeat_ms);
+	WRITE_ONCE(peer->cfg.timeout_ms, timeout_ms);
+}
+
+/**
+ * rraim_peer_fail - the connections are unusable: tear down and reconnect
+ * @peer: the peer
+ * @reason: for the log and sysfs
+ *
+ * Any context.  Posting stops at once; the work moves the queue pairs to
+ * the error state (flushing every outstanding transfer with an error),
+ * destroys them and schedules a reconnect.
+ */
+void rraim_peer_fail(struct rraim_peer *peer, const char *reason)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&peer->lock, flags);
+	switch (peer->state) {
+	case RRAIM_PEER_CONNECTING:
+		peer->connect_failed = true;
+		break;
+	case RRAIM_PEER_LIVE:
+	case RRAIM_PEER_SUSPECT:
+		rraim_peer_set_state(peer, RRAIM_PEER_DEAD, reason);
+		set_bit(RRAIM_PEER_TEARDOWN, &peer->flags);
+		break;
+	default:
+		break;
+	}
+	spin_unlock_irqrestore(&peer->lock, flags);
+
+	rraim_conn_stop(&peer->ctrl);
+	for (i = 0; i < peer->cfg.nr_data_conns; i++)
+		rraim_conn_stop(&peer->data[i]);
+	if (test_bit(RRAIM_PEER_TEARDOWN, &peer->flags))
+		mod_delayed_work(rraim_wq, &peer->work, 0);
+}
+
+/**
+ * rraim_peer_suspect - something missed a deadline: check the peer now
+ * @peer: the peer
+ * @reason: for the log and sysfs
+ *
+ * The peer gets no new placements until a heartbeat answers; one that does
+ * not answer is failed.
+ */
+void rraim_peer_suspect(struct rraim_peer *peer, const char *reason)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&peer->lock, flags);
+	if (peer->state == RRAIM_PEER_LIVE)
+		rraim_peer_set_state(peer, RRAIM_PEER_SUSPECT, reason);
+	spin_unlock_irqrestore(&peer->lock, flags);
+	mod_delayed_work(rraim_wq, &peer->hb_work, 0);
+}
+
+/* --------------------------------------------------------- data requests */
+
+void rraim_waiter_init(struct rraim_waiter *w)
+{
+	init_waitqueue_head(&w->wq);
+}
+
+static void rraim_req_put(struct rraim_req *req)
+{
+	struct rraim_conn *conn = req->conn;
+	struct ib_device *dev;
+	unsigned long flags;
+
+	if (!atomic_dec_and_test(&req->refs))
+		return;
+	spin_lock_irqsave(&conn->lock, flags);
+	if (req->is_write && req->page_dma) {
+		dev = conn->peer->ibdev;
+		ib_dma_unmap_page(dev, req->page_dma, PAGE_SIZE, DMA_TO_DEVICE);
+		req->page_dma = 0;
+	}
+	conn->free[conn->nr_free++] = req;
+	atomic_dec(&conn->inflight);
+	spin_unlock_irqrestore(&conn->lock, flags);
+	wake_up(&conn->free_wq);
+}
+
+static void rraim_data_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct rraim_req *req = container_of(wc->wr_cqe, struct rraim_req, cqe);
+	struct rraim_peer *peer = req->conn->peer;
+	unsigned long flags;
+
+	if (unlikely(wc->status != IB_WC_SUCCESS)) {
+		if (wc->status != IB_WC_WR_FLUSH_ERR) {
+			pr_err_ratelimited("server %s: %s failed: %s\n", peer->name,
+					   req->is_write ? "write" : "read",
+					   ib_wc_status_msg(wc->status));
+			rraim_peer_fail(peer, ib_wc_status_msg(wc->status));
+		}
+	}
+
+	spin_lock_irqsave(&req->lock, flags);
+	req->status = wc->status == IB_WC_SUCCESS ? 0 : -EIO;
+	/* pairs with rraim_xfer_done(): status is visible before done */
+	smp_store_release(&req->done, true);
+	if (req->waiter)
+		wake_up(&req->waiter->wq);
+	spin_unlock_irqrestore(&req->lock, flags);
+	rraim_req_put(req);
+}
+
+/* Pick a request of one of the peer's live data connections. */
+static struct rraim_req *rraim_req_get(struct rraim_peer *peer)
+{
+	unsigned int n = peer->cfg.nr_data_conns;
+	unsigned int first = raw_smp_processor_id() % n;
+	unsigned long deadline = jiffies + msecs_to_jiffies(READ_ONCE(peer->cfg.timeout_ms));
+	struct rraim_conn *conn;
+	struct rraim_req *req;
+	unsigned int i;
+
+	for (;;) {
+		bool live = false;
+
+		for (i = 0; i < n; i++) {
+			conn = &peer->data[(first + i) % n];
+			spin_lock_bh(&conn->lock);
+			if (test_bit(RRAIM_CONN_LIVE, &conn->flags)) {
+				live = true;
+				if (conn->nr_free) {
+					req = conn->free[--conn->nr_free];
+					atomic_inc(&conn->inflight);
+					spin_unlock_bh(&conn->lock);
+					return req;
+				}
+			}
+			spin_unlock_bh(&conn->lock);
+		}
+		if (!live)
+			return ERR_PTR(-ENOTCONN);
+		if (time_after(jiffies, deadline))
+			return ERR_PTR(-EBUSY);
+		conn = &peer->data[first];
+		wait_event_timeout(conn->free_wq, READ_ONCE(conn->nr_free) ||
+				   !test_bit(RRAIM_CONN_LIVE, &conn->flags),
+				   msecs_to_jiffies(10));
+	}
+}
+
+/* Give back a request that was never posted. */
+static void rraim_req_unget(struct rraim_req *req)
+{
+	atomic_set(&req->refs, 1);
+	rraim_req_put(req);
+}
+
+static int rraim_xfer_post(struct rraim_xfer *x, struct rraim_peer *peer,
+			   struct rraim_waiter *w, struct page *page,
+			   u64 raddr, u32 rkey)
+{
+	struct rraim_req *req;
+	struct rraim_conn *conn;
+	struct ib_rdma_wr wr = {};
+	struct ib_sge sge;
+	int ret;
+
+	x->req = NULL;
+	x->peer = peer;
+	x->status = -EIO;
+
+	req = rraim_req_get(peer);
+	if (IS_ERR(req))
+		return PTR_ERR(req);
+	conn = req->conn;
+
+	req->is_write = !!page;
+	req->waiter = w;
+	req->done = false;
+	req->status = -EIO;
+	atomic_set(&req->refs, 2);
+
+	spin_lock_bh(&conn->lock);
+	if (!test_bit(RRAIM_CONN_LIVE, &conn->flags)) {
+		ret = -ENOTCONN;
+		goto out_unlock;
+	}
+	if (page) {
+		req->page_dma = ib_dma_map_page(peer->ibdev, page, 0, PAGE_SIZE,
+						DMA_TO_DEVICE);
+		if (ib_dma_mapping_error(peer->ibdev, req->page_dma)) {
+			req->page_dma = 0;
+			ret = -EIO;
+			goto out_unlock;
+		}
+		sge.addr = req->page_dma;
+		wr.wr.opcode = IB_WR_RDMA_WRITE;
+	} else {
+		ib_dma_sync_single_for_device(peer->ibdev, req->buf_dma,
+					      PAGE_SIZE, DMA_FROM_DEVICE);
+		sge.addr = req->buf_dma;
+		wr.wr.opcode = IB_WR_RDMA_READ;
+	}
+	sge.length = PAGE_SIZE;
+	sge.lkey = peer->pd->local_dma_lkey;
+	wr.wr.wr_cqe = &req->cqe;
+	wr.wr.sg_list = &sge;
+	wr.wr.num_sge = 1;
+	wr.wr.send_flags = IB_SEND_SIGNALED;
+	wr.remote_addr = raddr;
+	wr.rkey = rkey;
+	ret = ib_post_send(conn->qp, &wr.wr, NULL);
+	if (ret) {
+		if (req->page_dma) {
+			ib_dma_unmap_page(peer->ibdev, req->page_dma, PAGE_SIZE,
+					  DMA_TO_DEVICE);
+			req->page_dma = 0;
+		}
+		goto out_unlock;
+	}
+	spin_unlock_bh(&conn->lock);
+	x->req = req;
+	return 0;
+
+out_unlock:
+	spin_unlock_bh(&conn->lock);
+	rraim_req_unget(req);
+	return ret;
+}
+
+/**
+ * rraim_xfer_write - start an RDMA WRITE of @page to (@raddr, @rkey)
+ * @x: the transfer (caller's)
+ * @peer: the server
+ * @w: woken when it completes
+ * @page: source; must stay untouched until rraim_xfer_finish()
+ * @raddr: remote address
+ * @rkey: remote key
+ *
+ * May sleep briefly when every request of the peer is in flight.
+ * Return: 0 when posted, -ENOTCONN, -EBUSY or -EIO.
+ */
+int rraim_xfer_write(struct rraim_xfer *x, struct rraim_peer *peer,
+		     struct rraim_waiter *w, struct page *page,
+		     u64 raddr, u32 rkey)
+{
+	return rraim_xfer_post(x, peer, w, page, raddr, rkey);
+}
+
+/**
+ * rraim_xfer_read - start an RDMA READ of one page at (@raddr, @rkey)
+ * @x: the transfer (caller's)
+ * @peer: the server
+ * @w: woken when it completes
+ * @raddr: remote address
+ * @rkey: remote key
+ *
+ * The data lands in the request's bounce page; rraim_xfer_finish() copies
+ * it out.  Return: 0 when posted, -ENOTCONN, -EBUSY or -EIO.
+ */
+int rraim_xfer_read(struct rraim_xfer *x, struct rraim_peer *peer,
+		    struct rraim_waiter *w, u64 raddr, u32 rkey)
+{
+	return rraim_xfer_post(x, peer, w, NULL, raddr, rkey);
+}
+
+/**
+ * rraim_xfer_done - has the transfer completed (or been flushed)?
+ * @x: a posted transfer
+ */
+bool rraim_xfer_done(struct rraim_xfer *x)
+{
+	/* pairs with rraim_data_done(): done, then status is valid */
+	return smp_load_acquire(&x->req->done);
+}
+
+static void rraim_req_detach(struct rraim_req *req)
+{
+	spin_lock_bh(&req->lock);
+	req->waiter = NULL;
+	spin_unlock_bh(&req->lock);
+}
+
+/**
+ * rraim_xfer_finish - collect a completed transfer
+ * @x: a transfer for which rraim_xfer_done() is true
+ * @page: for a READ, where to copy the data (NULL: discard)
+ *
+ * Return: 0 on success, -EIO if the transfer failed.
+ */
+int rraim_xfer_finish(struct rraim_xfer *x, struct page *page)
+{
+	struct rraim_req *req = x->req;
+	struct ib_device *dev = x->peer->ibdev;
+	void *dst;
+
+	x->status = req->status;
+	if (!x->status && !req->is_write && page) {
+		ib_dma_sync_single_for_cpu(dev, req->buf_dma, PAGE_SIZE,
+					   DMA_FROM_DEVICE);
+		dst = kmap_local_page(page);
+		memcpy(dst, page_address(req->buf), PAGE_SIZE);
+		kunmap_local(dst);
+	}
+	rraim_req_detach(req);
+	x->req = NULL;
+	rraim_req_put(req);
+	return x->status;
+}
+
+/**
+ * rraim_xfer_abandon - stop waiting for a READ
+ * @x: a posted READ
+ *
+ * The request completes on its own later, into its bounce page only.
+ */
+void rraim_xfer_abandon(struct rraim_xfer *x)
+{
+	struct rraim_req *req = x->req;
+
+	WARN_ON_ONCE(req->is_write && !rraim_xfer_done(x));
+	rraim_req_detach(req);
+	x->req = NULL;
+	x->status = -ETIMEDOUT;
+	rraim_req_put(req);
+}
+
+/* ------------------------------------------------------ control requests */
+
+static int rraim_post_rx(struct rraim_conn *conn, unsigned int i)
+{
+	struct ib_recv_wr wr = {};
+	struct ib_sge sge;
+
+	sge.addr = conn->rx_dma[i];
+	sge.length = sizeof(struct rraim_msg);
+	sge.lkey = conn->peer->pd->local_dma_lkey;
+	wr.wr_cqe = &conn->rx_cqe[i];
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	return ib_post_recv(conn->qp, &wr, NULL);
+}
+
+static void rraim_ctrl_tx_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct rraim_conn *conn = container_of(wc->wr_cqe, struct rraim_conn,
+					       tx_cqe);
+	unsigned long flags;
+
+	spin_lock_irqsave(&conn->lock, flags);
+	conn->tx_busy = false;
+	spin_unlock_irqrestore(&conn->lock, flags);
+	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR) {
+		pr_err_ratelimited("server %s: control send failed: %s\n",
+				   conn->peer->name,
+				   ib_wc_status_msg(wc->status));
+		rraim_peer_fail(conn->peer, "control send failed");
+	}
+}
+
+/* Is @m a well-formed reply to the request being waited for? */
+static bool rraim_reply_valid(struct rraim_peer *peer,
+			      const struct rraim_msg *m)
+{
+	unsigned int i;
+
+	if (le32_to_cpu(m->magic) != RRAIM_PROTO_MAGIC)
+		return false;
+	if (!(le16_to_cpu(m->type) & RRAIM_MSG_REPLY))
+		return false;
+	if (le16_to_cpu(m->status) > RRAIM_EIO)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(m->reserved); i++)
+		if (m->reserved[i])
+			return false;
+	return peer->rpc_pending && le32_to_cpu(m->seq) == peer->rpc_pending;
+}
+
+static void rraim_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct rraim_conn *conn = cq->cq_context;
+	struct rraim_peer *peer = conn->peer;
+	unsigned int i = wc->wr_cqe - conn->rx_cqe;
+	struct rraim_msg *m = &conn->rx[i];
+	unsigned long flags;
+
+	if (wc->status != IB_WC_SUCCESS) {
+		if (wc->status != IB_WC_WR_FLUSH_ERR) {
+			pr_err_ratelimited("server %s: control receive failed: %s\n",
+					   peer->name,
+					   ib_wc_status_msg(wc->status));
+			rraim_peer_fail(peer, "control receive failed");
+		}
+		return;
+	}
+
+	ib_dma_sync_single_for_cpu(peer->ibdev, conn->rx_dma[i], sizeof(*m),
+				   DMA_FROM_DEVICE);
+	spin_lock_irqsave(&conn->lock, flags);
+	if (wc->byte_len == sizeof(*m) && rraim_reply_valid(peer, m)) {
+		peer->rpc_reply = *m;
+		peer->rpc_pending = 0;
+		complete(&peer->rpc_done);
+	} else {
+		pr_warn_ratelimited("server %s: dropped a malformed or stale control message (%u bytes)\n",
+				    peer->name, wc->byte_len);
+	}
+	ib_dma_sync_single_for_device(peer->ibdev, conn->rx_dma[i], sizeof(*m),
+				      DMA_FROM_DEVICE);
+	if (test_bit(RRAIM_CONN_LIVE, &conn->flags) && rraim_post_rx(conn, i)) {
+		spin_unlock_irqrestore(&conn->lock, flags);
+		rraim_peer_fail(peer, "cannot repost a receive");
+		return;
+	}
+	spin_unlock_irqrestore(&conn->lock, flags);
+}
+
+static int rraim_status_errno(u16 status)
+{
+	switch (status) {
+	case RRAIM_OK:
+		return 0;
+	case RRAIM_ENOSPC:
+		return -ENOSPC;
+	case RRAIM_ENOENT:
+		return -ENOENT;
+	case RRAIM_ENOTSUP:
+		return -EOPNOTSUPP;
+	case RRAIM_EINVAL:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+/*
+ * One control request and its reply.  Sleeps; serialised per peer.  A
+ * reply that does not come within the peer's timeout is -ETIMEDOUT; the
+ * caller decides what that means for the peer.
+ */
+static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
+		     struct rraim_msg *reply)
+{
+	struct rraim_conn *conn = &peer->ctrl;
+	struct rraim_msg *m = conn->tx;
+	struct ib_send_wr wr = {};
+	struct ib_sge sge;
+	unsigned long left;
+	u32 seq;
+	int ret;
+
+	mutex_lock(&peer->ctrl_mutex);
+	spin_lock_bh(&conn->lock);
+	if (!test_bit(RRAIM_CONN_LIVE, &conn->flags)) {
+		ret = -ENOTCONN;
+		goto out_unlock;
+	}
+	if (conn->tx_busy) {
+		/* The last SEND never completed: the link is gone. */
+		ret = -ETIMEDOUT;
+		goto out_unlock;
+	}
+	seq = ++peer->rpc_seq;
+	if (!seq)
+		seq = ++peer->rpc_seq;
+	memset(m, 0, sizeof(*m));
+	m->magic = cpu_to_le32(RRAIM_PROTO_MAGIC);
+	m->type = cpu_to_le16(type);
+	m->seq = cpu_to_le32(seq);
+	m->chunk = cpu_to_le32(chunk);
+	ib_dma_sync_single_for_device(peer->ibdev, conn->tx_dma, sizeof(*m),
+				      DMA_TO_DEVICE);
+	sge.addr = conn->tx_dma;
+	sge.length = sizeof(*m);
+	sge.lkey = peer->pd->local_dma_lkey;
+	wr.wr_cqe = &conn->tx_cqe;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.opcode = IB_WR_SEND;
+	wr.send_flags = IB_SEND_SIGNALED;
+	reinit_completion(&peer->rpc_done);
+	peer->rpc_pending = seq;
+	ret = ib_post_send(conn->qp, &wr, NULL);
+	if (ret) {
+		peer->rpc_pending = 0;
+		goto out_unlock;
+	}
+	conn->tx_busy = true;
+	spin_unlock_bh(&conn->lock);
+
+	left = wait_for_completion_timeout(&peer->rpc_done,
+					   msecs_to_jiffies(READ_ONCE(peer->cfg.timeout_ms)));
+	spin_lock_bh(&conn->lock);
+	if (!left && peer->rpc_pending == seq) {
+		peer->rpc_pending = 0;
+		ret = -ETIMEDOUT;
+	} else {
+		*reply = peer->rpc_reply;
+		if (le16_to_cpu(reply->type) != (type | RRAIM_MSG_REPLY))
+			ret = -EPROTO;
+		else
+			ret = rraim_status_errno(le16_to_cpu(reply->status));
+	}
+out_unlock:
+	spin_unlock_bh(&conn->lock);
+	mutex_unlock(&peer->ctrl_mutex);
+	return ret;
+}
+
+static void rraim_peer_note_pool(struct rraim_peer *peer,
+				 const struct rraim_msg *reply)
+{
+	WRITE_ONCE(peer->capacity, le64_to_cpu(reply->capacity));
+	WRITE_ONCE(peer->free_bytes, le64_to_cpu(reply->free));
+}
+
+/**
+ * rraim_peer_alloc_chunk - ask the server for one more chunk
+ * @peer: the server
+ * @desc: filled with the grant
+ *
+ * Sleeps.  Return: 0, -ENOSPC when the server is full, -ENOTCONN,
+ * -ETIMEDOUT, -EPROTO for a malformed grant.
+ */
+int rraim_peer_alloc_chunk(struct rraim_peer *peer,
+			   struct rraim_chunk_desc *desc)
+{
+	struct rraim_msg reply;
+	int ret;
+
+	ret = rraim_rpc(peer, RRAIM_MSG_ALLOC, 0, &reply);
+	if (ret && ret != -ENOSPC)
+		return ret;
+	rraim_peer_note_pool(peer, &reply);
+	if (ret)
+		return ret;
+	desc->chunk = le32_to_cpu(reply.chunk);
+	desc->rkey = le32_to_cpu(reply.rkey);
+	desc->addr = le64_to_cpu(reply.addr);
+	if (desc->addr & (PAGE_SIZE - 1) ||
+	    desc->addr + RRAIM_CHUNK_SIZE < desc->addr) {
+		pr_err("server %s: granted a misaligned chunk at %#llx\n",
+		       peer->name, desc->addr);
+		rraim_rpc(peer, RRAIM_MSG_FREE, desc->chunk, &reply);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/**
+ * rraim_peer_free_chunk - give a chunk back to the server
+ * @peer: the server
+ * @chunk: the server's number for it
+ */
+int rraim_peer_free_chunk(struct rraim_peer *peer, u32 chunk)
+{
+	struct rraim_msg reply;
+	int ret;
+
+	ret = rraim_rpc(peer, RRAIM_MSG_FREE, chunk, &reply);
+	if (!ret)
+		rraim_peer_note_pool(peer, &reply);
+	return ret;
+}
+
+static void rraim_hb_work(struct work_struct *work)
+{
+	struct rraim_peer *peer = container_of(to_delayed_work(work),
+					       struct rraim_peer, hb_work);
+	struct rraim_msg reply;
+	unsigned long flags;
+	int ret;
+
+	if (!rraim_peer_usable(peer))
+		return;
+	ret = rraim_rpc(peer, RRAIM_MSG_PING, 0, &reply);
+	if (ret == -ENOTCONN)
+		return;
+	if (!ret) {
+		rraim_peer_note_pool(peer, &reply);
+		peer->hb_misses = 0;
+		spin_lock_irqsave(&peer->lock, flags);
+		if (peer->state == RRAIM_PEER_SUSPECT)
+			rraim_peer_set_state(peer, RRAIM_PEER_LIVE,
+					     "heartbeat answered");
+		spin_unlock_irqrestore(&peer->lock, flags);
+	} else {
+		if (++peer->hb_misses >= 2) {
+			rraim_peer_fail(peer, "heartbeat missed");
+			return;
+		}
+		spin_lock_irqsave(&peer->lock, flags);
+		if (peer->state == RRAIM_PEER_LIVE)
+			rraim_peer_set_state(peer, RRAIM_PEER_SUSPECT,
+					     "heartbeat late");
+		spin_unlock_irqrestore(&peer->lock, flags);
+		/* ask again at once: a live server answers quickly */
+		queue_delayed_work(rraim_wq, &peer->hb_work, 0);
+		return;
+	}
+	queue_delayed_work(rraim_wq, &peer->hb_work,
+			   msecs_to_jiffies(READ_ONCE(peer->cfg.heartbeat_ms)));
+}
+
+/* ----------------------------------------------------- connection setup */
+
+static bool rraim_welcome_valid(struct rraim_peer *peer,
+				const struct rdma_conn_param *p,
+				struct rraim_welcome *out)
+{
+	const struct rraim_welcome *w = p->private_data;
+
+	if (!w || p->private_data_len < sizeof(*w)) {
+		pr_err("server %s: short accept data (%u bytes)\n", peer->name,
+		       p->private_data_len);
+		return false;
+	}
+	if (le32_to_cpu(w->magic) != RRAIM_PROTO_MAGIC ||
+	    le16_to_cpu(w->version) != RRAIM_PROTO_VERSION) {
+		pr_err("server %s: not an RRAIM v%d server (magic %#x version %u)\n",
+		       peer->name, RRAIM_PROTO_VERSION, le32_to_cpu(w->magic),
+		       le16_to_cpu(w->version));
+		return false;
+	}
+	if (le32_to_cpu(w->chunk_shift) != RRAIM_CHUNK_SHIFT) {
+		pr_err("server %s: chunk shift %u, expected %u\n", peer->name,
+		       le32_to_cpu(w->chunk_shift), RRAIM_CHUNK_SHIFT);
+		return false;
+	}
+	*out = *w;
+	return true;
+}
+
+static const char *rraim_refusal_name(u16 reason)
+{
+	switch (reason) {
+	case RRAIM_REFUSE_MALFORMED: return "malformed hello";
+	case RRAIM_REFUSE_VERSION: return "protocol version";
+	case RRAIM_REFUSE_NO_SESSION: return "unknown session";
+	case RRAIM_REFUSE_BAD_TOKEN: return "bad session token";
+	case RRAIM_REFUSE_BUSY: return "busy";
+	case RRAIM_REFUSE_SHUTDOWN: return "shutting down";
+	default: return "unknown reason";
+	}
+}
+
+static int rraim_conn_rejected(struct rraim_conn *conn,
+			       struct rdma_cm_event *ev)
+{
+	const struct rraim_refusal *r;
+	u8 len = 0;
+
+	r = rdma_consumer_reject_data(conn->cm_id, ev, &len);
+	if (r && len >= sizeof(*r) &&
+	    le32_to_cpu(r->magic) == RRAIM_PROTO_MAGIC)
+		pr_err_ratelimited("server %s: refused connection %u: %s\n",
+				   conn->peer->name, conn->index,
+				   rraim_refusal_name(le16_to_cpu(r->reason)));
+	else
+		pr_err_ratelimited("server %s: connection %u rejected (%s)\n",
+				   conn->peer->name, conn->index,
+				   rdma_reject_msg(conn->cm_id, ev->status));
+	return -ECONNREFUSED;
+}
+
+static int rraim_conn_alloc_ctrl_bufs(struct rraim_conn *conn)
+{
+	struct ib_device *dev = conn->peer->ibdev;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < RRAIM_CTRL_RX; i++) {
+		conn->rx_dma[i] = ib_dma_map_single(dev, &conn->rx[i],
+						    sizeof(conn->rx[i]),
+						    DMA_FROM_DEVICE);
+		if (ib_dma_mapping_error(dev, conn->rx_dma[i])) {
+			conn->rx_dma[i] = 0;
+			return -ENOMEM;
+		}
+		conn->rx_cqe[i].done = rraim_ctrl_rx_done;
+	}
+	conn->tx_dma = ib_dma_map_single(dev, conn->tx, sizeof(*conn->tx),
+					 DMA_TO_DEVICE);
+	if (ib_dma_mapping_error(dev, conn->tx_dma)) {
+		conn->tx_dma = 0;
+		return -ENOMEM;
+	}
+	conn->tx_cqe.done = rraim_ctrl_tx_done;
+	conn->tx_busy = false;
+	for (i = 0; i < RRAIM_CTRL_RX; i++) {
+		ret = rraim_post_rx(conn, i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int rraim_conn_map_reqs(struct rraim_conn *conn)
+{
+	struct ib_device *dev = conn->peer->ibdev;
+	unsigned int i;
+
+	for (i = 0; i < conn->depth; i++) {
+		struct rraim_req *req = &conn->reqs[i];
+
+		req->buf_dma = ib_dma_map_page(dev, req->buf, 0, PAGE_SIZE,
+					       DMA_FROM_DEVICE);
+		if (ib_dma_mapping_error(dev, req->buf_dma)) {
+			req->buf_dma = 0;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void rraim_conn_unmap_bufs(struct rraim_conn *conn,
+				  struct ib_device *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < conn->depth; i++) {
+		if (conn->reqs[i].buf_dma)
+			ib_dma_unmap_page(dev, conn->reqs[i].buf_dma, PAGE_SIZE,
+					  DMA_FROM_DEVICE);
+		conn->reqs[i].buf_dma = 0;
+	}
+	if (!conn->rx)
+		return;
+	for (i = 0; i < RRAIM_CTRL_RX; i++) {
+		if (conn->rx_dma[i])
+			ib_dma_unmap_single(dev, conn->rx_dma[i],
+					    sizeof(conn->rx[i]),
+					    DMA_FROM_DEVICE);
+		conn->rx_dma[i] = 0;
+	}
+	if (conn->tx_dma)
+		ib_dma_unmap_single(dev, conn->tx_dma, sizeof(*conn->tx),
+				    DMA_TO_DEVICE);
+	conn->tx_dma = 0;
+}
+
+/* ADDR_RESOLVED: protection domain, CQ, QP, buffers; then the route. */
+static int rraim_conn_addr_resolved(struct rraim_conn *conn)
+{
+	struct rraim_peer *peer = conn->peer;
+	struct ib_device *dev = conn->cm_id->device;
+	struct ib_qp_init_attr attr = {};
+	bool ctrl = conn->index == 0;
+	unsigned int send_wr, recv_wr;
+	int ret;
+
+	if (!peer->ibdev) {
+		peer->pd = ib_alloc_pd(dev, 0);
+		if (IS_ERR(peer->pd)) {
+			ret = PTR_ERR(peer->pd);
+			peer->pd = NULL;
+			return ret;
+		}
+		peer->ibdev = dev;
+	} else if (peer->ibdev != dev) {
+		pr_err("server %s: connections resolved to different devices\n",
+		       peer->name);
+		return -EXDEV;
+	}
+
+	send_wr = ctrl ? 2 : conn->depth;
+	recv_wr = ctrl ? RRAIM_CTRL_RX : 0;
+	/* one more of each for ib_drain_qp() */
+	conn->cq = ib_alloc_cq(dev, conn, send_wr + recv_wr + 2,
+			       conn->index % max(dev->num_comp_vectors, 1),
+			       IB_POLL_SOFTIRQ);
+	if (IS_ERR(conn->cq)) {
+		ret = PTR_ERR(conn->cq);
+		conn->cq = NULL;
+		return ret;
+	}
+	attr.event_handler = NULL;
+	attr.qp_context = conn;
+	attr.send_cq = conn->cq;
+	attr.recv_cq = conn->cq;
+	attr.cap.max_send_wr = send_wr + 1;
+	attr.cap.max_recv_wr = recv_wr + 1;
+	attr.cap.max_send_sge = 1;
+	attr.cap.max_recv_sge = 1;
+	attr.sq_sig_type = IB_SIGNAL_ALL_WR;
+	attr.qp_type = IB_QPT_RC;
+	ret = rdma_create_qp(conn->cm_id, peer->pd, &attr);
+	if (ret)
+		return ret;
+	conn->qp = conn->cm_id->qp;
+
+	ret = ctrl ? rraim_conn_alloc_ctrl_bufs(conn) : rraim_conn_map_reqs(conn);
+	if (ret)
+		return ret;
+	return rdma_resolve_route(conn->cm_id, RRAIM_CM_TIMEOUT_MS);
+}
+
+static int rraim_conn_route_resolved(struct rraim_conn *conn)
+{
+	struct rraim_peer *peer = conn->peer;
+	struct rdma_conn_param param = {};
+	struct rraim_hello hello = {};
+
+	hello.magic = cpu_to_le32(RRAIM_PROTO_MAGIC);
+	hello.version = cpu_to_le16(RRAIM_PROTO_VERSION);
+	hello.role = cpu_to_le16(conn->index ? RRAIM_ROLE_DATA :
+				 RRAIM_ROLE_CONTROL);
+	hello.session = cpu_to_le64(peer->session);
+	hello.token = cpu_to_le64(peer->token);
+	hello.qp_index = cpu_to_le16(conn->index);
+	hello.qp_count = cpu_to_le16(peer->cfg.nr_data_conns + 1);
+
+	param.private_data = &hello;
+	param.private_data_len = sizeof(hello);
+	/* RDMA READ hangs on rxe unless both sides allow one. */
+	param.initiator_depth = 1;
+	param.responder_resources = 1;
+	param.retry_count = RRAIM_RETRY_COUNT;
+	param.rnr_retry_count = 6;
+	param.flow_control = 1;
+	return rdma_connect_locked(conn->cm_id, &param);
+}
+
+static void rraim_conn_cm_finish(struct rraim_conn *conn, int error)
+{
+	if (test_and_set_bit(RRAIM_CONN_CM_DONE, &conn->flags))
+		return;
+	conn->cm_error = error;
+	complete(&conn->cm_done);
+}
+
+static int rraim_cm_handler(struct rdma_cm_id *cm_id, struct rdma_cm_event *ev)
+{
+	struct rraim_conn *conn = cm_id->context;
+	struct rraim_peer *peer = conn->peer;
+	int ret;
+
+	switch (ev->event) {
+	case RDMA_CM_EVENT_ADDR_RESOLVED:
+		ret = rraim_conn_addr_resolved(conn);
+		if (ret)
+			rraim_conn_cm_finish(conn, ret);
+		break;
+	case RDMA_CM_EVENT_ROUTE_RESOLVED:
+		ret = rraim_conn_route_resolved(conn);
+		if (ret)
+			rraim_conn_cm_finish(conn, ret);
+		break;
+	case RDMA_CM_EVENT_ESTABLISHED:
+		set_bit(RRAIM_CONN_UP, &conn->flags);
+		if (!rraim_welcome_valid(peer, &ev->param.conn, &conn->welcome))
+			rraim_conn_cm_finish(conn, -EPROTO);
+		else
+			rraim_conn_cm_finish(conn, 0);
+		break;
+	case RDMA_CM_EVENT_REJECTED:
+		rraim_conn_cm_finish(conn, rraim_conn_rejected(conn, ev));
+		break;
+	case RDMA_CM_EVENT_ADDR_ERROR:
+	case RDMA_CM_EVENT_ROUTE_ERROR:
+	case RDMA_CM_EVENT_CONNECT_ERROR:
+	case RDMA_CM_EVENT_UNREACHABLE:
+		rraim_conn_cm_finish(conn, -ECONNRESET);
+		break;
+	case RDMA_CM_EVENT_DISCONNECTED:
+	case RDMA_CM_EVENT_ADDR_CHANGE:
+	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
+	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		rraim_conn_cm_finish(conn, -ECONNRESET);
+		rraim_peer_fail(peer, rdma_event_msg(ev->event));
+		break;
+	default:
+		break;
+	}
+	/* Never let the CM destroy the id: the peer's work does that. */
+	return 0;
+}
+
+/* Destroy one connection.  Process context; not from its CM handler. */
+static void rraim_conn_destroy(struct rraim_conn *conn)
+{
+	struct rraim_peer *peer = conn->peer;
+	unsigned long t0 = jiffies;
+
+	rraim_conn_stop(conn);
+	/*
+	 * Only a queue pair that was connected can have work in flight; the
+	 * drain flushes it all (the QP goes to the error state first).
+	 */
+	if (conn->qp && test_and_clear_bit(RRAIM_CONN_UP, &conn->flags)) {
+		rdma_disconnect(conn->cm_id);
+		ib_drain_qp(conn->qp);
+	}
+	/* Every request is done; wait for their owners to let go. */
+	while (!wait_event_timeout(conn->free_wq,
+				   !atomic_read(&conn->inflight), HZ)) {
+		if (time_after(jiffies, t0 + RRAIM_TEARDOWN_WARN_S * HZ)) {
+			pr_warn("server %s: waiting for %d transfers on connection %u\n",
+				peer->name, atomic_read(&conn->inflight),
+				conn->index);
+			t0 = jiffies;
+		}
+	}
+	if (conn->qp) {
+		rdma_destroy_qp(conn->cm_id);
+		conn->qp = NULL;
+	}
+	if (conn->cq) {
+		ib_free_cq(conn->cq);
+		conn->cq = NULL;
+	}
+	if (peer->ibdev)
+		rraim_conn_unmap_bufs(conn, peer->ibdev);
+	if (conn->cm_id) {
+		rdma_destroy_id(conn->cm_id);
+		conn->cm_id = NULL;
+	}
+}
+
+static int rraim_conn_connect(struct rraim_conn *conn)
+{
+	struct rraim_peer *peer = conn->peer;
+	struct rdma_cm_id *id;
+	int ret;
+
+	clear_bit(RRAIM_CONN_CM_DONE, &conn->flags);
+	reinit_completion(&conn->cm_done);
+	conn->cm_error = -ETIMEDOUT;
+
+	id = rdma_create_id(&init_net, rraim_cm_handler, conn, RDMA_PS_TCP,
+			    IB_QPT_RC);
+	if (IS_ERR(id))
+		return PTR_ERR(id);
+	conn->cm_id = id;
+	ret = rdma_set_ack_timeout(id, RRAIM_ACK_TIMEOUT);
+	if (ret)
+		return ret;
+	ret = rdma_resolve_addr(id, NULL, (struct sockaddr *)&peer->addr,
+				RRAIM_CM_TIMEOUT_MS);
+	if (ret)
+		return ret;
+	if (!wait_for_completion_timeout(&conn->cm_done,
+					 msecs_to_jiffies(3 * RRAIM_CM_TIMEOUT_MS)))
+		return -ETIMEDOUT;
+	if (conn->cm_error)
+		return conn->cm_error;
+	spin_lock_bh(&conn->lock);
+	set_bit(RRAIM_CONN_LIVE, &conn->flags);
+	spin_unlock_bh(&conn->lock);
+	return 0;
+}
+
+static void rraim_peer_teardown(struct rraim_peer *peer)
+{
+	unsigned int i;
+
+	cancel_delayed_work_sync(&peer->hb_work);
+	for (i = 0; i < peer->cfg.nr_data_conns; i++)
+		rraim_conn_destroy(&peer->data[i]);
+	rraim_conn_destroy(&peer->ctrl);
+	if (peer->pd) {
+		ib_dealloc_pd(peer->pd);
+		peer->pd = NULL;
+	}
+	peer->ibdev = NULL;
+	wake_up_all(&peer->gone_wq);
+}
+
+static int rraim_peer_connect(struct rraim_peer *peer)
+{
+	struct rraim_welcome *w = &peer->ctrl.welcome;
+	unsigned int i;
+	int ret;
+
+	ret = rraim_conn_connect(&peer->ctrl);
+	if (ret)
+		return ret;
+	for (i = 0; i < peer->cfg.nr_data_conns; i++) {
+		ret = rraim_conn_connect(&peer->data[i]);
+		if (ret)
+			return ret;
+	}
+	peer->info.incarnation = le64_to_cpu(w->incarnation);
+	peer->info.resumed = le16_to_cpu(w->flags) & RRAIM_WELCOME_RESUMED;
+	peer->info.nr_chunks = le32_to_cpu(w->nr_chunks);
+	peer->info.capacity = le64_to_cpu(w->capacity);
+	peer->info.free = le64_to_cpu(w->free);
+	WRITE_ONCE(peer->capacity, peer->info.capacity);
+	WRITE_ONCE(peer->free_bytes, peer->info.free);
+	return 0;
+}
+
+static unsigned long rraim_backoff(struct rraim_peer *peer)
+{
+	unsigned int shift = min(peer->attempts, 8U);
+	unsigned long ms = min(RRAIM_BACKOFF_MIN_MS << shift,
+			       RRAIM_BACKOFF_MAX_MS);
+
+	/* +-25% jitter, so that many clients do not reconnect in step */
+	ms = ms * 3 / 4 + get_random_u32_below(ms / 2 + 1);
+	return msecs_to_jiffies(ms);
+}
+
+/* The peer's state machine: tear down after a failure, (re)connect. */
+static void rraim_peer_work(struct work_struct *work)
+{
+	struct rraim_peer *peer = container_of(to_delayed_work(work),
+					       struct rraim_peer, work);
+	unsigned long flags;
+	bool failed;
+	int ret;
+
+	if (test_and_clear_bit(RRAIM_PEER_TEARDOWN, &peer->flags)) {
+		rraim_peer_teardown(peer);
+		if (test_and_clear_bit(RRAIM_PEER_WAS_UP, &peer->flags))
+			peer->ops->down(peer, peer->priv);
+		if (!test_bit(RRAIM_PEER_STOP, &peer->flags))
+			queue_delayed_work(rraim_wq, &peer->work,
+					   rraim_backoff(peer));
+		return;
+	}
+	if (test_bit(RRAIM_PEER_STOP, &peer->flags))
+		return;
+
+	spin_lock_irqsave(&peer->lock, flags);
+	peer->connect_failed = false;
+	rraim_peer_set_state(peer, RRAIM_PEER_CONNECTING, "connecting");
+	spin_unlock_irqrestore(&peer->lock, flags);
+
+	ret = rraim_peer_connect(peer);
+
+	spin_lock_irqsave(&peer->lock, flags);
+	failed = ret || peer->connect_failed ||
+		 test_bit(RRAIM_PEER_STOP, &peer->flags);
+	if (failed)
+		rraim_peer_set_state(peer, RRAIM_PEER_DEAD, ret == -ECONNREFUSED ?
+				     "connection refused" : "connect failed");
+	else
+		rraim_peer_set_state(peer, RRAIM_PEER_LIVE, peer->info.resumed ?
+				     "session resumed" : "connected");
+	spin_unlock_irqrestore(&peer->lock, flags);
+
+	if (failed) {
+		rraim_peer_teardown(peer);
+		if (peer->attempts++ == 0)
+			pr_warn("server %s: cannot connect (%d); retrying\n",
+				peer->name, ret);
+		if (!test_bit(RRAIM_PEER_STOP, &peer->flags))
+			queue_delayed_work(rraim_wq, &peer->work,
+					   rraim_backoff(peer));
+		return;
+	}
+	peer->attempts = 0;
+	peer->hb_misses = 0;
+	set_bit(RRAIM_PEER_WAS_UP, &peer->flags);
+	peer->ops->up(peer, peer->priv, &peer->info);
+	queue_delayed_work(rraim_wq, &peer->hb_work,
+			   msecs_to_jiffies(READ_ONCE(peer->cfg.heartbeat_ms)));
+}
+
+/* ------------------------------------------------------ create, destroy */
+
+static int rraim_conn_init(struct rraim_peer *peer, struct rraim_conn *conn,
+			   unsigned int index)
+{
+	unsigned int i;
+
+	conn->peer = peer;
+	conn->index = index;
+	spin_lock_init(&conn->lock);
+	init_completion(&conn->cm_done);
+	init_waitqueue_head(&conn->free_wq);
+	atomic_set(&conn->inflight, 0);
+
+	if (index == 0) {
+		conn->rx = kcalloc(RRAIM_CTRL_RX, sizeof(*conn->rx), GFP_KERNEL);
+		conn->tx = kzalloc(sizeof(*conn->tx), GFP_KERNEL);
+		return conn->rx && conn->tx ? 0 : -ENOMEM;
+	}
+
+	conn->depth = peer->cfg.depth;
+	conn->reqs = kcalloc(conn->depth, sizeof(*conn->reqs), GFP_KERNEL);
+	conn->free = kcalloc(conn->depth, sizeof(*conn->free), GFP_KERNEL);
+	if (!conn->reqs || !conn->free)
+		return -ENOMEM;
+	for (i = 0; i < conn->depth; i++) {
+		struct rraim_req *req = &conn->reqs[i];
+
+		req->buf = alloc_page(GFP_KERNEL);
+		if (!req->buf)
+			return -ENOMEM;
+		req->conn = conn;
+		req->cqe.done = rraim_data_done;
+		spin_lock_init(&req->lock);
+		conn->free[conn->nr_free++] = req;
+	}
+	return 0;
+}
+
+static void rraim_conn_free(struct rraim_conn *conn)
+{
+	unsigned int i;
+
+	if (conn->reqs)
+		for (i = 0; i < conn->depth; i++)
+			if (conn->reqs[i].buf)
+				__free_page(conn->reqs[i].buf);
+	kfree(conn->reqs);
+	kfree(conn->free);
+	kfree(conn->rx);
+	kfree(conn->tx);
+}
+
+static void rraim_peer_free(struct rraim_peer *peer)
+{
+	unsigned int i;
+
+	rraim_conn_free(&peer->ctrl);
+	if (peer->data)
+		for (i = 0; i < peer->cfg.nr_data_conns; i++)
+			rraim_conn_free(&peer->data[i]);
+	kfree(peer->data);
+	kfree(peer);
+}
+
+/**
+ * rraim_peer_create - start a session with a memory server
+ * @name: printable name, e.g. "10.0.0.2:7471"
+ * @addr: the server's address
+ * @cfg: tunables
+ * @ops: callbacks
+ * @priv: passed to @ops
+ *
+ * Everything the data path needs is allocated here; connecting happens in
+ * the background, and @ops->up is called once the session is usable.
+ * Return: the peer or an ERR_PTR.
+ */
+struct rraim_peer *rraim_peer_create(const char *name,
+				     const struct sockaddr_storage *addr,
+				     const struct rraim_peer_config *cfg,
+				     const struct rraim_peer_ops *ops,
+				     void *priv)
+{
+	struct rraim_peer *peer;
+	unsigned int i;
+	int ret;
+
+	if (!cfg->nr_data_conns || cfg->nr_data_conns > RRAIM_MAX_DATA_CONNS ||
+	    !cfg->depth || cfg->depth > RRAIM_MAX_DEPTH)
+		return ERR_PTR(-EINVAL);
+
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!peer)
+		return ERR_PTR(-ENOMEM);
+	strscpy(peer->name, name, sizeof(peer->name));
+	peer->addr = *addr;
+	peer->cfg = *cfg;
+	peer->ops = ops;
+	peer->priv = priv;
+	do {
+		peer->session = get_random_u64();
+	} while (!peer->session);
+	peer->token = get_random_u64();
+	spin_lock_init(&peer->lock);
+	peer->state = RRAIM_PEER_CONNECTING;
+	peer->since = ktime_get();
+	strscpy(peer->reason, "created", sizeof(peer->reason));
+	INIT_DELAYED_WORK(&peer->work, rraim_peer_work);
+	INIT_DELAYED_WORK(&peer->hb_work, rraim_hb_work);
+	mutex_init(&peer->ctrl_mutex);
+	init_completion(&peer->rpc_done);
+	init_waitqueue_head(&peer->gone_wq);
+
+	peer->data = kcalloc(cfg->nr_data_conns, sizeof(*peer->data),
+			     GFP_KERNEL);
+	if (!peer->data) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	ret = rraim_conn_init(peer, &peer->ctrl, 0);
+	if (ret)
+		goto out_free;
+	for (i = 0; i < cfg->nr_data_conns; i++) {
+		ret = rraim_conn_init(peer, &peer->data[i], i + 1);
+		if (ret)
+			goto out_free;
+	}
+
+	mutex_lock(&rraim_peers_mutex);
+	list_add_tail(&peer->node, &rraim_peers);
+	mutex_unlock(&rraim_peers_mutex);
+	queue_delayed_work(rraim_wq, &peer->work, 0);
+	return peer;
+
+out_free:
+	rraim_peer_free(peer);
+	return ERR_PTR(ret);
+}
+
+/**
+ * rraim_peer_destroy - end the session and free the peer
+ * @peer: the peer
+ * @bye: tell the server to free the session's memory now (no grace)
+ *
+ * Sleeps until every connection is torn down.  @ops->down is called if the
+ * session was up.
+ */
+void rraim_peer_destroy(struct rraim_peer *peer, bool bye)
+{
+	struct rraim_msg reply;
+	unsigned long flags;
+
+	if (bye && rraim_peer_usable(peer))
+		rraim_rpc(peer, RRAIM_MSG_BYE, 0, &reply);
+
+	mutex_lock(&rraim_peers_mutex);
+	list_del(&peer->node);
+	mutex_unlock(&rraim_peers_mutex);
+
+	set_bit(RRAIM_PEER_STOP, &peer->flags);
+	spin_lock_irqsave(&peer->lock, flags);
+	peer->connect_failed = true;
+	rraim_peer_set_state(peer, RRAIM_PEER_STOPPED, "removed");
+	spin_unlock_irqrestore(&peer->lock, flags);
+	cancel_delayed_work_sync(&peer->work);
+	cancel_delayed_work_sync(&peer->hb_work);
+	rraim_peer_teardown(peer);
+	/* A completion or CM event of the old connections may have queued
+	 * the work again; after the teardown nothing else can.
+	 */
+	cancel_delayed_work_sync(&peer->work);
+	cancel_delayed_work_sync(&peer->hb_work);
+	if (test_and_clear_bit(RRAIM_PEER_WAS_UP, &peer->flags))
+		peer->ops->down(peer, peer->priv);
+	rraim_peer_free(peer);
+}
+
+/* An RDMA device goes away: drop every session that uses it, now. */
+static void rraim_ib_remove(struct ib_device *dev, void *client_data)
+{
+	struct rraim_peer *peer;
+
+	mutex_lock(&rraim_peers_mutex);
+	list_for_each_entry(peer, &rraim_peers, node) {
+		if (READ_ONCE(peer->ibdev) != dev)
+			continue;
+		rraim_peer_fail(peer, "device removed");
+		wait_event(peer->gone_wq, READ_ONCE(peer->ibdev) != dev);
+	}
+	mutex_unlock(&rraim_peers_mutex);
+}
+
+static struct ib_client rraim_ib_client = {
+	.name = "rraim",
+	.remove = rraim_ib_remove,
+};
+
+int rraim_rdma_init(void)
+{
+	int ret;
+
+	rraim_wq = alloc_workqueue("rraim", WQ_MEM_RECLAIM | WQ_UNBOUND, 0);
+	if (!rraim_wq)
+		return -ENOMEM;
+	ret = ib_register_client(&rraim_ib_client);
+	if (ret) {
+		destroy_workqueue(rraim_wq);
+		return ret;
+	}
+	return 0;
+}
+
+void rraim_rdma_exit(void)
+{
+	ib_unregister_client(&rraim_ib_client);
+	destroy_workqueue(rraim_wq);
+}

@@ -1,0 +1,866 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RRAIM control interface: module parameters, /sys/kernel/rraim and the
+ * latency histograms in debugfs.  Every sysfs file holds one value; writes
+ * are parsed strictly and rejected with -EINVAL (and no change) otherwise.
+ * Documentation/ABI/testing/sysfs-kernel-rraim describes every file.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/kobject.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "rraim.h"
+#include "rraim_core.h"
+#include "rraim_rdma.h"
+
+/* ------------------------------------------------------------- tunables */
+
+#define RRAIM_DEADLINE_MIN_MS	5
+#define RRAIM_DEADLINE_MAX_MS	60000
+#define RRAIM_HEARTBEAT_MIN_MS	10
+#define RRAIM_HEARTBEAT_MAX_MS	60000
+#define RRAIM_LOST_WAIT_MAX_MS	3600000
+
+static int rraim_param_set_uint(const char *val, const struct kernel_param *kp,
+				unsigned int min, unsigned int max)
+{
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint(val, 0, &v);
+	if (ret)
+		return ret;
+	if (v < min || v > max)
+		return -EINVAL;
+	*(unsigned int *)kp->arg = v;
+	return 0;
+}
+
+static int rraim_deadline_set(const char *val, const struct kernel_param *kp)
+{
+	return rraim_param_set_uint(val, kp, RRAIM_DEADLINE_MIN_MS,
+				    RRAIM_DEADLINE_MAX_MS);
+}
+
+static int rraim_heartbeat_set(const char *val, const struct kernel_param *kp)
+{
+	return rraim_param_set_uint(val, kp, RRAIM_HEARTBEAT_MIN_MS,
+				    RRAIM_HEARTBEAT_MAX_MS);
+}
+
+static int rraim_lost_wait_set(const char *val, const struct kernel_param *kp)
+{
+	return rraim_param_set_uint(val, kp, 0, RRAIM_LOST_WAIT_MAX_MS);
+}
+
+static int rraim_replicas_param_set(const char *val,
+				    const struct kernel_param *kp)
+{
+	return rraim_param_set_uint(val, kp, 1, RRAIM_MAX_REPLICAS);
+}
+
+static const struct kernel_param_ops rraim_deadline_ops = {
+	.set = rraim_deadline_set,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops rraim_heartbeat_ops = {
+	.set = rraim_heartbeat_set,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops rraim_lost_wait_ops = {
+	.set = rraim_lost_wait_set,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops rraim_replicas_ops = {
+	.set = rraim_replicas_param_set,
+	.get = param_get_uint,
+};
+
+/* Servers to use from the start: "a.b.c.d[:port],..." */
+char *rraim_servers_param;
+module_param_named(servers, rraim_servers_param, charp, 0444);
+MODULE_PARM_DESC(servers, "Memory servers at load time: ADDR[:PORT],...");
+
+/* Copies of each page (1..8, at most the number of servers). */
+module_param_cb(replicas, &rraim_replicas_ops, &rraim_tun.replicas, 0444);
+MODULE_PARM_DESC(replicas, "Copies of each page, 1-8 (default 2)");
+
+/* Bound on the stall a failed server may cause a page fault, in ms. */
+module_param_cb(deadline_ms, &rraim_deadline_ops, &rraim_tun.deadline_ms, 0444);
+MODULE_PARM_DESC(deadline_ms, "Per-fault deadline in ms, 5-60000 (default 100)");
+
+/* Interval of the servers' heartbeat, in ms. */
+module_param_cb(heartbeat_ms, &rraim_heartbeat_ops, &rraim_tun.heartbeat_ms, 0444);
+MODULE_PARM_DESC(heartbeat_ms, "Heartbeat interval in ms, 10-60000 (default 250)");
+
+/* How long a load waits for an unreachable copy to come back, in ms. */
+module_param_cb(lost_wait_ms, &rraim_lost_wait_ops, &rraim_tun.lost_wait_ms, 0444);
+MODULE_PARM_DESC(lost_wait_ms, "Wait for an unreachable copy in ms, 0-3600000 (default 10000)");
+
+/* Accept new stores. */
+module_param_named(enabled, rraim_tun.enabled, bool, 0444);
+MODULE_PARM_DESC(enabled, "Accept new stores (default 1)");
+
+/* ---------------------------------------------------------------- helpers */
+
+static struct kobject *rraim_kobj;
+static struct kobject *rraim_servers_kobj;
+static struct dentry *rraim_debugfs;
+
+/* Copy a sysfs write without its trailing newline; reject embedded ones. */
+static int rraim_strip(const char *buf, size_t count, char *out, size_t len)
+{
+	if (count && buf[count - 1] == '\n')
+		count--;
+	if (!count || count >= len || memchr(buf, '\n', count) ||
+	    memchr(buf, '\0', count))
+		return -EINVAL;
+	memcpy(out, buf, count);
+	out[count] = '\0';
+	return 0;
+}
+
+static int rraim_parse_uint(const char *buf, unsigned int min,
+			    unsigned int max, unsigned int *v)
+{
+	int ret = kstrtouint(buf, 10, v);
+
+	if (ret)
+		return -EINVAL;
+	return *v < min || *v > max ? -EINVAL : 0;
+}
+
+/* -------------------------------------------------------- top-level files */
+
+static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(rraim_tun.enabled));
+}
+
+static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	bool v;
+
+	if (kstrtobool(buf, &v))
+		return -EINVAL;
+	WRITE_ONCE(rraim_tun.enabled, v);
+	return count;
+}
+
+static ssize_t replicas_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(rraim_tun.replicas));
+}
+
+static ssize_t replicas_store(struct kobject *kobj, struct kobj_attribute *attr,
+			      const char *buf, size_t count)
+{
+	unsigned int v;
+	int ret;
+
+	ret = rraim_parse_uint(buf, 1, RRAIM_MAX_REPLICAS, &v);
+	if (ret)
+		return ret;
+	ret = rraim_set_replicas(v);
+	return ret ? ret : count;
+}
+
+static ssize_t deadline_ms_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(rraim_tun.deadline_ms));
+}
+
+static ssize_t deadline_ms_store(struct kobject *kobj,
+				 struct kobj_attribute *attr,
+				 const char *buf, size_t count)
+{
+	unsigned int v;
+
+	if (rraim_parse_uint(buf, RRAIM_DEADLINE_MIN_MS, RRAIM_DEADLINE_MAX_MS,
+			     &v))
+		return -EINVAL;
+	WRITE_ONCE(rraim_tun.deadline_ms, v);
+	rraim_servers_retune();
+	return count;
+}
+
+static ssize_t heartbeat_ms_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(rraim_tun.heartbeat_ms));
+}
+
+static ssize_t heartbeat_ms_store(struct kobject *kobj,
+				  struct kobj_attribute *attr,
+				  const char *buf, size_t count)
+{
+	unsigned int v;
+
+	if (rraim_parse_uint(buf, RRAIM_HEARTBEAT_MIN_MS,
+			     RRAIM_HEARTBEAT_MAX_MS, &v))
+		return -EINVAL;
+	WRITE_ONCE(rraim_tun.heartbeat_ms, v);
+	rraim_servers_retune();
+	return count;
+}
+
+static ssize_t lost_wait_ms_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(rraim_tun.lost_wait_ms));
+}
+
+static ssize_t lost_wait_ms_store(struct kobject *kobj,
+				  struct kobj_attribute *attr,
+				  const char *buf, size_t count)
+{
+	unsigned int v;
+
+	if (rraim_parse_uint(buf, 0, RRAIM_LOST_WAIT_MAX_MS, &v))
+		return -EINVAL;
+	WRITE_ONCE(rraim_tun.lost_wait_ms, v);
+	return count;
+}
+
+static ssize_t add_server_store(struct kobject *kobj,
+				struct kobj_attribute *attr,
+				const char *buf, size_t count)
+{
+	char addr[64];
+	int ret;
+
+	ret = rraim_strip(buf, count, addr, sizeof(addr));
+	if (ret)
+		return ret;
+	ret = rraim_server_add(addr);
+	return ret ? ret : count;
+}
+
+static ssize_t remove_server_store(struct kobject *kobj,
+				   struct kobj_attribute *attr,
+				   const char *buf, size_t count)
+{
+	char addr[64];
+	int ret;
+
+	ret = rraim_strip(buf, count, addr, sizeof(addr));
+	if (ret)
+		return ret;
+	ret = rraim_server_remove(addr);
+	return ret ? ret : count;
+}
+
+static ssize_t attached_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%d\n", rraim_core_attached());
+}
+
+static struct kobj_attribute attached_attr = __ATTR_RO(attached);
+static struct kobj_attribute enabled_attr = __ATTR_RW(enabled);
+static struct kobj_attribute replicas_attr = __ATTR_RW(replicas);
+static struct kobj_attribute deadline_ms_attr = __ATTR_RW(deadline_ms);
+static struct kobj_attribute heartbeat_ms_attr = __ATTR_RW(heartbeat_ms);
+static struct kobj_attribute lost_wait_ms_attr = __ATTR_RW(lost_wait_ms);
+static struct kobj_attribute add_server_attr = __ATTR_WO(add_server);
+static struct kobj_attribute remove_server_attr = __ATTR_WO(remove_server);
+
+static struct attribute *rraim_attrs[] = {
+	&attached_attr.attr,
+	&enabled_attr.attr,
+	&replicas_attr.attr,
+	&deadline_ms_attr.attr,
+	&heartbeat_ms_attr.attr,
+	&lost_wait_ms_attr.attr,
+	&add_server_attr.attr,
+	&remove_server_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group rraim_group = {
+	.attrs = rraim_attrs,
+};
+
+/* ----------------------------------------------------------- stats/ */
+
+struct rraim_stat_attr {
+	struct kobj_attribute attr;
+	enum rraim_stat stat;
+};
+
+static ssize_t rraim_stat_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct rraim_stat_attr *sa = container_of(attr, struct rraim_stat_attr,
+						  attr);
+
+	return sysfs_emit(buf, "%llu\n", rraim_stat_sum(sa->stat));
+}
+
+#define RRAIM_STAT_ATTR(_name, _stat)					\
+	static struct rraim_stat_attr rraim_stat_attr_##_name = {	\
+		.attr = __ATTR(_name, 0444, rraim_stat_show, NULL),	\
+		.stat = _stat,						\
+	}
+
+RRAIM_STAT_ATTR(stores, RRAIM_STAT_STORES);
+RRAIM_STAT_ATTR(stores_degraded, RRAIM_STAT_STORES_DEGRADED);
+RRAIM_STAT_ATTR(loads, RRAIM_STAT_LOADS);
+RRAIM_STAT_ATTR(load_failovers, RRAIM_STAT_LOAD_FAILOVERS);
+RRAIM_STAT_ATTR(load_waits, RRAIM_STAT_LOAD_WAITS);
+RRAIM_STAT_ATTR(load_lost, RRAIM_STAT_LOAD_LOST);
+RRAIM_STAT_ATTR(load_misses, RRAIM_STAT_LOAD_MISSES);
+RRAIM_STAT_ATTR(invalidates, RRAIM_STAT_INVALIDATES);
+RRAIM_STAT_ATTR(reject_disabled, RRAIM_STAT_REJECT_DISABLED);
+RRAIM_STAT_ATTR(reject_detached, RRAIM_STAT_REJECT_DETACHED);
+RRAIM_STAT_ATTR(reject_thp, RRAIM_STAT_REJECT_THP);
+RRAIM_STAT_ATTR(reject_area, RRAIM_STAT_REJECT_AREA);
+RRAIM_STAT_ATTR(reject_alloc, RRAIM_STAT_REJECT_ALLOC);
+RRAIM_STAT_ATTR(reject_no_server, RRAIM_STAT_REJECT_NO_SERVER);
+RRAIM_STAT_ATTR(reject_no_space, RRAIM_STAT_REJECT_NO_SPACE);
+RRAIM_STAT_ATTR(reject_transport, RRAIM_STAT_REJECT_TRANSPORT);
+RRAIM_STAT_ATTR(write_bytes, RRAIM_STAT_WRITE_BYTES);
+RRAIM_STAT_ATTR(read_bytes, RRAIM_STAT_READ_BYTES);
+
+enum rraim_health_field {
+	RRAIM_H_DEGRADED,
+	RRAIM_H_UNAVAILABLE,
+	RRAIM_H_BELOW_TARGET,
+};
+
+struct rraim_health_attr {
+	struct kobj_attribute attr;
+	enum rraim_health_field field;
+};
+
+static ssize_t rraim_health_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	struct rraim_health_attr *ha = container_of(attr,
+						    struct rraim_health_attr,
+						    attr);
+	struct rraim_health h;
+	unsigned long v;
+
+	rraim_health(&h);
+	switch (ha->field) {
+	case RRAIM_H_DEGRADED:
+		v = h.degraded;
+		break;
+	case RRAIM_H_UNAVAILABLE:
+		v = h.unavailable;
+		break;
+	default:
+		v = h.below_target;
+		break;
+	}
+	return sysfs_emit(buf, "%lu\n", v);
+}
+
+#define RRAIM_HEALTH_ATTR(_name, _field)				\
+	static struct rraim_health_attr rraim_health_attr_##_name = {	\
+		.attr = __ATTR(_name, 0444, rraim_health_show, NULL),	\
+		.field = _field,					\
+	}
+
+RRAIM_HEALTH_ATTR(degraded_pages, RRAIM_H_DEGRADED);
+RRAIM_HEALTH_ATTR(unavailable_pages, RRAIM_H_UNAVAILABLE);
+RRAIM_HEALTH_ATTR(below_target_pages, RRAIM_H_BELOW_TARGET);
+
+static ssize_t stored_pages_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", rraim_core_stored_pages());
+}
+
+static ssize_t lost_pages_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", rraim_lost_pages());
+}
+
+static ssize_t remote_bytes_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	struct rraim_server *s;
+	unsigned long chunks = 0;
+	unsigned int i;
+
+	mutex_lock(&rraim_servers_mutex);
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
+		s = rcu_dereference_protected(rraim_servers[i],
+					      lockdep_is_held(&rraim_servers_mutex));
+		if (s)
+			chunks += atomic_read(&s->nr_chunks);
+	}
+	mutex_unlock(&rraim_servers_mutex);
+	return sysfs_emit(buf, "%llu\n", (u64)chunks * RRAIM_CHUNK_SIZE);
+}
+
+static void rraim_fold_global(struct rraim_hist *store, struct rraim_hist *load)
+{
+	int cpu;
+
+	memset(store, 0, sizeof(*store));
+	memset(load, 0, sizeof(*load));
+	for_each_possible_cpu(cpu) {
+		rraim_hist_fold(store, &per_cpu_ptr(rraim_stats, cpu)->store_lat);
+		rraim_hist_fold(load, &per_cpu_ptr(rraim_stats, cpu)->load_lat);
+	}
+}
+
+enum rraim_lat_field {
+	RRAIM_LAT_P50,
+	RRAIM_LAT_P99,
+	RRAIM_LAT_MAX,
+};
+
+static u64 rraim_lat_value(const struct rraim_hist *h, enum rraim_lat_field f)
+{
+	switch (f) {
+	case RRAIM_LAT_P50:
+		return rraim_hist_percentile(h, 500);
+	case RRAIM_LAT_P99:
+		return rraim_hist_percentile(h, 990);
+	default:
+		return h->max_us;
+	}
+}
+
+struct rraim_lat_attr {
+	struct kobj_attribute attr;
+	bool load;
+	enum rraim_lat_field field;
+};
+
+static ssize_t rraim_lat_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	struct rraim_lat_attr *la = container_of(attr, struct rraim_lat_attr,
+						 attr);
+	struct rraim_hist *store, *load;
+	ssize_t ret;
+
+	store = kmalloc(2 * sizeof(*store), GFP_KERNEL);
+	if (!store)
+		return -ENOMEM;
+	load = store + 1;
+	rraim_fold_global(store, load);
+	ret = sysfs_emit(buf, "%llu\n",
+			 rraim_lat_value(la->load ? load : store, la->field));
+	kfree(store);
+	return ret;
+}
+
+#define RRAIM_LAT_ATTR(_name, _load, _field)				\
+	static struct rraim_lat_attr rraim_lat_attr_##_name = {		\
+		.attr = __ATTR(_name, 0444, rraim_lat_show, NULL),	\
+		.load = _load,						\
+		.field = _field,					\
+	}
+
+RRAIM_LAT_ATTR(store_p50_us, false, RRAIM_LAT_P50);
+RRAIM_LAT_ATTR(store_p99_us, false, RRAIM_LAT_P99);
+RRAIM_LAT_ATTR(store_max_us, false, RRAIM_LAT_MAX);
+RRAIM_LAT_ATTR(load_p50_us, true, RRAIM_LAT_P50);
+RRAIM_LAT_ATTR(load_p99_us, true, RRAIM_LAT_P99);
+RRAIM_LAT_ATTR(load_max_us, true, RRAIM_LAT_MAX);
+
+static ssize_t reset_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	bool v;
+
+	if (kstrtobool(buf, &v) || !v)
+		return -EINVAL;
+	rraim_stats_reset();
+	return count;
+}
+
+static struct kobj_attribute stored_pages_attr = __ATTR_RO(stored_pages);
+static struct kobj_attribute lost_pages_attr = __ATTR_RO(lost_pages);
+static struct kobj_attribute remote_bytes_attr = __ATTR_RO(remote_bytes);
+static struct kobj_attribute reset_attr = __ATTR_WO(reset);
+
+static struct attribute *rraim_stats_attrs[] = {
+	&stored_pages_attr.attr,
+	&lost_pages_attr.attr,
+	&remote_bytes_attr.attr,
+	&reset_attr.attr,
+	&rraim_stat_attr_stores.attr.attr,
+	&rraim_stat_attr_stores_degraded.attr.attr,
+	&rraim_stat_attr_loads.attr.attr,
+	&rraim_stat_attr_load_failovers.attr.attr,
+	&rraim_stat_attr_load_waits.attr.attr,
+	&rraim_stat_attr_load_lost.attr.attr,
+	&rraim_stat_attr_load_misses.attr.attr,
+	&rraim_stat_attr_invalidates.attr.attr,
+	&rraim_stat_attr_reject_disabled.attr.attr,
+	&rraim_stat_attr_reject_detached.attr.attr,
+	&rraim_stat_attr_reject_thp.attr.attr,
+	&rraim_stat_attr_reject_area.attr.attr,
+	&rraim_stat_attr_reject_alloc.attr.attr,
+	&rraim_stat_attr_reject_no_server.attr.attr,
+	&rraim_stat_attr_reject_no_space.attr.attr,
+	&rraim_stat_attr_reject_transport.attr.attr,
+	&rraim_stat_attr_write_bytes.attr.attr,
+	&rraim_stat_attr_read_bytes.attr.attr,
+	&rraim_health_attr_degraded_pages.attr.attr,
+	&rraim_health_attr_unavailable_pages.attr.attr,
+	&rraim_health_attr_below_target_pages.attr.attr,
+	&rraim_lat_attr_store_p50_us.attr.attr,
+	&rraim_lat_attr_store_p99_us.attr.attr,
+	&rraim_lat_attr_store_max_us.attr.attr,
+	&rraim_lat_attr_load_p50_us.attr.attr,
+	&rraim_lat_attr_load_p99_us.attr.attr,
+	&rraim_lat_attr_load_max_us.attr.attr,
+	NULL,
+};
+
+static const struct attribute_group rraim_stats_group = {
+	.name = "stats",
+	.attrs = rraim_stats_attrs,
+};
+
+/* ------------------------------------------------------- servers/<name>/ */
+
+static struct rraim_server *rraim_kobj_server(struct kobject *kobj)
+{
+	return container_of(kobj, struct rraim_server, kobj);
+}
+
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	struct rraim_server *s = rraim_kobj_server(kobj);
+
+	return sysfs_emit(buf, "%s\n",
+			  rraim_peer_state_name(rraim_peer_state(s->peer)));
+}
+
+static ssize_t state_reason_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	struct rraim_server *s = rraim_kobj_server(kobj);
+	char reason[48];
+	u64 since;
+
+	rraim_peer_state_info(s->peer, &since, reason, sizeof(reason));
+	return sysfs_emit(buf, "%s\n", reason);
+}
+
+static ssize_t state_age_ms_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	struct rraim_server *s = rraim_kobj_server(kobj);
+	char reason[48];
+	u64 since;
+
+	rraim_peer_state_info(s->peer, &since, reason, sizeof(reason));
+	return sysfs_emit(buf, "%llu\n",
+			  div_u64(ktime_get_ns() - since, NSEC_PER_MSEC));
+}
+
+static ssize_t address_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", rraim_kobj_server(kobj)->name);
+}
+
+static ssize_t incarnation_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	struct rraim_server *s = rraim_kobj_server(kobj);
+
+	return sysfs_emit(buf, "%#llx\n", READ_ONCE(s->incarnation));
+}
+
+static ssize_t chunks_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  atomic_read(&rraim_kobj_server(kobj)->nr_chunks));
+}
+
+static ssize_t pages_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  rraim_server_pages(rraim_kobj_server(kobj)));
+}
+
+static ssize_t capacity_bytes_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	u64 capacity, free;
+
+	rraim_peer_pool(rraim_kobj_server(kobj)->peer, &capacity, &free);
+	return sysfs_emit(buf, "%llu\n", capacity);
+}
+
+static ssize_t free_bytes_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	u64 capacity, free;
+
+	rraim_peer_pool(rraim_kobj_server(kobj)->peer, &capacity, &free);
+	return sysfs_emit(buf, "%llu\n", free);
+}
+
+struct rraim_sstat_attr {
+	struct kobj_attribute attr;
+	enum rraim_server_stat stat;
+};
+
+static ssize_t rraim_sstat_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	struct rraim_sstat_attr *sa = container_of(attr,
+						   struct rraim_sstat_attr,
+						   attr);
+
+	return sysfs_emit(buf, "%llu\n",
+			  rraim_server_stat_sum(rraim_kobj_server(kobj),
+						sa->stat));
+}
+
+#define RRAIM_SSTAT_ATTR(_name, _stat)					\
+	static struct rraim_sstat_attr rraim_sstat_attr_##_name = {	\
+		.attr = __ATTR(_name, 0444, rraim_sstat_show, NULL),	\
+		.stat = _stat,						\
+	}
+
+RRAIM_SSTAT_ATTR(writes, RRAIM_SSTAT_WRITES);
+RRAIM_SSTAT_ATTR(reads, RRAIM_SSTAT_READS);
+RRAIM_SSTAT_ATTR(errors, RRAIM_SSTAT_ERRORS);
+RRAIM_SSTAT_ATTR(timeouts, RRAIM_SSTAT_TIMEOUTS);
+
+static void rraim_fold_server(struct rraim_server *s, struct rraim_hist *write,
+			      struct rraim_hist *read)
+{
+	int cpu;
+
+	memset(write, 0, sizeof(*write));
+	memset(read, 0, sizeof(*read));
+	for_each_possible_cpu(cpu) {
+		rraim_hist_fold(write, &per_cpu_ptr(s->stats, cpu)->write_lat);
+		rraim_hist_fold(read, &per_cpu_ptr(s->stats, cpu)->read_lat);
+	}
+}
+
+struct rraim_slat_attr {
+	struct kobj_attribute attr;
+	bool read;
+	enum rraim_lat_field field;
+};
+
+static ssize_t rraim_slat_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	struct rraim_slat_attr *la = container_of(attr, struct rraim_slat_attr,
+						  attr);
+	struct rraim_hist *write, *read;
+	ssize_t ret;
+
+	write = kmalloc(2 * sizeof(*write), GFP_KERNEL);
+	if (!write)
+		return -ENOMEM;
+	read = write + 1;
+	rraim_fold_server(rraim_kobj_server(kobj), write, read);
+	ret = sysfs_emit(buf, "%llu\n",
+			 rraim_lat_value(la->read ? read : write, la->field));
+	kfree(write);
+	return ret;
+}
+
+#define RRAIM_SLAT_ATTR(_name, _read, _field)				\
+	static struct rraim_slat_attr rraim_slat_attr_##_name = {	\
+		.attr = __ATTR(_name, 0444, rraim_slat_show, NULL),	\
+		.read = _read,						\
+		.field = _field,					\
+	}
+
+RRAIM_SLAT_ATTR(write_p50_us, false, RRAIM_LAT_P50);
+RRAIM_SLAT_ATTR(write_p99_us, false, RRAIM_LAT_P99);
+RRAIM_SLAT_ATTR(read_p50_us, true, RRAIM_LAT_P50);
+RRAIM_SLAT_ATTR(read_p99_us, true, RRAIM_LAT_P99);
+RRAIM_SLAT_ATTR(read_max_us, true, RRAIM_LAT_MAX);
+
+static struct kobj_attribute state_attr = __ATTR_RO(state);
+static struct kobj_attribute state_reason_attr = __ATTR_RO(state_reason);
+static struct kobj_attribute state_age_ms_attr = __ATTR_RO(state_age_ms);
+static struct kobj_attribute address_attr = __ATTR_RO(address);
+static struct kobj_attribute incarnation_attr = __ATTR_RO(incarnation);
+static struct kobj_attribute chunks_attr = __ATTR_RO(chunks);
+static struct kobj_attribute pages_attr = __ATTR_RO(pages);
+static struct kobj_attribute capacity_bytes_attr = __ATTR_RO(capacity_bytes);
+static struct kobj_attribute free_bytes_attr = __ATTR_RO(free_bytes);
+
+static struct attribute *rraim_server_attrs[] = {
+	&address_attr.attr,
+	&state_attr.attr,
+	&state_reason_attr.attr,
+	&state_age_ms_attr.attr,
+	&incarnation_attr.attr,
+	&chunks_attr.attr,
+	&pages_attr.attr,
+	&capacity_bytes_attr.attr,
+	&free_bytes_attr.attr,
+	&rraim_sstat_attr_writes.attr.attr,
+	&rraim_sstat_attr_reads.attr.attr,
+	&rraim_sstat_attr_errors.attr.attr,
+	&rraim_sstat_attr_timeouts.attr.attr,
+	&rraim_slat_attr_write_p50_us.attr.attr,
+	&rraim_slat_attr_write_p99_us.attr.attr,
+	&rraim_slat_attr_read_p50_us.attr.attr,
+	&rraim_slat_attr_read_p99_us.attr.attr,
+	&rraim_slat_attr_read_max_us.attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(rraim_server);
+
+static void rraim_server_kobj_release(struct kobject *kobj)
+{
+	rraim_server_free(rraim_kobj_server(kobj));
+}
+
+static const struct kobj_type rraim_server_ktype = {
+	.release = rraim_server_kobj_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = rraim_server_groups,
+};
+
+/**
+ * rraim_sysfs_server_add - create /sys/kernel/rraim/servers/<name>
+ * @s: the server; from now on its lifetime is the kobject's, and on
+ *	failure it is already freed
+ */
+int rraim_sysfs_server_add(struct rraim_server *s)
+{
+	int ret;
+
+	kobject_init(&s->kobj, &rraim_server_ktype);
+	ret = kobject_add(&s->kobj, rraim_servers_kobj, "%s", s->name);
+	if (ret)
+		kobject_put(&s->kobj);	/* frees @s */
+	return ret;
+}
+
+/**
+ * rraim_sysfs_server_remove - remove the directory and drop the server
+ * @s: the server; freed when the last reference goes
+ */
+void rraim_sysfs_server_remove(struct rraim_server *s)
+{
+	kobject_del(&s->kobj);
+	kobject_put(&s->kobj);
+}
+
+/* ------------------------------------------------------------- debugfs */
+
+static void rraim_hist_print(struct seq_file *m, const char *name,
+			     const struct rraim_hist *h)
+{
+	unsigned int i;
+
+	seq_printf(m, "%s p50_us %llu p99_us %llu max_us %llu buckets", name,
+		   rraim_hist_percentile(h, 500), rraim_hist_percentile(h, 990),
+		   h->max_us);
+	for (i = 0; i < RRAIM_HIST_BUCKETS; i++)
+		if (h->bucket[i])
+			seq_printf(m, " %llu:%llu", rraim_hist_bucket_floor(i),
+				   h->bucket[i]);
+	seq_putc(m, '\n');
+}
+
+/*
+ * /sys/kernel/debug/rraim/latency: one line per histogram,
+ * "NAME p50_us P p99_us P max_us M buckets FLOOR_US:COUNT ...".
+ */
+static int rraim_latency_show(struct seq_file *m, void *v)
+{
+	struct rraim_hist *a, *b;
+	struct rraim_server *s;
+	char name[96];
+	unsigned int i;
+
+	a = kmalloc(2 * sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return -ENOMEM;
+	b = a + 1;
+	rraim_fold_global(a, b);
+	rraim_hist_print(m, "store", a);
+	rraim_hist_print(m, "load", b);
+	mutex_lock(&rraim_servers_mutex);
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
+		s = rcu_dereference_protected(rraim_servers[i],
+					      lockdep_is_held(&rraim_servers_mutex));
+		if (!s)
+			continue;
+		rraim_fold_server(s, a, b);
+		snprintf(name, sizeof(name), "write@%s", s->name);
+		rraim_hist_print(m, name, a);
+		snprintf(name, sizeof(name), "read@%s", s->name);
+		rraim_hist_print(m, name, b);
+	}
+	mutex_unlock(&rraim_servers_mutex);
+	kfree(a);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rraim_latency);
+
+/* ---------------------------------------------------------- init, exit */
+
+int rraim_sysfs_init(void)
+{
+	int ret;
+
+	rraim_kobj = kobject_create_and_add("rraim", kernel_kobj);
+	if (!rraim_kobj)
+		return -ENOMEM;
+	ret = sysfs_create_group(rraim_kobj, &rraim_group);
+	if (ret)
+		goto out_put;
+	ret = sysfs_create_group(rraim_kobj, &rraim_stats_group);
+	if (ret)
+		goto out_remove_group;
+	rraim_servers_kobj = kobject_create_and_add("servers", rraim_kobj);
+	if (!rraim_servers_kobj) {
+		ret = -ENOMEM;
+		goto out_remove_stats;
+	}
+	rraim_debugfs = debugfs_create_dir("rraim", NULL);
+	debugfs_create_file("latency", 0444, rraim_debugfs, NULL,
+			    &rraim_latency_fops);
+	return 0;
+
+out_remove_stats:
+	sysfs_remove_group(rraim_kobj, &rraim_stats_group);
+out_remove_group:
+	sysfs_remove_group(rraim_kobj, &rraim_group);
+out_put:
+	kobject_put(rraim_kobj);
+	return ret;
+}
+
+void rraim_sysfs_exit(void)
+{
+	debugfs_remove_recursive(rraim_debugfs);
+	kobject_put(rraim_servers_kobj);
+	sysfs_remove_group(rraim_kobj, &rraim_stats_group);
+	sysfs_remove_group(rraim_kobj, &rraim_group);
+	kobject_put(rraim_kobj);
+}
