@@ -7,8 +7,11 @@
  * copied and acknowledged before it is acted on: rdma_destroy_id() waits
  * until every event of its id has been acknowledged, so destroying an id
  * (or a whole session) from the handler of one of its own events would
- * otherwise hang forever.  The connect request's private data lives in the
- * event, so the hello is copied out first.
+ * otherwise hang forever.  For the same reason the handler of a connect
+ * request may destroy other connections (a control connection replacing
+ * its session's old ones, a data connection its predecessor): none has an
+ * event left unacknowledged.  The connect request's private data lives in
+ * the event, so the hello is copied out first.
  *
  * Device removal: every session on the device is freed (connections, MRs,
  * PD; the chunks go back to the pool).  When the listener itself is bound

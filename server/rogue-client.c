@@ -770,26 +770,6 @@ out_close:
 	return -1;
 }
 
-static int rogue_busy(void)
-{
-	struct rogue_session s;
-	struct rogue_conn ctl;
-	struct rraim_hello h;
-	int ret;
-
-	rogue_new_session(&s);
-	if (rogue_open_control(&ctl, &s, 1)) {
-		rogue_close(&ctl);
-		return -1;
-	}
-	rogue_hello(&h, &s, RRAIM_ROLE_CONTROL, 0, 1);
-	ret = rogue_expect_refused("second control connection", &h, sizeof(h),
-				   RRAIM_REFUSE_BUSY);
-	rogue_bye(&ctl);
-	rogue_close(&ctl);
-	return ret;
-}
-
 /* ------------------------------------------------------------------ */
 /* Scenarios: bad messages                                             */
 /* ------------------------------------------------------------------ */
@@ -1040,24 +1020,6 @@ out_close:
 	return ok ? 0 : -1;
 }
 
-/* Reconnect the control connection of @s, retrying while the server has
- * not yet noticed that the previous one is gone. */
-static enum rogue_outcome rogue_reopen(struct rogue_conn *c,
-				       const struct rogue_session *s)
-{
-	enum rogue_outcome o = ROGUE_FAILED;
-	int tries;
-
-	for (tries = 0; tries < 20; tries++) {
-		o = rogue_open(c, s, RRAIM_ROLE_CONTROL, 0, 1);
-		if (o != ROGUE_REFUSED || c->refusal != RRAIM_REFUSE_BUSY)
-			return o;
-		rogue_close(c);
-		usleep(250 * 1000);
-	}
-	return o;
-}
-
 static int rogue_resume(void)
 {
 	struct rraim_msg_info grant, rep;
@@ -1080,7 +1042,12 @@ static int rogue_resume(void)
 		goto out_close;
 	rogue_close(&c);	/* no BYE: the session must be kept */
 
-	o = rogue_reopen(&c, &s);
+	/*
+	 * Whether or not the server has seen the old connection go, the
+	 * reconnect must take the session up: from grace, or by replacing
+	 * the connection it still holds.
+	 */
+	o = rogue_open(&c, &s, RRAIM_ROLE_CONTROL, 0, 1);
 	if (!rogue_check(o == ROGUE_ACCEPTED &&
 			 (c.welcome.flags & RRAIM_WELCOME_RESUMED) &&
 			 c.welcome.nr_chunks == 1 &&
@@ -1104,6 +1071,92 @@ out_close:
 	return ok ? 0 : -1;
 }
 
+/* Wait for the server to disconnect @c. */
+static bool rogue_disconnected(struct rogue_conn *c, const char *what)
+{
+	bool ok = !rogue_expect_event(c, RDMA_CM_EVENT_DISCONNECTED);
+
+	if (ok)
+		c->connected = false;
+	return rogue_check(ok, "%s disconnected by the server", what);
+}
+
+/*
+ * A client that lost its connections in a way the server cannot see (a
+ * cut link, a frozen peer) reconnects while the server still holds the
+ * old ones.  Here they are in fact still up, so the client can watch:
+ * the new control connection must be accepted as a resume, and the old
+ * control and data connections disconnected.  A wrong token first must
+ * change nothing.
+ */
+static int rogue_replace(void)
+{
+	struct rogue_conn ctl, data, again;
+	struct rraim_msg_info grant, rep;
+	struct rogue_session s, wrong;
+	enum ibv_wc_status st;
+	enum rogue_outcome o;
+	struct rraim_hello h;
+	char desc[96];
+	bool ok = false;
+
+	memset(&data, 0, sizeof(data));
+	memset(&again, 0, sizeof(again));
+	rogue_new_session(&s);
+	if (rogue_open_control(&ctl, &s, 2))
+		goto out_close;
+	o = rogue_open(&data, &s, RRAIM_ROLE_DATA, 1, 2);
+	if (!rogue_check(o == ROGUE_ACCEPTED, "data connection: %s",
+			 rogue_outcome_str(&data, o, desc, sizeof(desc))) ||
+	    rogue_alloc(&ctl, &grant))
+		goto out_close;
+	rogue_pattern(rogue_data(&data), 4096, 5);
+	st = rogue_rdma(&data, IBV_WR_RDMA_WRITE, 0, 4096, grant.addr,
+			grant.rkey);
+	if (!rogue_check(st == IBV_WC_SUCCESS,
+			 "write over the data connection: %s",
+			 ibv_wc_status_str(st)))
+		goto out_close;
+
+	wrong = s;
+	wrong.token ^= 1;
+	rogue_hello(&h, &wrong, RRAIM_ROLE_CONTROL, 0, 2);
+	ok = !rogue_expect_refused("control connection, wrong token", &h,
+				   sizeof(h), RRAIM_REFUSE_BAD_TOKEN);
+	ok &= rogue_expect_status(&ctl, RRAIM_MSG_PING, 0, RRAIM_OK,
+				  "PING on the first control connection", &rep);
+
+	o = rogue_open(&again, &s, RRAIM_ROLE_CONTROL, 0, 2);
+	if (!rogue_check(o == ROGUE_ACCEPTED &&
+			 (again.welcome.flags & RRAIM_WELCOME_RESUMED) &&
+			 again.welcome.nr_chunks == 1 &&
+			 again.welcome.incarnation == ctl.welcome.incarnation,
+			 "second control connection replaces the first: %s",
+			 rogue_outcome_str(&again, o, desc, sizeof(desc)))) {
+		ok = false;
+		goto out_close;
+	}
+	ok &= rogue_disconnected(&ctl, "first control connection");
+	ok &= rogue_disconnected(&data, "its data connection");
+	ok &= rogue_expect_status(&again, RRAIM_MSG_QUERY, grant.chunk,
+				  RRAIM_OK, "QUERY of the chunk", &rep);
+	ok &= rogue_check(rep.rkey == grant.rkey && rep.addr == grant.addr,
+			  "same rkey and address after the replacement");
+	memset(rogue_data(&again), 0, 4096);
+	st = rogue_rdma(&again, IBV_WR_RDMA_READ, 0, 4096, grant.addr,
+			grant.rkey);
+	ok &= rogue_check(st == IBV_WC_SUCCESS &&
+			  rogue_is_pattern(rogue_data(&again), 4096, 5),
+			  "data survived the replacement: %s",
+			  ibv_wc_status_str(st));
+	rogue_bye(&again);
+out_close:
+	rogue_close(&again);
+	rogue_close(&data);
+	rogue_close(&ctl);
+	return ok ? 0 : -1;
+}
+
 /* ------------------------------------------------------------------ */
 /* Main                                                                */
 /* ------------------------------------------------------------------ */
@@ -1119,11 +1172,11 @@ static const struct rogue_scenario {
 	{ "bad-fields", rogue_bad_fields, "each bad hello field is refused (malformed)" },
 	{ "data-unknown-session", rogue_data_unknown_session, "a data connection needs a session (no_session)" },
 	{ "bad-token", rogue_bad_token, "a known session with another token is refused (bad_token)" },
-	{ "busy", rogue_busy, "a second control connection is refused (busy)" },
 	{ "garbage-msg", rogue_garbage_msg, "bad messages get error replies; the connection keeps working" },
 	{ "long-msg", rogue_long_msg, "an over-long message does not hurt the server" },
 	{ "steal", rogue_steal, "another session's rkey does not work" },
 	{ "ok", rogue_ok, "ALLOC, RDMA WRITE and READ, QUERY, FREE, BYE" },
+	{ "replace", rogue_replace, "a second control connection with the session's token replaces the first (resumed)" },
 	{ "resume", rogue_resume, "a reconnect within the grace period finds its chunk (needs --grace > 0)" },
 };
 

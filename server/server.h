@@ -16,10 +16,13 @@
  *         struct rraim_ctrl   control connections only: message buffers
  *
  * Trust model.  A session is identified by the (session, token) pair its
- * client chose; the token is the only secret.  Each session has its own
- * protection domain: its QPs and the MRs of its chunks live there, so an
- * rkey of one session is useless on a QP of another.  Chunks are zeroed
- * before they are granted, so nothing of a previous holder can be read.
+ * client chose; the token is the only secret.  Whoever presents both owns
+ * the session: a control connection with them resumes it, and replaces
+ * the session's connections if it still has any (see session.c).  Each
+ * session has its own protection domain: its QPs and the MRs of its
+ * chunks live there, so an rkey of one session is useless on a QP of
+ * another.  Chunks are zeroed before they are granted, so nothing of a
+ * previous holder can be read.
  */
 #ifndef RRAIM_SERVER_SERVER_H
 #define RRAIM_SERVER_SERVER_H
@@ -148,7 +151,8 @@ enum rraim_session_state {
  * @state: enum rraim_session_state, changed by rraim_session_set_state()
  * @pd: protection domain of all its QPs and MRs, on the device of its
  *	first connection
- * @control: its control connection, NULL unless LIVE
+ * @control: its control connection, NULL unless LIVE (and for a moment
+ *	while a LIVE session loses it or has it replaced)
  * @conns: all its connections, the control connection included
  * @nr_conns: entries in @conns
  * @grants: chunks it holds
@@ -200,7 +204,11 @@ struct rraim_stats {
 	uint64_t refused[RRAIM_REFUSE_SHUTDOWN + 1];	/* per reason */
 	uint64_t accepted_connects;	/* connections accepted */
 	uint64_t sessions_created;	/* new sessions */
-	uint64_t sessions_resumed;	/* control reconnects within grace */
+	uint64_t sessions_resumed;	/* control reconnects to a held session
+					 * (welcome RESUMED): from grace, or
+					 * replacing its connections */
+	uint64_t sessions_replaced;	/* replacements of a control
+					 * connection still held */
 	uint64_t sessions_expired;	/* grace ran out */
 	uint64_t chunks_lost;		/* failed to deregister: never reused */
 };

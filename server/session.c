@@ -5,8 +5,9 @@
  * Life of a session:
  *
  *   NEW --control accepted--> LIVE --control lost--> GRACE --deadline--> freed
- *                              ^                       |
- *                              +---control resumes-----+
+ *                             |  ^ ^                   |
+ *                             +--+ +--control resumes--+
+ *                     control replaced
  *
  * A session without a control connection is freed at once instead of
  * entering GRACE when it has nothing worth keeping: no chunk, or its
@@ -14,6 +15,19 @@
  * session whose control connection could not be set up holds no chunk,
  * so the same rule frees it.  Data connections may join a session in
  * GRACE (they cannot allocate anything); they go with it when it expires.
+ *
+ * Replacement.  A control connection with the session's token while the
+ * session still has one means that the client gave up on the old one:
+ * it opens exactly one at a time.  The server may never learn of that
+ * failure by itself: after a cut link or with a frozen peer, work posted
+ * on the old QP neither completes nor fails and no DISCONNECTED comes.
+ * So the newcomer wins: every connection of the session is torn down,
+ * the session keeps its PD, chunks and MRs (rkeys unchanged), and the new
+ * control connection is accepted as a resume.  Refusing it instead would
+ * strand the chunks for as long as the dead connection looks alive.
+ * Should the new connection fail to be set up, the session settles as if
+ * it had lost its control connection (GRACE, or freed).  A wrong token
+ * is refused and touches nothing.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -97,6 +111,36 @@ static struct rraim_conn *rraim_session_data_conn(struct rraim_session *s,
 	return NULL;
 }
 
+/*
+ * A control connection with the right token came for @s, which still has
+ * one (see "Replacement" above): drop every connection of @s, keep the
+ * rest.  Each connection is detached from the session and its cm_id's
+ * context cleared before rdma_destroy_id(), which discards the events
+ * still queued for that id, so a late DISCONNECTED or TIMEWAIT_EXIT of an
+ * old connection can reach neither it nor the session.  We run in the
+ * handler of the new id's connect request and cm.c acknowledged every
+ * event it read before handling it, so no old id has one unacknowledged
+ * and its destruction cannot hang.  On return @s is LIVE without a
+ * control connection: the caller attaches the new one, or settles @s if
+ * that fails.
+ */
+static void rraim_session_replace_control(struct rraim_session *s)
+{
+	struct rraim_conn *conn;
+	unsigned int dropped = 0;
+
+	while ((conn = LIST_FIRST(&s->conns))) {
+		rraim_conn_log(conn, LOG_DEBUG,
+			       "dropped: replaced by a new control connection");
+		rraim_conn_destroy(conn);
+		dropped++;
+	}
+	s->srv->stats.sessions_replaced++;
+	rraim_sess_log(s, LOG_INFO,
+		       "control connection replaced; %u stale connections dropped",
+		       dropped);
+}
+
 static uint16_t rraim_admit_control(struct rraim_server *srv,
 				    struct rraim_session *s,
 				    const struct rraim_hello_info *hello,
@@ -119,15 +163,17 @@ static uint16_t rraim_admit_control(struct rraim_server *srv,
 	}
 	if (s->token != hello->token)
 		return RRAIM_REFUSE_BAD_TOKEN;
-	if (s->control) {
-		*detail = "the session has a control connection";
-		return RRAIM_REFUSE_BUSY;
-	}
 	if (s->pd->context != verbs) {
-		/* Its MRs, and so its rkeys, live on the other device. */
+		/*
+		 * Its MRs, and so its rkeys, live on the other device.
+		 * Checked first: a connection we cannot take must not cost
+		 * the session the ones it has.
+		 */
 		*detail = "the session lives on another RDMA device";
 		return RRAIM_REFUSE_BUSY;
 	}
+	if (s->control)
+		rraim_session_replace_control(s);
 	*sessionp = s;
 	*resumed = true;
 	return 0;
@@ -172,8 +218,9 @@ static uint16_t rraim_admit_data(struct rraim_session *s,
 /*
  * Decide whether a connection with @hello may join: 0 with *@sessionp set
  * (a NEW session for a control connection of an unknown session; *@resumed
- * when a control connection takes up a session in GRACE), or the refusal
- * reason, with *@detail perhaps saying more for the log.
+ * when a control connection takes up a known session, in GRACE or after
+ * replacing its control connection), or the refusal reason, with *@detail
+ * perhaps saying more for the log.
  */
 uint16_t rraim_session_admit(struct rraim_server *srv,
 			     const struct rraim_hello_info *hello,
@@ -199,6 +246,7 @@ void rraim_session_attach_control(struct rraim_session *s,
 	s->control = conn;
 	s->grace_deadline_ms = 0;
 	rraim_session_set_state(s, RRAIM_SESSION_LIVE);
+	/* Resumes after a replacement included: sessions_replaced is a part. */
 	if (resumed)
 		srv->stats.sessions_resumed++;
 	else

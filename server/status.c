@@ -47,7 +47,10 @@
  *   refused_busy N
  *   refused_shutdown N
  *   sessions_created N
- *   sessions_resumed N
+ *   sessions_resumed N         control reconnects to a held session
+ *                              (welcome RESUMED), in grace or not
+ *   sessions_replaced N        of which found the session's connections
+ *                              still up and replaced them
  *   sessions_expired N
  *
  * then one line per session:
@@ -204,6 +207,7 @@ static void rraim_status_counters(const struct rraim_stats *st, FILE *f)
 		{ "refused_shutdown", st->refused[RRAIM_REFUSE_SHUTDOWN] },
 		{ "sessions_created", st->sessions_created },
 		{ "sessions_resumed", st->sessions_resumed },
+		{ "sessions_replaced", st->sessions_replaced },
 		{ "sessions_expired", st->sessions_expired },
 	};
 	size_t i;

@@ -66,22 +66,31 @@ static uint16_t answer(struct rdma_cm_id *id, struct rraim_welcome_info *w)
 	return NO_ANSWER;
 }
 
-/* Connect; 0 when accepted (and established), else the refusal reason. */
-static uint16_t connect_as(uint16_t role, uint64_t session, uint64_t token,
-			   uint16_t qp_index, uint16_t qp_count,
-			   struct rdma_cm_id **idp, struct rraim_welcome_info *w)
+/* Queue a connect request with a valid hello; the server-side cm_id. */
+static struct rdma_cm_id *queue_connect(uint16_t role, uint64_t session,
+					uint64_t token, uint16_t qp_index,
+					uint16_t qp_count)
 {
 	struct rraim_hello_info info = {
 		.role = role, .session = session, .token = token,
 		.qp_index = qp_index, .qp_count = qp_count,
 	};
-	struct rraim_welcome_info unused;
 	struct rraim_hello h;
+
+	rraim_hello_encode(&h, &info);
+	return mock_connect_request(&h, sizeof(h));
+}
+
+/* Connect; 0 when accepted (and established), else the refusal reason. */
+static uint16_t connect_as(uint16_t role, uint64_t session, uint64_t token,
+			   uint16_t qp_index, uint16_t qp_count,
+			   struct rdma_cm_id **idp, struct rraim_welcome_info *w)
+{
+	struct rraim_welcome_info unused;
 
 	if (w)
 		memset(w, 0, sizeof(*w));
-	rraim_hello_encode(&h, &info);
-	*idp = mock_connect_request(&h, sizeof(h));
+	*idp = queue_connect(role, session, token, qp_index, qp_count);
 	settle();
 	return answer(*idp, w ? w : &unused);
 }
@@ -346,9 +355,6 @@ static void test_data_conns(struct client *a, struct rdma_cm_id **data)
 	ok(connect_as(RRAIM_ROLE_CONTROL, a->session, a->token + 1, 0, 4, &id,
 		      NULL) == RRAIM_REFUSE_BAD_TOKEN,
 	   "control connection with a wrong token: bad_token");
-	ok(connect_as(RRAIM_ROLE_CONTROL, a->session, a->token, 0, 4, &id,
-		      NULL) == RRAIM_REFUSE_BUSY,
-	   "second control connection: busy");
 	ok(!connect_as(RRAIM_ROLE_DATA, a->session, a->token, 1, 4, &again,
 		       NULL) && mock_id_destroyed(*data) &&
 	   mock_id_disconnects(*data) == 1,
@@ -364,7 +370,7 @@ static void test_limits(struct client *a, struct client *b)
 	int n = 0;
 
 	ok(open_control(&c, 0xc), "third session");
-	ok(!open_control(&d, 0xd) && srv.stats.refused[RRAIM_REFUSE_BUSY] == 2,
+	ok(!open_control(&d, 0xd) && srv.stats.refused[RRAIM_REFUSE_BUSY] == 1,
 	   "fourth session refused (--max-sessions 3): busy");
 	while (request(c.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_OK)
 		n++;
@@ -524,6 +530,197 @@ static void test_device_removal(void)
 	stop_server(RRAIM_EXIT_FAILURE);
 }
 
+/* The cm_id of the session's control connection, NULL when none. */
+static struct rdma_cm_id *control_id(uint64_t session)
+{
+	struct rraim_session *s = find_session(session);
+
+	return s && s->control ? s->control->id : NULL;
+}
+
+/* Connections of the session, -1 when there is no such session. */
+static int session_conns(uint64_t session)
+{
+	struct rraim_session *s = find_session(session);
+
+	return s ? (int)s->nr_conns : -1;
+}
+
+/* Do the QPs of @x and @y share a PD? */
+static bool same_pd(const struct rdma_cm_id *x, const struct rdma_cm_id *y)
+{
+	return x->qp && y->qp && x->qp->pd == y->qp->pd;
+}
+
+/* QUERY @g on @id: the same rkey and address as when it was granted? */
+static bool same_grant(struct rdma_cm_id *id, const struct rraim_msg_info *g)
+{
+	struct rraim_msg_info q;
+
+	return request(id, RRAIM_MSG_QUERY, g->chunk, &q) == RRAIM_OK &&
+	       q.rkey == g->rkey && q.addr == g->addr &&
+	       mock_rkey_allows(id, g->rkey, g->addr, RRAIM_CHUNK_SIZE,
+				IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_WRITE);
+}
+
+/*
+ * A client gives up on its connections after a failure the server never
+ * heard of (cut link, frozen peer: no completion, no DISCONNECTED) and
+ * reconnects: the new control connection replaces the old ones.
+ */
+static void test_replace(void)
+{
+	struct rdma_cm_id *old_ctl, *d1, *d2, *id;
+	struct rraim_msg_info g1, g2, rep;
+	uint64_t created, resumed;
+	struct rraim_welcome_info w;
+	struct rraim_session *s;
+	struct client a, r, h, n;
+	struct rraim_msg m;
+	uint8_t buf[64];
+	uint16_t reason;
+
+	start_server(60);
+	d1 = d2 = NULL;
+	if (!ok(open_control(&a, 0x21) &&
+		request(a.ctl, RRAIM_MSG_ALLOC, 0, &g1) == RRAIM_OK &&
+		request(a.ctl, RRAIM_MSG_ALLOC, 0, &g2) == RRAIM_OK &&
+		!connect_as(RRAIM_ROLE_DATA, a.session, a.token, 1, 3, &d1,
+			    NULL) &&
+		!connect_as(RRAIM_ROLE_DATA, a.session, a.token, 2, 3, &d2,
+			    NULL),
+		"a session with 2 chunks, a control and 2 data connections")) {
+		stop_server(0);
+		return;
+	}
+	s = find_session(a.session);
+	created = srv.stats.sessions_created;
+	resumed = srv.stats.sessions_resumed;
+
+	/* A wrong token must not cost the session anything. */
+	ok(connect_as(RRAIM_ROLE_CONTROL, a.session, a.token ^ 1, 0, 3, &id,
+		      NULL) == RRAIM_REFUSE_BAD_TOKEN &&
+	   !mock_id_disconnects(a.ctl) && !mock_id_disconnects(d1) &&
+	   session_conns(a.session) == 3 && control_id(a.session) == a.ctl &&
+	   !srv.stats.sessions_replaced,
+	   "control connection with a wrong token: bad_token, nothing dropped");
+	ok(request(a.ctl, RRAIM_MSG_PING, 0, &rep) == RRAIM_OK,
+	   "the old control connection still answers");
+
+	/* The link dies: a request came in, its reply never completes. */
+	make_msg(&m, RRAIM_MSG_PING, 0);
+	ok(!mock_deliver(a.ctl, &m, sizeof(m)), "a request arrives");
+	settle();
+	ok(mock_take_sent(a.ctl, buf, sizeof(buf)) == RRAIM_MSG_SIZE,
+	   "its reply is posted and never completes");
+
+	/*
+	 * The client reconnects.  Late events of the old connections are
+	 * queued behind its connect request: destroying their ids must
+	 * discard them, as the kernel does.
+	 */
+	old_ctl = a.ctl;
+	r = a;
+	r.ctl = queue_connect(RRAIM_ROLE_CONTROL, a.session, a.token, 0, 3);
+	mock_cm_event(old_ctl, RDMA_CM_EVENT_DISCONNECTED);
+	mock_cm_event(d1, RDMA_CM_EVENT_TIMEWAIT_EXIT);
+	settle();
+	reason = answer(r.ctl, &r.welcome);
+	ok(!reason && (r.welcome.flags & RRAIM_WELCOME_RESUMED) &&
+	   r.welcome.nr_chunks == 2 &&
+	   r.welcome.incarnation == a.welcome.incarnation,
+	   "control connection with the right token while the old one lives: accepted, resumed, %u chunks",
+	   r.welcome.nr_chunks);
+	ok(mock_id_destroyed(old_ctl) && mock_id_disconnects(old_ctl) == 1 &&
+	   mock_id_destroyed(d1) && mock_id_disconnects(d1) == 1 &&
+	   mock_id_destroyed(d2) && mock_id_disconnects(d2) == 1,
+	   "the old control and data connections were disconnected and destroyed");
+	ok(find_session(a.session) == s && s->state == RRAIM_SESSION_LIVE &&
+	   control_id(a.session) == r.ctl && s->nr_conns == 1 &&
+	   srv.nr_conns == 1 && srv.nr_sessions == 1,
+	   "the session is live with the new control connection only");
+	ok(srv.stats.sessions_replaced == 1 &&
+	   srv.stats.sessions_resumed == resumed + 1 &&
+	   srv.stats.sessions_created == created,
+	   "counted in sessions_replaced and sessions_resumed");
+	ok(mock_live.ids == 2 && mock_live.qps == 1 && mock_live.cqs == 1 &&
+	   mock_live.comp_channels == 1 && mock_live.pds == 1 &&
+	   mock_live.mrs == 3,
+	   "nothing of the old connections is left; the PD and the chunks' MRs are");
+	ok(same_grant(r.ctl, &g1) && same_grant(r.ctl, &g2) &&
+	   srv.pool.nr_free == 2 && srv.chunks_granted == 2,
+	   "same chunks, rkeys and addresses on the new connection");
+	ok(!mock_violations, "no misuse of the verbs in the replacement (%d)",
+	   mock_violations);
+
+	/*
+	 * Later events for the replaced ids.  The real CM delivers nothing
+	 * for a destroyed id; the mock does, so this checks that nothing of
+	 * the session is reachable from the old ids any more.
+	 */
+	mock_cm_event(old_ctl, RDMA_CM_EVENT_DISCONNECTED);
+	mock_cm_event(old_ctl, RDMA_CM_EVENT_TIMEWAIT_EXIT);
+	mock_cm_event(d2, RDMA_CM_EVENT_CONNECT_ERROR);
+	settle();
+	ok(find_session(a.session) == s && s->state == RRAIM_SESSION_LIVE &&
+	   control_id(a.session) == r.ctl && !mock_id_destroyed(r.ctl) &&
+	   request(r.ctl, RRAIM_MSG_PING, 0, &rep) == RRAIM_OK &&
+	   rep.nr_chunks == 2 && !mock_violations,
+	   "a late DISCONNECTED of the replaced control connection changes nothing");
+
+	/* The client's data connections follow. */
+	ok(!connect_as(RRAIM_ROLE_DATA, a.session, a.token, 1, 3, &d1, &w) &&
+	   !w.flags && w.nr_chunks == 2 && same_pd(d1, r.ctl) &&
+	   session_conns(a.session) == 2,
+	   "a data connection joins the session afterwards");
+	ok(!connect_as(RRAIM_ROLE_DATA, a.session, a.token, 1, 3, &id, NULL) &&
+	   mock_id_destroyed(d1) && session_conns(a.session) == 2 &&
+	   control_id(a.session) == r.ctl && srv.stats.sessions_replaced == 1,
+	   "one with the same index replaces it; the control connection stays");
+	d1 = id;
+
+	/* Half dead: accepted, but ESTABLISHED never comes. */
+	h.session = 0x22;
+	h.token = 0x2222;
+	h.ctl = queue_connect(RRAIM_ROLE_CONTROL, h.session, h.token, 0, 1);
+	settle();
+	ok(mock_id_accepted(h.ctl) && !mock_id_destroyed(h.ctl),
+	   "a control connection accepted, never established");
+	old_ctl = h.ctl;
+	ok(!connect_as(RRAIM_ROLE_CONTROL, h.session, h.token, 0, 1, &h.ctl,
+		       &w) && (w.flags & RRAIM_WELCOME_RESUMED) &&
+	   !w.nr_chunks && mock_id_destroyed(old_ctl) &&
+	   srv.stats.sessions_replaced == 2 &&
+	   srv.stats.sessions_resumed == resumed + 2 &&
+	   session_conns(h.session) == 1 && control_id(h.session) == h.ctl,
+	   "is replaced as well");
+
+	/* A new session is still a new session. */
+	ok(open_control(&n, 0x23) && !n.welcome.flags && !n.welcome.nr_chunks &&
+	   srv.stats.sessions_created == created + 2 && srv.nr_sessions == 3,
+	   "an unknown session id still creates a session");
+
+	/* The replaced session still goes into grace, and comes back. */
+	mock_cm_event(r.ctl, RDMA_CM_EVENT_DISCONNECTED);
+	settle();
+	ok(mock_id_destroyed(r.ctl) && mock_id_destroyed(d1) &&
+	   find_session(a.session) == s && s->state == RRAIM_SESSION_GRACE &&
+	   !s->nr_conns,
+	   "losing the new control connection: grace");
+	ok(!connect_as(RRAIM_ROLE_CONTROL, a.session, a.token, 0, 3, &r.ctl,
+		       &r.welcome) &&
+	   (r.welcome.flags & RRAIM_WELCOME_RESUMED) &&
+	   r.welcome.nr_chunks == 2 &&
+	   srv.stats.sessions_resumed == resumed + 3 &&
+	   srv.stats.sessions_replaced == 2,
+	   "a session in grace still resumes (not counted as a replacement)");
+	ok(same_grant(r.ctl, &g1) && same_grant(r.ctl, &g2),
+	   "same rkeys and addresses after the resume");
+	stop_server(0);
+	ok(mock_id_disconnects(r.ctl) == 1 && mock_id_disconnects(h.ctl) == 1 &&
+	   mock_id_disconnects(n.ctl) == 1, "clients were disconnected");
+}
+
 int main(void)
 {
 	struct client a, b;
@@ -554,6 +751,7 @@ int main(void)
 	test_long_message();
 	test_shutdown();
 	test_device_removal();
+	test_replace();
 
 	rmdir(dir);
 	return tap_done("test_server");

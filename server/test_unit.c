@@ -838,6 +838,7 @@ static void fake_server(struct rraim_server *srv, struct rraim_options *opts,
 	srv->chunks_granted = 1;
 	srv->stats.allocs = 7;
 	srv->stats.refused[RRAIM_REFUSE_BUSY] = 2;
+	srv->stats.sessions_replaced = 3;
 }
 
 static void free_fake_server(struct rraim_server *srv,
@@ -870,7 +871,8 @@ static void test_status_report(void)
 	   contains(out, "\nchunks_total 4\n") &&
 	   contains(out, "\nchunks_granted 1\n"), "report: pool");
 	ok(contains(out, "\nsessions 2\n") && contains(out, "\nconnections 2\n") &&
-	   contains(out, "\nallocs 7\n") && contains(out, "\nrefused_busy 2\n"),
+	   contains(out, "\nallocs 7\n") && contains(out, "\nrefused_busy 2\n") &&
+	   contains(out, "\nsessions_replaced 3\n"),
 	   "report: sessions and counters");
 	ok(contains(out, "\nsession 0x0000000000000001 state live chunks 0 conns 2 grace_left_s 0\n") &&
 	   contains(out, "\nsession 0x0000000000abcdef state grace chunks 1 conns 0 grace_left_s 30\n"),
