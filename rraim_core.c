@@ -232,6 +232,7 @@ static LIST_HEAD(rraim_pool);
 static unsigned int rraim_pool_count;		/* rraim_pool_lock */
 static DECLARE_WAIT_QUEUE_HEAD(rraim_pool_wq);
 
+static bool rraim_pool_starved;	/* the last refill found no room */
 static mempool_t *rraim_leaf_pool;
 static atomic_t rraim_gen = ATOMIC_INIT(0);
 
@@ -244,8 +245,16 @@ static unsigned long rraim_lost_logged;	/* jiffies of the last log */
 
 static struct workqueue_struct *rraim_core_wq;
 static struct delayed_work rraim_worker;
+static bool rraim_stopping;	/* module exit: the worker stays idle */
 
 /* -------------------------------------------------------------- helpers */
+
+/* Run the background work now (refill, clean, trim). */
+static void rraim_kick_worker(void)
+{
+	if (!READ_ONCE(rraim_stopping))
+		mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+}
 
 static inline u32 rraim_slot_mchunk(u64 w)
 {
@@ -311,6 +320,20 @@ static struct rraim_server *rraim_server_get(unsigned int index)
 static bool rraim_server_ready(struct rraim_server *s)
 {
 	return s && READ_ONCE(s->ready);
+}
+
+/* Is any server usable?  Takes its own SRCU read lock. */
+static bool rraim_any_server_ready(void)
+{
+	bool ready = false;
+	unsigned int i;
+	int idx;
+
+	idx = srcu_read_lock(&rraim_srcu);
+	for (i = 0; i < RRAIM_MAX_SERVERS && !ready; i++)
+		ready = rraim_server_ready(rraim_server_get(i));
+	srcu_read_unlock(&rraim_srcu, idx);
+	return ready;
 }
 
 /* Copy an mchunk's replica descriptors out. */
@@ -431,7 +454,7 @@ static struct rraim_mchunk *rraim_pool_take(struct rraim_area *a)
 	left = rraim_pool_count;
 	spin_unlock(&rraim_pool_lock);
 	if (left < RRAIM_POOL_LOW)
-		mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+		rraim_kick_worker();
 	if (mc)
 		mc->area = a;
 	return mc;
@@ -587,9 +610,10 @@ static void rraim_server_up(struct rraim_peer *peer, void *priv,
 	}
 	s->incarnation = info->incarnation;
 	s->have_incarnation = true;
+	WRITE_ONCE(rraim_pool_starved, false);
 	WRITE_ONCE(s->ready, true);
 	rraim_ready_changed();
-	mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+	rraim_kick_worker();
 }
 
 static void rraim_server_down(struct rraim_peer *peer, void *priv)
@@ -599,7 +623,7 @@ static void rraim_server_down(struct rraim_peer *peer, void *priv)
 	WRITE_ONCE(s->down_since, ktime_get());
 	WRITE_ONCE(s->ready, false);
 	rraim_ready_changed();
-	mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+	rraim_kick_worker();
 }
 
 static const struct rraim_peer_ops rraim_server_ops = {
@@ -842,7 +866,7 @@ int rraim_server_remove(const char *addr)
 	rraim_peer_destroy(s->peer, true);
 	pr_info("server %s removed (%u chunks of copies dropped)\n", name, n);
 	rraim_sysfs_server_remove(s);
-	mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+	rraim_kick_worker();
 	return 0;
 }
 
@@ -873,7 +897,7 @@ int rraim_set_replicas(unsigned int replicas)
 		rraim_mchunk_free(mc);
 	}
 	mutex_unlock(&rraim_mchunks_mutex);
-	mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+	rraim_kick_worker();
 	return 0;
 }
 
@@ -990,6 +1014,7 @@ static void rraim_worker_fn(struct work_struct *work)
 	rraim_pool_clean();
 	while (READ_ONCE(rraim_pool_count) < RRAIM_POOL_LOW) {
 		mc = rraim_mchunk_create();
+		WRITE_ONCE(rraim_pool_starved, !mc && rraim_any_server_ready());
 		if (!mc)
 			break;
 		rraim_pool_put(mc);
@@ -1005,10 +1030,11 @@ static void rraim_worker_fn(struct work_struct *work)
 		mutex_lock(&rraim_mchunks_mutex);
 		rraim_mchunk_free(extra);
 		mutex_unlock(&rraim_mchunks_mutex);
-		mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+		rraim_kick_worker();
 	}
 	memalloc_noio_restore(noio);
-	queue_delayed_work(rraim_core_wq, &rraim_worker, HZ);
+	if (!READ_ONCE(rraim_stopping))
+		queue_delayed_work(rraim_core_wq, &rraim_worker, HZ);
 }
 
 /* ----------------------------------------------------------------- hooks */
@@ -1029,7 +1055,11 @@ void rraim_core_area_init(unsigned int type)
 		WRITE_ONCE(rraim_areas[type].known, true);
 }
 
-/* Reserve a position, waiting a little for the pool when it is empty. */
+/*
+ * Reserve a position, waiting a little for the pool when it is empty and
+ * the background work can refill it.  Without a reachable server, or when
+ * the servers are full, the page goes to the swap device at once.
+ */
 static struct rraim_mchunk *rraim_store_pos(struct rraim_area *a,
 					    pgoff_t offset, unsigned int *pos)
 {
@@ -1040,9 +1070,10 @@ static struct rraim_mchunk *rraim_store_pos(struct rraim_area *a,
 		spin_lock(&a->lock);
 		mc = rraim_pos_alloc(a, offset, pos);
 		spin_unlock(&a->lock);
-		if (mc || !timeout)
+		if (mc || !timeout || READ_ONCE(rraim_pool_starved) ||
+		    !rraim_any_server_ready())
 			return mc;
-		mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+		rraim_kick_worker();
 		timeout = wait_event_timeout(rraim_pool_wq,
 					     READ_ONCE(rraim_pool_count), timeout);
 	}
@@ -1127,7 +1158,7 @@ int rraim_core_store(unsigned int type, pgoff_t offset, struct page *page)
 	idx = srcu_read_lock(&rraim_srcu);
 	mc = rraim_store_pos(a, offset, &pos);
 	if (!mc) {
-		rraim_count(rraim_nr_servers() ? RRAIM_STAT_REJECT_NO_SPACE :
+		rraim_count(rraim_any_server_ready() ? RRAIM_STAT_REJECT_NO_SPACE :
 			    RRAIM_STAT_REJECT_NO_SERVER);
 		ret = -ENOSPC;
 		goto out_unlock;
@@ -1517,7 +1548,7 @@ void rraim_core_invalidate_area(unsigned int type)
 		WARN_ON_ONCE(mc->nr_used);
 		rraim_pool_put(mc);
 	}
-	mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+	rraim_kick_worker();
 }
 
 unsigned long rraim_core_stored_pages(void)
@@ -1688,10 +1719,10 @@ void rraim_core_exit(void)
 	unsigned int i;
 	LIST_HEAD(all);
 
+	WRITE_ONCE(rraim_stopping, true);
 	cancel_delayed_work_sync(&rraim_worker);
 	for (i = 0; i < MAX_SWAPFILES; i++)
 		rraim_core_invalidate_area(i);
-	cancel_delayed_work_sync(&rraim_worker);
 
 	mutex_lock(&rraim_mchunks_mutex);
 	spin_lock(&rraim_pool_lock);
@@ -1713,6 +1744,7 @@ void rraim_core_exit(void)
 		rraim_peer_destroy(s->peer, true);
 		rraim_sysfs_server_remove(s);
 	}
+	cancel_delayed_work_sync(&rraim_worker);
 	rraim_rdma_exit();
 	destroy_workqueue(rraim_core_wq);
 	mempool_destroy(rraim_leaf_pool);

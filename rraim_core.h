@@ -42,6 +42,7 @@ struct rraim_tunables {
 
 extern struct rraim_tunables rraim_tun;
 extern char *rraim_servers_param;
+extern bool rraim_replicas_param_given;
 
 /* ------------------------------------------------------------- statistics */
 

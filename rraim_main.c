@@ -41,7 +41,7 @@ static int __init rraim_add_param_servers(void)
 		n++;
 	}
 	kfree(list);
-	if (!ret && rraim_tun.replicas > n) {
+	if (!ret && rraim_replicas_param_given && rraim_tun.replicas > n) {
 		pr_err("replicas=%u but servers= names only %u servers\n",
 		       rraim_tun.replicas, n);
 		ret = -EINVAL;

@@ -19,10 +19,12 @@
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/netdevice.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <rdma/ib_cache.h>
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
 
@@ -135,6 +137,8 @@ enum {
 	RRAIM_PEER_TEARDOWN,	/* the work must tear the connections down */
 	RRAIM_PEER_STOP,	/* being destroyed: no reconnect */
 	RRAIM_PEER_WAS_UP,	/* @up was called since the last @down */
+	RRAIM_PEER_PARKED,	/* quiesced; CM ids wait for an active port */
+	RRAIM_PEER_DEV_GONE,	/* the device is being removed: release now */
 };
 
 /**
@@ -1041,6 +1045,34 @@ static void rraim_conn_unmap_bufs(struct rraim_conn *conn,
 	conn->tx_dma = 0;
 }
 
+/*
+ * Can CM messages go out through the port and netdev of @id?  Soft-RoCE in
+ * 6.1 puts the device's GSI queue pair in the error state for good when it
+ * is asked to send a CM message while its netdev is down, which cuts every
+ * later connection on that device; so CM messages wait for the link.
+ */
+static bool rraim_link_up(struct rdma_cm_id *id)
+{
+	int ifindex = id->route.addr.dev_addr.bound_dev_if;
+	enum ib_port_state state;
+	struct net_device *ndev;
+	bool up = true;
+
+	if (!id->device || !id->port_num)
+		return true;
+	if (!ib_get_cached_port_state(id->device, id->port_num, &state) &&
+	    state != IB_PORT_ACTIVE)
+		return false;
+	if (!ifindex)
+		return true;
+	ndev = dev_get_by_index(&init_net, ifindex);
+	if (ndev) {
+		up = netif_running(ndev) && netif_oper_up(ndev);
+		dev_put(ndev);
+	}
+	return up;
+}
+
 /* ADDR_RESOLVED: protection domain, CQ, QP, buffers; then the route. */
 static int rraim_conn_addr_resolved(struct rraim_conn *conn)
 {
@@ -1102,6 +1134,9 @@ static int rraim_conn_route_resolved(struct rraim_conn *conn)
 	struct rraim_peer *peer = conn->peer;
 	struct rdma_conn_param param = {};
 	struct rraim_hello hello = {};
+
+	if (!rraim_link_up(conn->cm_id))
+		return -ENETDOWN;
 
 	hello.magic = cpu_to_le32(RRAIM_PROTO_MAGIC);
 	hello.version = cpu_to_le16(RRAIM_PROTO_VERSION);
@@ -1178,22 +1213,20 @@ static int rraim_cm_handler(struct rdma_cm_id *cm_id, struct rdma_cm_event *ev)
 	return 0;
 }
 
-/* Destroy one connection.  Process context; not from its CM handler. */
-static void rraim_conn_destroy(struct rraim_conn *conn)
+/*
+ * Stop a connection and flush it: the queue pair goes to the error state
+ * and every transfer completes (with an error if it had not yet), and its
+ * owner lets go of it.  No CM message is sent.
+ */
+static void rraim_conn_quiesce(struct rraim_conn *conn)
 {
 	struct rraim_peer *peer = conn->peer;
 	unsigned long t0 = jiffies;
 
 	rraim_conn_stop(conn);
-	/*
-	 * Only a queue pair that was connected can have work in flight; the
-	 * drain flushes it all (the QP goes to the error state first).
-	 */
-	if (conn->qp && test_and_clear_bit(RRAIM_CONN_UP, &conn->flags)) {
-		rdma_disconnect(conn->cm_id);
+	/* only a queue pair that was connected can have work in flight */
+	if (conn->qp && test_bit(RRAIM_CONN_UP, &conn->flags))
 		ib_drain_qp(conn->qp);
-	}
-	/* Every request is done; wait for their owners to let go. */
 	while (!wait_event_timeout(conn->free_wq,
 				   !atomic_read(&conn->inflight), HZ)) {
 		if (time_after(jiffies, t0 + RRAIM_TEARDOWN_WARN_S * HZ)) {
@@ -1203,6 +1236,19 @@ static void rraim_conn_destroy(struct rraim_conn *conn)
 			t0 = jiffies;
 		}
 	}
+}
+
+/*
+ * Destroy a quiesced connection.  Process context, never from its own CM
+ * handler.  Disconnecting (and destroying a connected CM id) sends a CM
+ * message.
+ */
+static void rraim_conn_release(struct rraim_conn *conn)
+{
+	struct rraim_peer *peer = conn->peer;
+
+	if (conn->qp && test_and_clear_bit(RRAIM_CONN_UP, &conn->flags))
+		rdma_disconnect(conn->cm_id);
 	if (conn->qp) {
 		rdma_destroy_qp(conn->cm_id);
 		conn->qp = NULL;
@@ -1252,20 +1298,43 @@ static int rraim_conn_connect(struct rraim_conn *conn)
 	return 0;
 }
 
-static void rraim_peer_teardown(struct rraim_peer *peer)
+/* Stage one of a teardown: nothing in flight any more, no CM message. */
+static void rraim_peer_quiesce(struct rraim_peer *peer)
 {
 	unsigned int i;
 
 	cancel_delayed_work_sync(&peer->hb_work);
 	for (i = 0; i < peer->cfg.nr_data_conns; i++)
-		rraim_conn_destroy(&peer->data[i]);
-	rraim_conn_destroy(&peer->ctrl);
+		rraim_conn_quiesce(&peer->data[i]);
+	rraim_conn_quiesce(&peer->ctrl);
+}
+
+/* Stage two: destroy the connections and the protection domain. */
+static void rraim_peer_release(struct rraim_peer *peer)
+{
+	unsigned int i;
+
+	for (i = 0; i < peer->cfg.nr_data_conns; i++)
+		rraim_conn_release(&peer->data[i]);
+	rraim_conn_release(&peer->ctrl);
 	if (peer->pd) {
 		ib_dealloc_pd(peer->pd);
 		peer->pd = NULL;
 	}
 	peer->ibdev = NULL;
+	clear_bit(RRAIM_PEER_DEV_GONE, &peer->flags);
 	wake_up_all(&peer->gone_wq);
+}
+
+static void rraim_peer_teardown(struct rraim_peer *peer)
+{
+	rraim_peer_quiesce(peer);
+	rraim_peer_release(peer);
+}
+
+static bool rraim_peer_link_up(struct rraim_peer *peer)
+{
+	return !peer->ctrl.cm_id || rraim_link_up(peer->ctrl.cm_id);
 }
 
 static int rraim_peer_connect(struct rraim_peer *peer)
@@ -1313,9 +1382,20 @@ static void rraim_peer_work(struct work_struct *work)
 	int ret;
 
 	if (test_and_clear_bit(RRAIM_PEER_TEARDOWN, &peer->flags)) {
-		rraim_peer_teardown(peer);
+		rraim_peer_quiesce(peer);
+		set_bit(RRAIM_PEER_PARKED, &peer->flags);
 		if (test_and_clear_bit(RRAIM_PEER_WAS_UP, &peer->flags))
 			peer->ops->down(peer, peer->priv);
+	}
+	if (test_bit(RRAIM_PEER_PARKED, &peer->flags)) {
+		if (!rraim_peer_link_up(peer) &&
+		    !test_bit(RRAIM_PEER_STOP, &peer->flags) &&
+		    !test_bit(RRAIM_PEER_DEV_GONE, &peer->flags)) {
+			queue_delayed_work(rraim_wq, &peer->work, HZ / 5);
+			return;
+		}
+		rraim_peer_release(peer);
+		clear_bit(RRAIM_PEER_PARKED, &peer->flags);
 		if (!test_bit(RRAIM_PEER_STOP, &peer->flags))
 			queue_delayed_work(rraim_wq, &peer->work,
 					   rraim_backoff(peer));
@@ -1546,7 +1626,9 @@ static void rraim_ib_remove(struct ib_device *dev, void *client_data)
 	list_for_each_entry(peer, &rraim_peers, node) {
 		if (READ_ONCE(peer->ibdev) != dev)
 			continue;
+		set_bit(RRAIM_PEER_DEV_GONE, &peer->flags);
 		rraim_peer_fail(peer, "device removed");
+		mod_delayed_work(rraim_wq, &peer->work, 0);
 		wait_event(peer->gone_wq, READ_ONCE(peer->ibdev) != dev);
 	}
 	mutex_unlock(&rraim_peers_mutex);

@@ -59,10 +59,16 @@ static int rraim_lost_wait_set(const char *val, const struct kernel_param *kp)
 	return rraim_param_set_uint(val, kp, 0, RRAIM_LOST_WAIT_MAX_MS);
 }
 
+bool rraim_replicas_param_given;
+
 static int rraim_replicas_param_set(const char *val,
 				    const struct kernel_param *kp)
 {
-	return rraim_param_set_uint(val, kp, 1, RRAIM_MAX_REPLICAS);
+	int ret = rraim_param_set_uint(val, kp, 1, RRAIM_MAX_REPLICAS);
+
+	if (!ret)
+		rraim_replicas_param_given = true;
+	return ret;
 }
 
 static const struct kernel_param_ops rraim_deadline_ops = {
