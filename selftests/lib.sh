@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers of the RRAIM selftests (sourced).  The tests run as root inside the
+# test-bed guest (tools/rraim-vm), where /opt/rraim/lib/guest.sh describes
+# the servers; each test is a script that exits 0 (pass), 1 (fail) or
+# 4 (skip, kselftest's code), printing "# ..." diagnostics.
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+RRAIM_SYS=/sys/kernel/rraim
+
+# shellcheck source=/dev/null
+[ -f /opt/rraim/lib/guest.sh ] && . /opt/rraim/lib/guest.sh
+
+diag() {
+	echo "# $*"
+}
+
+fail() {
+	echo "# FAIL: $*"
+	exit $KSFT_FAIL
+}
+
+skip() {
+	echo "# SKIP: $*"
+	exit $KSFT_SKIP
+}
+
+require_root() {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+}
+
+require_rdma() {
+	[ -d /sys/class/infiniband ] && [ -n "$(ls /sys/class/infiniband)" ] ||
+		skip "no RDMA device"
+}
+
+require_servers() {
+	[ "${RRAIM_SERVERS:-0}" -ge "$1" ] || skip "needs $1 memory servers"
+}
+
+# Run a check and fail the test with its description if it fails.
+check() {
+	local what=$1
+	shift
+	"$@" || fail "$what"
+}
+
+stat_of() {
+	cat "$RRAIM_SYS/stats/$1"
+}
+
+server_dir() {
+	echo "$RRAIM_SYS/servers/$(server_addr "$1"):$RRAIM_PORT"
+}
+
+# Load the module for servers 1..N (default: all) with extra parameters.
+load_rraim() {
+	local n=${1:-$RRAIM_SERVERS} list="" i=1
+	shift
+
+	while [ "$i" -le "$n" ]; do
+		list="$list${list:+,}$(server_addr "$i"):$RRAIM_PORT"
+		i=$((i + 1))
+	done
+	rraim_load "$list" "$@"
+}
+
+# Detach: swapoff, disable the livepatch, unload.  Refuses (returns 1)
+# while pages are held, like rraimctl.
+unload_rraim() {
+	local n
+
+	[ -d /sys/module/rraim ] || return 0
+	swapoff -a 2>/dev/null
+	n=$(stat_of stored_pages)
+	if [ "$n" != 0 ]; then
+		diag "module holds $n pages: not detaching"
+		return 1
+	fi
+	if [ -e /sys/kernel/livepatch/rraim/enabled ]; then
+		echo 0 >/sys/kernel/livepatch/rraim/enabled || return 1
+		wait_until '[ ! -e /sys/kernel/livepatch/rraim ]' 300 ||
+			{ diag "livepatch did not unpatch"; return 1; }
+	fi
+	rmmod rraim
+}
+
+swap_on() {
+	mkswap /dev/vda >/dev/null && swapon /dev/vda
+}
+
+# A memory cgroup named $1 limited to $2; prints its path.
+make_cgroup() {
+	local cg=/sys/fs/cgroup/$1
+
+	grep -q memory /sys/fs/cgroup/cgroup.subtree_control ||
+		echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+	mkdir -p "$cg"
+	echo "$2" >"$cg/memory.max"
+	echo 0 >"$cg/memory.swap.max" 2>/dev/null && echo max >"$cg/memory.swap.max"
+	echo "$cg"
+}
+
+# Run a command inside cgroup $1.
+in_cgroup() {
+	local cg=$1
+	shift
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+
+# Sectors written to the swap disk.
+disk_writes() {
+	awk '{ print $7 }' /sys/block/vda/stat
+}
+
+vmstat_of() {
+	awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat
+}
+
+# The module must not have warned; callers also get the host's splat check.
+no_splat() {
+	! dmesg | grep -E -q 'BUG:|WARNING:|Oops|general protection|Call Trace'
+}
