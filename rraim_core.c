@@ -363,18 +363,42 @@ static unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc)
 	return mask;
 }
 
-/* Every replica usable and no server suspected: a good home for pages. */
-static bool rraim_mchunk_healthy(struct rraim_mchunk *mc)
+static bool rraim_server_live(struct rraim_server *s)
+{
+	return rraim_server_ready(s) &&
+	       rraim_peer_state(s->peer) == RRAIM_PEER_LIVE;
+}
+
+/*
+ * Copies a new page should get: the knob, capped by the servers that are
+ * live (neither away nor suspected).
+ */
+static unsigned int rraim_want_replicas(void)
+{
+	unsigned int i, live = 0;
+
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++)
+		if (rraim_server_live(rraim_server_get(i)))
+			live++;
+	return min(READ_ONCE(rraim_tun.replicas), live);
+}
+
+/*
+ * A good home for new pages: as many replicas as a new page should get,
+ * every one usable, no server suspected.
+ */
+static bool rraim_mchunk_healthy(struct rraim_mchunk *mc, unsigned int want)
 {
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	struct rraim_server *s;
 	unsigned int i, n;
 
 	n = rraim_mchunk_reps(mc, rep);
+	if (n != want)
+		return false;
 	for (i = 0; i < n; i++) {
 		s = rraim_server_get(rep[i].server);
-		if (rep[i].state != RRAIM_REP_OK || !rraim_server_ready(s) ||
-		    rraim_peer_state(s->peer) != RRAIM_PEER_LIVE)
+		if (rep[i].state != RRAIM_REP_OK || !rraim_server_live(s))
 			return false;
 	}
 	return n > 0;
@@ -439,18 +463,23 @@ static void rraim_mchunk_free(struct rraim_mchunk *mc)
 
 /* ------------------------------------------------------------- positions */
 
-/* Take a fresh mchunk from the pool for @a.  Area lock held. */
-static struct rraim_mchunk *rraim_pool_take(struct rraim_area *a)
+/* Take a healthy fresh mchunk from the pool for @a.  Area lock held. */
+static struct rraim_mchunk *rraim_pool_take(struct rraim_area *a,
+					    unsigned int want)
 {
-	struct rraim_mchunk *mc;
+	struct rraim_mchunk *mc, *found = NULL;
 	unsigned int left;
 
 	spin_lock(&rraim_pool_lock);
-	mc = list_first_entry_or_null(&rraim_pool, struct rraim_mchunk, node);
-	if (mc) {
-		list_del_init(&mc->node);
-		rraim_pool_count--;
+	list_for_each_entry(mc, &rraim_pool, node) {
+		if (rraim_mchunk_healthy(mc, want)) {
+			found = mc;
+			list_del_init(&mc->node);
+			rraim_pool_count--;
+			break;
+		}
 	}
+	mc = found;
 	left = rraim_pool_count;
 	spin_unlock(&rraim_pool_lock);
 	if (left < RRAIM_POOL_LOW)
@@ -474,23 +503,25 @@ static void rraim_area_park(struct rraim_area *a, struct rraim_mchunk *mc)
  */
 static struct rraim_mchunk *rraim_area_pick(struct rraim_area *a)
 {
+	unsigned int want = rraim_want_replicas();
 	struct rraim_mchunk *mc, *fallback = NULL;
 
 	lockdep_assert_held(&a->lock);
 	mc = a->cur;
-	if (mc && mc->nr_used < RRAIM_CHUNK_PAGES && rraim_mchunk_healthy(mc))
+	if (mc && mc->nr_used < RRAIM_CHUNK_PAGES &&
+	    rraim_mchunk_healthy(mc, want))
 		return mc;
 	if (mc) {
 		rraim_area_park(a, mc);
 		a->cur = NULL;
 	}
 	list_for_each_entry(mc, &a->partial, node) {
-		if (rraim_mchunk_healthy(mc))
+		if (rraim_mchunk_healthy(mc, want))
 			goto found;
 		if (!fallback && rraim_mchunk_avail(mc))
 			fallback = mc;
 	}
-	mc = rraim_pool_take(a);
+	mc = rraim_pool_take(a, want);
 	if (mc) {
 		a->cur = mc;
 		return mc;
@@ -937,8 +968,7 @@ static struct rraim_mchunk *rraim_mchunk_create(void)
 	idx = srcu_read_lock(&rraim_srcu);
 	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
 		s = rraim_server_get(i);
-		if (!rraim_server_ready(s) ||
-		    rraim_peer_state(s->peer) != RRAIM_PEER_LIVE)
+		if (!rraim_server_live(s))
 			continue;
 		cand[n].s = s;
 		rraim_peer_pool(s->peer, &capacity, &cand[n].free);
@@ -966,20 +996,23 @@ static struct rraim_mchunk *rraim_mchunk_create(void)
 	return mc;
 }
 
-/* Drop pool mchunks that lost a replica or have too few. */
+/*
+ * Drop pool mchunks that lost a replica or have another replica count than
+ * new pages should get (the knob changed, or servers came and went).
+ */
 static void rraim_pool_clean(void)
 {
-	unsigned int want = READ_ONCE(rraim_tun.replicas);
 	struct rraim_mchunk *mc, *tmp;
+	unsigned int want;
 	LIST_HEAD(stale);
 	int idx;
 
 	mutex_lock(&rraim_mchunks_mutex);
 	idx = srcu_read_lock(&rraim_srcu);
+	want = rraim_want_replicas();
 	spin_lock(&rraim_pool_lock);
 	list_for_each_entry_safe(mc, tmp, &rraim_pool, node) {
-		if (rraim_mchunk_healthy(mc) &&
-		    mc->nr_rep >= min(want, rraim_nr_servers()))
+		if (rraim_mchunk_healthy(mc, want))
 			continue;
 		list_move(&mc->node, &stale);
 		rraim_pool_count--;

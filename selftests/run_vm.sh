@@ -6,7 +6,10 @@
 # Each test gets the timeout from ./settings; exit code 4 is a skip.
 # The exit status is the number of failed tests (0: all passed).
 
-dir=$(cd "$(dirname "$0")" && pwd)
+# In the guest the tests are under /opt/rraim/selftests (rraim-vm runs this
+# script from elsewhere); otherwise next to this script.
+dir=/opt/rraim/selftests
+[ -f "$dir/lib.sh" ] || dir=$(cd "$(dirname "$0")" && pwd)
 limit=$(sed -n 's/^timeout=//p' "$dir/settings")
 n=0
 failed=0

@@ -25,7 +25,7 @@ rraim_pkgs_build="gcc make libc6-dev linux-headers-amd64 librdmacm-dev
 	libibverbs-dev pkg-config"
 rraim_pkgs_vm="qemu-system-x86 qemu-utils busybox-static iproute2 rdma-core
 	ibverbs-providers ibverbs-utils rdmacm-utils perftest stress-ng cpio
-	kmod xz-utils gzip"
+	kmod xz-utils procps coreutils"
 rraim_pkgs_check="sparse linux-source-6.1 perl python3"
 rraim_pkgs_docs="python3-docutils systemd"
 
