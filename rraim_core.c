@@ -211,8 +211,8 @@ struct rraim_tunables rraim_tun = {
 #define RRAIM_LEAF_RESERVE	8
 
 /* Free-pool watermarks, in mchunks. */
-#define RRAIM_POOL_LOW		2
-#define RRAIM_POOL_HIGH		6
+#define RRAIM_POOL_LOW		4
+#define RRAIM_POOL_HIGH		8
 
 /* How a page is spread over the data connections of a server. */
 #define RRAIM_DEPTH		64
@@ -231,6 +231,7 @@ static DEFINE_SPINLOCK(rraim_pool_lock);
 static LIST_HEAD(rraim_pool);
 static unsigned int rraim_pool_count;		/* rraim_pool_lock */
 static DECLARE_WAIT_QUEUE_HEAD(rraim_pool_wq);
+static atomic_t rraim_pool_gen = ATOMIC_INIT(0);	/* bumped per addition */
 
 static bool rraim_pool_starved;	/* the last refill found no room */
 static mempool_t *rraim_leaf_pool;
@@ -499,9 +500,11 @@ static void rraim_area_park(struct rraim_area *a, struct rraim_mchunk *mc)
 /*
  * Choose the mchunk for a new page: the current one if it is healthy and
  * has room, else a healthy partial one, else a fresh one from the pool,
- * else any partial one with at least one usable replica.  Area lock held.
+ * else (with @fallback) any partial one with at least one usable replica.
+ * Area lock held.
  */
-static struct rraim_mchunk *rraim_area_pick(struct rraim_area *a)
+static struct rraim_mchunk *rraim_area_pick(struct rraim_area *a,
+					    bool fallback_ok)
 {
 	unsigned int want = rraim_want_replicas();
 	struct rraim_mchunk *mc, *fallback = NULL;
@@ -526,7 +529,7 @@ static struct rraim_mchunk *rraim_area_pick(struct rraim_area *a)
 		a->cur = mc;
 		return mc;
 	}
-	mc = fallback;
+	mc = fallback_ok ? fallback : NULL;
 	if (!mc)
 		return NULL;
 found:
@@ -537,9 +540,10 @@ found:
 
 /* Reserve a position for @offset.  Area lock held. */
 static struct rraim_mchunk *rraim_pos_alloc(struct rraim_area *a,
-					    pgoff_t offset, unsigned int *pos)
+					    pgoff_t offset, unsigned int *pos,
+					    bool fallback_ok)
 {
-	struct rraim_mchunk *mc = rraim_area_pick(a);
+	struct rraim_mchunk *mc = rraim_area_pick(a, fallback_ok);
 	unsigned int p;
 
 	if (!mc)
@@ -1035,6 +1039,7 @@ static void rraim_pool_put(struct rraim_mchunk *mc)
 	list_add_tail(&mc->node, &rraim_pool);
 	rraim_pool_count++;
 	spin_unlock(&rraim_pool_lock);
+	atomic_inc(&rraim_pool_gen);
 	wake_up_all(&rraim_pool_wq);
 }
 
@@ -1089,26 +1094,33 @@ void rraim_core_area_init(unsigned int type)
 }
 
 /*
- * Reserve a position, waiting a little for the pool when it is empty and
- * the background work can refill it.  Without a reachable server, or when
- * the servers are full, the page goes to the swap device at once.
+ * Reserve a position.  When no healthy mchunk has room and the background
+ * work can make one, wait for it a little (a page stored now gets all its
+ * copies); after that, take any mchunk with a usable replica.  Without a
+ * reachable server, or when the servers are full, the page goes to the
+ * swap device at once.
  */
 static struct rraim_mchunk *rraim_store_pos(struct rraim_area *a,
 					    pgoff_t offset, unsigned int *pos)
 {
 	unsigned long timeout = msecs_to_jiffies(READ_ONCE(rraim_tun.deadline_ms));
 	struct rraim_mchunk *mc;
+	bool can_wait;
+	int gen;
 
 	for (;;) {
+		gen = atomic_read(&rraim_pool_gen);
+		can_wait = timeout && !READ_ONCE(rraim_pool_starved) &&
+			   rraim_any_server_ready();
 		spin_lock(&a->lock);
-		mc = rraim_pos_alloc(a, offset, pos);
+		mc = rraim_pos_alloc(a, offset, pos, !can_wait);
 		spin_unlock(&a->lock);
-		if (mc || !timeout || READ_ONCE(rraim_pool_starved) ||
-		    !rraim_any_server_ready())
+		if (mc || !can_wait)
 			return mc;
 		rraim_kick_worker();
 		timeout = wait_event_timeout(rraim_pool_wq,
-					     READ_ONCE(rraim_pool_count), timeout);
+					     atomic_read(&rraim_pool_gen) != gen,
+					     timeout);
 	}
 }
 
@@ -1322,6 +1334,8 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 w, struct page *page,
 	ncand = rraim_load_order(rep, n, rraim_slot_valid(w), srv, order);
 	if (!ncand)
 		return -EAGAIN;
+	/* a copy of the page is out of reach: whatever serves it, fails over */
+	*failover = ncand < hweight32(rraim_slot_valid(w) & (BIT(n) - 1));
 	rraim_waiter_init(&wt);
 	end = ktime_add_ms(t0, deadline_ms);
 	next = t0;
@@ -1347,7 +1361,7 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 w, struct page *page,
 				continue;
 			if (!rraim_xfer_finish(&x[i], page)) {
 				winner = i;
-				*failover = k > 0;
+				*failover |= k > 0;
 				rraim_server_count(srv[i], RRAIM_SSTAT_READS);
 				rraim_hist_note(&srv[i]->stats->read_lat, t0);
 			} else {

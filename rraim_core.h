@@ -63,7 +63,7 @@ enum rraim_stat {
 	RRAIM_STAT_STORES,		/* pages stored */
 	RRAIM_STAT_STORES_DEGRADED,	/* ... with fewer copies than wanted */
 	RRAIM_STAT_LOADS,		/* pages loaded */
-	RRAIM_STAT_LOAD_FAILOVERS,	/* ... not from the first replica tried */
+	RRAIM_STAT_LOAD_FAILOVERS,	/* ... while a copy was out of reach */
 	RRAIM_STAT_LOAD_WAITS,		/* loads that waited for a server */
 	RRAIM_STAT_LOAD_LOST,		/* loads of a lost page */
 	RRAIM_STAT_LOAD_MISSES,		/* loads of a slot the core never held */

@@ -40,6 +40,7 @@
 #define RRAIM_BACKOFF_MIN_MS	100
 #define RRAIM_BACKOFF_MAX_MS	3000
 #define RRAIM_TEARDOWN_WARN_S	10
+#define RRAIM_LINK_SETTLE_MS	1000	/* a link must stay up this long */
 
 /* ------------------------------------------------------- data structures */
 
@@ -161,6 +162,7 @@ enum {
  * @hb_work: heartbeat
  * @attempts: failed connection attempts in a row (backoff)
  * @hb_misses: heartbeats missed in a row
+ * @link_down_at: jiffies when the link was last seen down (0: never)
  * @ibdev: device of the current connections, NULL when torn down
  * @pd: protection domain of the current connections
  * @ctrl: the control connection
@@ -196,6 +198,7 @@ struct rraim_peer {
 	struct delayed_work hb_work;
 	unsigned int attempts;
 	unsigned int hb_misses;
+	unsigned long link_down_at;
 
 	struct ib_device *ibdev;
 	struct ib_pd *pd;
@@ -1073,6 +1076,24 @@ static bool rraim_link_up(struct rdma_cm_id *id)
 	return up;
 }
 
+/*
+ * The link is up and has stayed up for RRAIM_LINK_SETTLE_MS since it was
+ * last seen down: a CM exchange started now is unlikely to be cut short
+ * and retransmitted into a down link.
+ */
+static bool rraim_link_settled(struct rraim_peer *peer, struct rdma_cm_id *id)
+{
+	unsigned long down_at;
+
+	if (!rraim_link_up(id)) {
+		WRITE_ONCE(peer->link_down_at, jiffies | 1);
+		return false;
+	}
+	down_at = READ_ONCE(peer->link_down_at);
+	return !down_at ||
+	       time_after(jiffies, down_at + msecs_to_jiffies(RRAIM_LINK_SETTLE_MS));
+}
+
 /* ADDR_RESOLVED: protection domain, CQ, QP, buffers; then the route. */
 static int rraim_conn_addr_resolved(struct rraim_conn *conn)
 {
@@ -1135,7 +1156,7 @@ static int rraim_conn_route_resolved(struct rraim_conn *conn)
 	struct rdma_conn_param param = {};
 	struct rraim_hello hello = {};
 
-	if (!rraim_link_up(conn->cm_id))
+	if (!rraim_link_settled(peer, conn->cm_id))
 		return -ENETDOWN;
 
 	hello.magic = cpu_to_le32(RRAIM_PROTO_MAGIC);
@@ -1334,7 +1355,7 @@ static void rraim_peer_teardown(struct rraim_peer *peer)
 
 static bool rraim_peer_link_up(struct rraim_peer *peer)
 {
-	return !peer->ctrl.cm_id || rraim_link_up(peer->ctrl.cm_id);
+	return !peer->ctrl.cm_id || rraim_link_settled(peer, peer->ctrl.cm_id);
 }
 
 static int rraim_peer_connect(struct rraim_peer *peer)
@@ -1414,9 +1435,13 @@ static void rraim_peer_work(struct work_struct *work)
 	spin_lock_irqsave(&peer->lock, flags);
 	failed = ret || peer->connect_failed ||
 		 test_bit(RRAIM_PEER_STOP, &peer->flags);
-	if (failed)
-		rraim_peer_set_state(peer, RRAIM_PEER_DEAD, ret == -ECONNREFUSED ?
-				     "connection refused" : "connect failed");
+	if (peer->state == RRAIM_PEER_STOPPED)
+		;	/* being destroyed: stays stopped */
+	else if (failed)
+		rraim_peer_set_state(peer, RRAIM_PEER_DEAD,
+				     ret == -ECONNREFUSED ? "connection refused" :
+				     ret == -ENETDOWN ? "link down" :
+				     "connect failed");
 	else
 		rraim_peer_set_state(peer, RRAIM_PEER_LIVE, peer->info.resumed ?
 				     "session resumed" : "connected");

@@ -19,7 +19,15 @@ diag() {
 }
 
 fail() {
+	local i=1
+
 	echo "# FAIL: $*"
+	while [ "$i" -le "${RRAIM_SERVERS:-0}" ]; do
+		[ -f "/var/log/rraim-server-$i.log" ] &&
+			tail -n 3 "/var/log/rraim-server-$i.log" | sed "s/^/# server $i: /"
+		i=$((i + 1))
+	done
+	dmesg | grep 'rraim:' | tail -n 8 | sed 's/^/# /'
 	exit $KSFT_FAIL
 }
 
@@ -119,6 +127,34 @@ disk_writes() {
 vmstat_of() {
 	awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat
 }
+
+# Leave the guest as the next test expects it, whatever happened: no
+# workload, no swap, no module, every server running with its link up.
+cleanup() {
+	local cg i
+
+	for cg in /sys/fs/cgroup/*/; do
+		[ -f "$cg/cgroup.kill" ] || continue
+		echo 1 >"$cg/cgroup.kill" 2>/dev/null
+	done
+	wait 2>/dev/null
+	for cg in /sys/fs/cgroup/*/; do
+		[ -f "$cg/cgroup.procs" ] && rmdir "$cg" 2>/dev/null
+	done
+	swapoff -a 2>/dev/null
+	unload_rraim >/dev/null 2>&1
+	[ "${RRAIM_TOPOLOGY:-single}" = single ] || return 0
+	i=1
+	while [ "$i" -le "${RRAIM_SERVERS:-0}" ]; do
+		$IP link set "srv$i" up 2>/dev/null
+		if ! rraim-server --status "$(server_sock "$i")" >/dev/null 2>&1; then
+			server_signal "$i" KILL 2>/dev/null
+			server_start "$i" >/dev/null 2>&1
+		fi
+		i=$((i + 1))
+	done
+}
+trap cleanup EXIT
 
 # The module must not have warned; callers also get the host's splat check.
 no_splat() {

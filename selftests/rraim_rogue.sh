@@ -7,6 +7,7 @@
 require_root
 require_rdma
 require_servers 1
+[ "$RRAIM_TOPOLOGY" = single ] || skip "reads the server's status socket"
 
 addr=$(server_addr 1):$RRAIM_PORT
 out=$(rraim-rogue "$addr" all 2>&1)

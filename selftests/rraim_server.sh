@@ -9,6 +9,13 @@ require_servers 1
 
 i=1
 while [ "$i" -le "$RRAIM_SERVERS" ]; do
+	if [ "$RRAIM_TOPOLOGY" = multi ]; then
+		# the status socket is inside the server's node
+		out=$(rraim-rogue "$(server_addr "$i"):$RRAIM_PORT" ok 2>&1) ||
+			{ echo "$out"; fail "server node $i did not serve a client"; }
+		i=$((i + 1))
+		continue
+	fi
 	st=$(rraim-server --status "$(server_sock "$i")") ||
 		fail "server $i does not answer on its status socket"
 	echo "$st" | grep -qx "state running" || fail "server $i is not running"

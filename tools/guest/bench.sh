@@ -1,0 +1,77 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The benchmark, inside the guest (see tools/bench): page-fault throughput
+# and latency for RRAIM with 1, 2 and 3 replicas, for the virtio swap disk
+# and with everything in RAM, the raw RDMA READ latency as the floor, and a
+# timeline of fault latency across a server kill.
+. /opt/rraim/lib/guest.sh
+
+SIZE=${1:-192M}
+LIMIT=${2:-64M}
+SECS=${3:-15}
+CG=/sys/fs/cgroup/bench
+
+echo +memory >/sys/fs/cgroup/cgroup.subtree_control
+mkdir -p $CG
+
+bench() {	# bench LIMIT [rraim-bench options]
+	local limit=$1
+	shift
+	echo "$limit" >$CG/memory.max
+	sh -c 'echo $$ >"$0/cgroup.procs"; exec rraim-bench "$@"' $CG "$@"
+}
+
+row() {	# row NAME RESULT-LINE
+	echo "$2" | awk -v name="$1" '{
+		printf "%-22s %10s %9s %9s %9s\n", name, $6, $8, $10, $12 }'
+}
+
+unload() {
+	swapoff -a
+	echo 0 >/sys/kernel/livepatch/rraim/enabled
+	wait_until '[ ! -e /sys/kernel/livepatch/rraim ]' 300
+	rmmod rraim
+}
+
+echo "== RDMA READ latency floor (ib_read_lat, 4 KiB, rxe1 loopback)"
+ib_read_lat -d rxe1 -s 4096 -n 2000 -F >/tmp/lat-server.log 2>&1 &
+sleep 1
+ib_read_lat -d rxe1 -s 4096 -n 2000 -F "$(server_addr 1)" >/tmp/lat.log 2>&1
+wait
+floor=$(awk '$1 == 4096 { print "min " $3 " us, typical " $5 " us, p99 " $8 " us" }' /tmp/lat.log)
+echo "   ${floor:-$(tail -n 3 /tmp/lat.log)}"
+
+results=""
+r=$(bench max -t "$SECS" "$SIZE")
+results="$results$(row "RAM (no limit)" "$r")\n"
+
+mkswap /dev/vda >/dev/null && swapon /dev/vda
+r=$(bench "$LIMIT" -t "$SECS" "$SIZE")
+results="$results$(row "virtio disk swap" "$r")\n"
+swapoff /dev/vda
+
+for n in 1 2 3; do
+	rraim_load "$RRAIM_SERVER_LIST" replicas=$n || exit 1
+	mkswap /dev/vda >/dev/null && swapon /dev/vda
+	r=$(bench "$LIMIT" -t "$SECS" "$SIZE")
+	results="$results$(row "rraim replicas=$n" "$r")\n"
+	[ "$(cat /sys/kernel/rraim/stats/reject_no_space)" = 0 ] || echo "warning: rejects"
+	unload
+done
+
+echo "== page faults, $SIZE touched at random under a $LIMIT limit, ${SECS}s each"
+printf '%-22s %10s %9s %9s %9s\n' backend faults/s p50_us p99_us max_us
+printf "$results"
+
+echo "== timeline across a server kill (replicas=2, kill -9 of server 1 at ~5 s)"
+rraim_load "$RRAIM_SERVER_LIST" replicas=2 deadline_ms=100 || exit 1
+mkswap /dev/vda >/dev/null && swapon /dev/vda
+bench "$LIMIT" -t 12 -i 500 "$SIZE" >/tmp/timeline.log &
+pid=$!
+sleep 7
+rraim-fault kill 1
+echo "   killed server 1 at $(date +%s.%N | cut -c1-14)"
+wait $pid
+cat /tmp/timeline.log | sed 's/^/   /'
+echo "   load max $(cat /sys/kernel/rraim/stats/load_max_us) us, failovers $(cat /sys/kernel/rraim/stats/load_failovers), deadline $(cat /sys/kernel/rraim/deadline_ms) ms"
+unload
