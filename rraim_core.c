@@ -370,18 +370,29 @@ static bool rraim_server_live(struct rraim_server *s)
 	       rraim_peer_state(s->peer) == RRAIM_PEER_LIVE;
 }
 
+/* Live, and with room for another chunk when it last said. */
+static bool rraim_server_has_room(struct rraim_server *s)
+{
+	u64 capacity, free;
+
+	if (!rraim_server_live(s))
+		return false;
+	rraim_peer_pool(s->peer, &capacity, &free);
+	return free >= RRAIM_CHUNK_SIZE;
+}
+
 /*
  * Copies a new page should get: the knob, capped by the servers that are
- * live (neither away nor suspected).
+ * live (neither away nor suspected) and have room.
  */
 static unsigned int rraim_want_replicas(void)
 {
 	unsigned int i, live = 0;
 
 	for (i = 0; i < RRAIM_MAX_SERVERS; i++)
-		if (rraim_server_live(rraim_server_get(i)))
+		if (rraim_server_has_room(rraim_server_get(i)))
 			live++;
-	return min(READ_ONCE(rraim_tun.replicas), live);
+	return min(READ_ONCE(rraim_tun.replicas), max(live, 1U));
 }
 
 /*
@@ -972,7 +983,7 @@ static struct rraim_mchunk *rraim_mchunk_create(void)
 	idx = srcu_read_lock(&rraim_srcu);
 	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
 		s = rraim_server_get(i);
-		if (!rraim_server_live(s))
+		if (!rraim_server_has_room(s))
 			continue;
 		cand[n].s = s;
 		rraim_peer_pool(s->peer, &capacity, &cand[n].free);
@@ -1344,7 +1355,8 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 w, struct page *page,
 		ktime_t now = ktime_get();
 
 		/* Ask the next copy when it is time (or nothing is pending). */
-		while (issued < ncand && ktime_compare(now, next) >= 0) {
+		while (issued < ncand && ktime_compare(now, next) >= 0 &&
+		       ktime_compare(now, end) < 0) {
 			i = order[issued++];
 			next = ktime_add_ms(now, max(deadline_ms / 2, 1U));
 			if (!rraim_xfer_read(&x[i], srv[i]->peer, &wt,

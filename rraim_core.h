@@ -48,7 +48,8 @@ extern bool rraim_replicas_param_given;
 
 /*
  * Latency histograms: log-linear buckets in microseconds, four per power of
- * two (about 19% wide), from 0 us up to about 4 s in the last bucket.
+ * two (at most 25% wide), exact below 4 us; the last bucket holds
+ * everything from 7.3 s up.
  */
 #define RRAIM_HIST_SUB_BITS	2
 #define RRAIM_HIST_BUCKETS	88

@@ -148,7 +148,7 @@ struct rraim_refusal {
  * @RRAIM_MSG_ALLOC: grant one more chunk to the session
  * @RRAIM_MSG_FREE: give chunk @chunk back
  * @RRAIM_MSG_PING: heartbeat; the reply carries the pool's state
- * @RRAIM_MSG_QUERY: describe chunk @chunk (used after a resume)
+ * @RRAIM_MSG_QUERY: describe chunk @chunk (for diagnostics and tests)
  * @RRAIM_MSG_BYE: the client is done: free everything now, no grace
  *
  * A reply carries the request's type with RRAIM_MSG_REPLY set, the

@@ -156,9 +156,9 @@ static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
-	bool v;
+	unsigned int v;
 
-	if (kstrtobool(buf, &v))
+	if (rraim_parse_uint(buf, 0, 1, &v))
 		return -EINVAL;
 	WRITE_ONCE(rraim_tun.enabled, v);
 	return count;
@@ -488,9 +488,9 @@ RRAIM_LAT_ATTR(load_max_us, true, RRAIM_LAT_MAX);
 static ssize_t reset_store(struct kobject *kobj, struct kobj_attribute *attr,
 			   const char *buf, size_t count)
 {
-	bool v;
+	unsigned int v;
 
-	if (kstrtobool(buf, &v) || !v)
+	if (rraim_parse_uint(buf, 1, 1, &v))
 		return -EINVAL;
 	rraim_stats_reset();
 	return count;

@@ -6,11 +6,9 @@
  * decoder never reads past what arrived and never depends on the
  * alignment of the buffer the transport handed over.
  *
- * Reserved fields: the header's introduction says they are "ignored on
- * receipt", but its RRAIM_EINVAL documentation counts reserved bits as
- * malformed.  The server takes the strict reading for everything it
- * receives (hello and requests): a peer that sets them speaks something
- * this server does not know.  The client-side decoders, used by the test
+ * Reserved fields must be zero (rraim_proto.h): the server rejects a hello
+ * or a request where they are not, since such a peer speaks something this
+ * server does not know.  The client-side decoders, used by the test
  * client only, ignore them.
  */
 #include <endian.h>

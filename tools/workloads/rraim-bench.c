@@ -7,8 +7,10 @@
  * checking the page's content.  Run in a memory cgroup smaller than SIZE,
  * most touches are major faults served by the swap backend.
  *
- *   rraim-bench [-t SECONDS] [-i INTERVAL_MS] [-w] SIZE
- *     -t   how long to touch pages (default 10)
+ *   rraim-bench [-W SECONDS] [-t SECONDS] [-i INTERVAL_MS] [-w] SIZE
+ *     -W   touch pages this long first, unmeasured (warm-up: the first
+ *          evictions of freshly written pages are stores, not faults)
+ *     -t   how long to touch pages, measured (default 10)
  *     -i   print a timeline line every INTERVAL_MS (default: none)
  *     -w   write to every touched page (stores as well as loads)
  *
@@ -127,7 +129,7 @@ static int parse_size(const char *s, size_t *out)
 
 int main(int argc, char **argv)
 {
-	double seconds = 10;
+	double seconds = 10, warmup = 0;
 	int interval_ms = 0, writes = 0, opt;
 	struct hist all = {}, win = {};
 	uint64_t t0, tend, tnext = 0, touches = 0, bad = 0, rng = 88172645463325252ULL;
@@ -135,8 +137,9 @@ int main(int argc, char **argv)
 	size_t size, npages, i;
 	uint8_t *mem;
 
-	while ((opt = getopt(argc, argv, "t:i:w")) != -1) {
+	while ((opt = getopt(argc, argv, "W:t:i:w")) != -1) {
 		switch (opt) {
+		case 'W': warmup = atof(optarg); break;
 		case 't': seconds = atof(optarg); break;
 		case 'i': interval_ms = atoi(optarg); break;
 		case 'w': writes = 1; break;
@@ -158,6 +161,18 @@ int main(int argc, char **argv)
 		*(uint64_t *)(mem + i * PAGE) = i;
 	}
 
+	if (warmup > 0) {
+		uint64_t until = now_ns() + (uint64_t)(warmup * 1e9);
+
+		while (now_ns() < until) {
+			rng ^= rng << 13;
+			rng ^= rng >> 7;
+			rng ^= rng << 17;
+			i = rng % npages;
+			if (*(volatile uint64_t *)(mem + i * PAGE) != i)
+				bad++;
+		}
+	}
 	flt0 = fltw = majflt();
 	t0 = now_ns();
 	tend = t0 + (uint64_t)(seconds * 1e9);
@@ -211,6 +226,6 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: rraim-bench [-t SECONDS] [-i INTERVAL_MS] [-w] SIZE\n");
+	fprintf(stderr, "usage: rraim-bench [-W SECONDS] [-t SECONDS] [-i INTERVAL_MS] [-w] SIZE\n");
 	return 2;
 }
