@@ -186,22 +186,12 @@ struct rraim_tunables rraim_tun = {
 	.deadline_ms = 100,
 	.heartbeat_ms = 250,
 	.lost_wait_ms = 10000,
+	.sync_rate = 0,
+	.auto_rebuild = true,
+	.rebuild_delay_ms = 10000,
 };
 
 /* ------------------------------------------------------- data structures */
-
-/*
- * Slot word (one u64 per swap slot, 0 when the core holds nothing):
- * mchunk id, position, valid copies (bit i: replica i), flags, and a
- * generation that changes at every store so that a background copy can
- * tell that the slot was re-stored meanwhile.
- */
-#define RRAIM_SLOT_MCHUNK	GENMASK_ULL(23, 0)
-#define RRAIM_SLOT_POS		GENMASK_ULL(33, 24)
-#define RRAIM_SLOT_VALID	GENMASK_ULL(41, 34)
-#define RRAIM_SLOT_LOST		BIT_ULL(42)	/* no copy left: reads fail */
-#define RRAIM_SLOT_FAILREAD	BIT_ULL(43)	/* fail the next read only */
-#define RRAIM_SLOT_GEN		GENMASK_ULL(63, 46)
 
 #define RRAIM_MCHUNK_MAX	(RRAIM_SLOT_MCHUNK >> 0)
 
@@ -222,10 +212,10 @@ static bool rraim_attached;
 
 struct rraim_server __rcu *rraim_servers[RRAIM_MAX_SERVERS];
 DEFINE_MUTEX(rraim_servers_mutex);	/* adding and removing servers */
-DEFINE_STATIC_SRCU(rraim_srcu);
+DEFINE_SRCU(rraim_srcu);
 
-static DEFINE_XARRAY_ALLOC1(rraim_mchunks);
-static DEFINE_MUTEX(rraim_mchunks_mutex);
+DEFINE_XARRAY_ALLOC1(rraim_mchunks);
+DEFINE_MUTEX(rraim_mchunks_mutex);	/* mchunk creation, freeing, walks */
 
 static DEFINE_SPINLOCK(rraim_pool_lock);
 static LIST_HEAD(rraim_pool);
@@ -257,21 +247,6 @@ static void rraim_kick_worker(void)
 		mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
 }
 
-static inline u32 rraim_slot_mchunk(u64 w)
-{
-	return FIELD_GET(RRAIM_SLOT_MCHUNK, w);
-}
-
-static inline unsigned int rraim_slot_pos(u64 w)
-{
-	return FIELD_GET(RRAIM_SLOT_POS, w);
-}
-
-static inline unsigned int rraim_slot_valid(u64 w)
-{
-	return FIELD_GET(RRAIM_SLOT_VALID, w);
-}
-
 static u64 rraim_slot_make(u32 mchunk, unsigned int pos, unsigned int valid)
 {
 	u32 gen = atomic_inc_return(&rraim_gen);
@@ -283,7 +258,7 @@ static u64 rraim_slot_make(u32 mchunk, unsigned int pos, unsigned int valid)
 }
 
 /* The slot word of (@a, @offset); with @create, make room for it. */
-static u64 *rraim_slot_ptr(struct rraim_area *a, pgoff_t offset, bool create)
+u64 *rraim_slot_ptr(struct rraim_area *a, pgoff_t offset, bool create)
 {
 	unsigned long idx = offset >> RRAIM_LEAF_SHIFT;
 	struct page *page;
@@ -310,7 +285,7 @@ static u64 *rraim_slot_ptr(struct rraim_area *a, pgoff_t offset, bool create)
 	return &leaf[offset & (RRAIM_LEAF_SLOTS - 1)];
 }
 
-static struct rraim_server *rraim_server_get(unsigned int index)
+struct rraim_server *rraim_server_get(unsigned int index)
 {
 	if (index >= RRAIM_MAX_SERVERS)
 		return NULL;
@@ -318,7 +293,7 @@ static struct rraim_server *rraim_server_get(unsigned int index)
 				      lockdep_is_held(&rraim_servers_mutex));
 }
 
-static bool rraim_server_ready(struct rraim_server *s)
+bool rraim_server_ready(struct rraim_server *s)
 {
 	return s && READ_ONCE(s->ready);
 }
@@ -338,8 +313,8 @@ static bool rraim_any_server_ready(void)
 }
 
 /* Copy an mchunk's replica descriptors out. */
-static unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
-				      struct rraim_replica *rep)
+unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
+			       struct rraim_replica *rep)
 {
 	unsigned int n;
 
@@ -351,7 +326,7 @@ static unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
 }
 
 /* Replicas of @mc that can be read or written now (bit i: replica i). */
-static unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc)
+unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc)
 {
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	unsigned int i, n, mask = 0;
@@ -364,18 +339,18 @@ static unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc)
 	return mask;
 }
 
-static bool rraim_server_live(struct rraim_server *s)
+bool rraim_server_live(struct rraim_server *s)
 {
 	return rraim_server_ready(s) &&
 	       rraim_peer_state(s->peer) == RRAIM_PEER_LIVE;
 }
 
-/* Live, and with room for another chunk when it last said. */
-static bool rraim_server_has_room(struct rraim_server *s)
+/* Live, not draining, and with room for another chunk when it last said. */
+bool rraim_server_has_room(struct rraim_server *s)
 {
 	u64 capacity, free;
 
-	if (!rraim_server_live(s))
+	if (!rraim_server_live(s) || READ_ONCE(s->draining))
 		return false;
 	rraim_peer_pool(s->peer, &capacity, &free);
 	return free >= RRAIM_CHUNK_SIZE;
@@ -405,15 +380,18 @@ static bool rraim_mchunk_healthy(struct rraim_mchunk *mc, unsigned int want)
 	struct rraim_server *s;
 	unsigned int i, n;
 
+	unsigned int ok = 0;
+
 	n = rraim_mchunk_reps(mc, rep);
-	if (n != want)
-		return false;
 	for (i = 0; i < n; i++) {
+		if (rep[i].state != RRAIM_REP_OK)
+			continue;
 		s = rraim_server_get(rep[i].server);
-		if (rep[i].state != RRAIM_REP_OK || !rraim_server_live(s))
+		if (!rraim_server_live(s) || READ_ONCE(s->draining))
 			return false;
+		ok++;
 	}
-	return n > 0;
+	return ok && ok == want;
 }
 
 static struct rraim_mchunk *rraim_mchunk_alloc(void)
@@ -430,6 +408,7 @@ static struct rraim_mchunk *rraim_mchunk_alloc(void)
 		goto out_free;
 	spin_lock_init(&mc->lock);
 	INIT_LIST_HEAD(&mc->node);
+	mc->sync_rep = RRAIM_NO_REPLICA;
 	ret = xa_alloc(&rraim_mchunks, &id, mc,
 		       XA_LIMIT(1, RRAIM_MCHUNK_MAX), GFP_KERNEL);
 	if (ret)
@@ -444,6 +423,8 @@ out_free:
 	return NULL;
 }
 
+static void rraim_pool_put(struct rraim_mchunk *mc);
+
 /*
  * Give an unused mchunk's chunks back to their servers and free it.
  * Caller holds rraim_mchunks_mutex; no slot refers to @mc.
@@ -455,6 +436,11 @@ static void rraim_mchunk_free(struct rraim_mchunk *mc)
 	int idx;
 
 	lockdep_assert_held(&rraim_mchunks_mutex);
+	if (mc->sync_busy) {
+		/* the sync still looks at it: back to the pool, freed later */
+		rraim_pool_put(mc);
+		return;
+	}
 	idx = srcu_read_lock(&rraim_srcu);
 	for (i = 0; i < mc->nr_rep; i++) {
 		if (mc->rep[i].state != RRAIM_REP_OK)
@@ -637,6 +623,8 @@ static unsigned int rraim_mark_gone(struct rraim_server *s)
 	}
 	mutex_unlock(&rraim_mchunks_mutex);
 	atomic_sub(n, &s->nr_chunks);
+	/* chunk numbers of the old session mean nothing any more */
+	xa_destroy(&s->orphans);
 	return n;
 }
 
@@ -660,6 +648,8 @@ static void rraim_server_up(struct rraim_peer *peer, void *priv,
 	WRITE_ONCE(s->ready, true);
 	rraim_ready_changed();
 	rraim_kick_worker();
+	/* bring it up to date: the copies it missed, or all of them */
+	rraim_sync_kick(0);
 }
 
 static void rraim_server_down(struct rraim_peer *peer, void *priv)
@@ -670,6 +660,8 @@ static void rraim_server_down(struct rraim_peer *peer, void *priv)
 	WRITE_ONCE(s->ready, false);
 	rraim_ready_changed();
 	rraim_kick_worker();
+	/* if it stays away, its copies are rebuilt elsewhere */
+	rraim_sync_kick(msecs_to_jiffies(READ_ONCE(rraim_tun.rebuild_delay_ms)) + HZ / 10);
 }
 
 static const struct rraim_peer_ops rraim_server_ops = {
@@ -757,6 +749,7 @@ static struct rraim_server *rraim_server_find(const char *name)
 
 void rraim_server_free(struct rraim_server *s)
 {
+	xa_destroy(&s->orphans);
 	free_percpu(s->stats);
 	kfree(s);
 }
@@ -778,6 +771,7 @@ int rraim_server_add(const char *addr)
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
+	xa_init(&s->orphans);
 	ret = rraim_parse_addr(addr, &s->addr, s->name, sizeof(s->name));
 	if (ret)
 		goto out_free;
@@ -822,6 +816,7 @@ int rraim_server_add(const char *addr)
 	rcu_assign_pointer(rraim_servers[i], s);
 	mutex_unlock(&rraim_servers_mutex);
 	pr_info("server %s added\n", s->name);
+	rraim_sync_kick(0);	/* a newcomer may restore redundancy */
 	return 0;
 
 out_unlock:
@@ -1136,8 +1131,8 @@ static struct rraim_mchunk *rraim_store_pos(struct rraim_area *a,
 }
 
 /* Wait for the writes of a store: all of them, however long it takes. */
-static void rraim_store_wait(struct rraim_xfer *x, unsigned int n,
-			     struct rraim_waiter *w)
+void rraim_wait_writes(struct rraim_xfer *x, unsigned int n,
+		       struct rraim_waiter *w)
 {
 	unsigned long timeout = msecs_to_jiffies(READ_ONCE(rraim_tun.deadline_ms));
 	unsigned int i, round;
@@ -1169,6 +1164,32 @@ static void rraim_store_wait(struct rraim_xfer *x, unsigned int n,
 		if (round > 0)
 			timeout = HZ;
 	}
+}
+
+/*
+ * Which of the copies a store wrote may it mark valid?  Not one whose
+ * replica was pointed at another chunk meanwhile (the sync rebuilt it),
+ * nor the one the sync is copying this very position to (its copy may land
+ * after ours).  Area lock held: the sync checks and sets under it too.
+ */
+static unsigned int rraim_publish_mask(struct rraim_mchunk *mc,
+				       unsigned int pos,
+				       const struct rraim_replica *snap,
+				       unsigned int valid)
+{
+	unsigned int i;
+
+	spin_lock(&mc->lock);
+	for (i = 0; i < mc->nr_rep; i++) {
+		if (!(valid & BIT(i)))
+			continue;
+		if (mc->rep[i].state != RRAIM_REP_OK ||
+		    mc->rep[i].epoch != snap[i].epoch ||
+		    (test_bit(pos, mc->copying) && mc->sync_rep == i))
+			valid &= ~BIT(i);
+	}
+	spin_unlock(&mc->lock);
+	return valid;
 }
 
 int rraim_core_store(unsigned int type, pgoff_t offset, struct page *page)
@@ -1236,7 +1257,7 @@ int rraim_core_store(unsigned int type, pgoff_t offset, struct page *page)
 		ret = -ENOTCONN;
 		goto out_free_pos;
 	}
-	rraim_store_wait(x, n, &w);
+	rraim_wait_writes(x, n, &w);
 	for (i = 0; i < n; i++) {
 		if (!x[i].req)
 			continue;
@@ -1255,8 +1276,15 @@ int rraim_core_store(unsigned int type, pgoff_t offset, struct page *page)
 	}
 
 	spin_lock(&a->lock);
-	WRITE_ONCE(*slot, rraim_slot_make(mc->id, pos, valid));
+	valid = rraim_publish_mask(mc, pos, rep, valid);
+	if (valid)
+		WRITE_ONCE(*slot, rraim_slot_make(mc->id, pos, valid));
 	spin_unlock(&a->lock);
+	if (!valid) {
+		rraim_count(RRAIM_STAT_REJECT_TRANSPORT);
+		ret = -EIO;
+		goto out_free_pos;
+	}
 	srcu_read_unlock(&rraim_srcu, idx);
 
 	atomic_long_inc(&a->stored);
@@ -1589,19 +1617,28 @@ void rraim_core_invalidate_area(unsigned int type)
 		}
 		cond_resched();
 	}
-	synchronize_rcu();	/* lockless readers of the leaves are done */
-	xa_for_each(&a->leaves, idx, leaf) {
-		xa_erase(&a->leaves, idx);
-		mempool_free(virt_to_page(leaf), rraim_leaf_pool);
-	}
 
+	/*
+	 * Detach the mchunks before the leaves go: the sync looks at slots
+	 * only under the area lock, after checking that the mchunk is still
+	 * the area's.
+	 */
 	spin_lock(&a->lock);
 	if (a->cur)
 		list_add(&a->cur->node, &done);
 	a->cur = NULL;
 	list_splice_init(&a->partial, &done);
 	list_splice_init(&a->full, &done);
+	list_for_each_entry(mc, &done, node)
+		mc->area = NULL;
 	spin_unlock(&a->lock);
+
+	synchronize_rcu();	/* lockless readers of the leaves are done */
+	xa_for_each(&a->leaves, idx, leaf) {
+		xa_erase(&a->leaves, idx);
+		mempool_free(virt_to_page(leaf), rraim_leaf_pool);
+	}
+
 	list_for_each_entry_safe(mc, tmp, &done, node) {
 		list_del_init(&mc->node);
 		WARN_ON_ONCE(mc->nr_used);
@@ -1755,12 +1792,17 @@ int rraim_core_init(void)
 		goto out_destroy_pool;
 	}
 	INIT_DELAYED_WORK(&rraim_worker, rraim_worker_fn);
-	ret = rraim_rdma_init();
+	ret = rraim_sync_init();
 	if (ret)
 		goto out_destroy_wq;
+	ret = rraim_rdma_init();
+	if (ret)
+		goto out_sync_exit;
 	queue_delayed_work(rraim_core_wq, &rraim_worker, 0);
 	return 0;
 
+out_sync_exit:
+	rraim_sync_exit();
 out_destroy_wq:
 	destroy_workqueue(rraim_core_wq);
 out_destroy_pool:
@@ -1779,6 +1821,7 @@ void rraim_core_exit(void)
 	LIST_HEAD(all);
 
 	WRITE_ONCE(rraim_stopping, true);
+	rraim_sync_exit();
 	cancel_delayed_work_sync(&rraim_worker);
 	for (i = 0; i < MAX_SWAPFILES; i++)
 		rraim_core_invalidate_area(i);

@@ -6,12 +6,14 @@
 #ifndef RRAIM_CORE_H
 #define RRAIM_CORE_H
 
+#include <linux/bitfield.h>
 #include <linux/kobject.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/socket.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/swap.h>
 #include <linux/xarray.h>
 
@@ -21,6 +23,7 @@
 #define RRAIM_MAX_REPLICAS	8
 #define RRAIM_CHUNK_PAGES	(RRAIM_CHUNK_SIZE >> PAGE_SHIFT)
 #define RRAIM_NO_SERVER		0xff
+#define RRAIM_NO_REPLICA	0xff
 
 /* --------------------------------------------------------------- tunables */
 
@@ -31,6 +34,10 @@
  * @deadline_ms: bound on a page fault that a failed server may cause
  * @heartbeat_ms: interval of the servers' heartbeat
  * @lost_wait_ms: how long a load waits for an unreachable copy to return
+ * @sync_rate: pages per second the background sync copies, 0: no limit
+ * @auto_rebuild: re-replicate pages of a lost server onto other servers
+ * @rebuild_delay_ms: how long a server may be away before its copies are
+ *	rebuilt elsewhere
  */
 struct rraim_tunables {
 	bool enabled;
@@ -38,6 +45,9 @@ struct rraim_tunables {
 	unsigned int deadline_ms;
 	unsigned int heartbeat_ms;
 	unsigned int lost_wait_ms;
+	unsigned int sync_rate;
+	bool auto_rebuild;
+	unsigned int rebuild_delay_ms;
 };
 
 extern struct rraim_tunables rraim_tun;
@@ -79,6 +89,7 @@ enum rraim_stat {
 	RRAIM_STAT_REJECT_TRANSPORT,	/* every write failed */
 	RRAIM_STAT_WRITE_BYTES,		/* bytes written to servers */
 	RRAIM_STAT_READ_BYTES,		/* bytes read from servers */
+	RRAIM_STAT_SYNC_COPIES,		/* copies the sync made */
 	RRAIM_STAT_NR,
 };
 
@@ -119,6 +130,14 @@ struct rraim_server_stats {
  * @nr_chunks: replicas (chunks) the core holds on the server
  * @stats: per-CPU counters
  * @kobj: /sys/kernel/rraim/servers/<name>
+ * @draining: copies are being moved off; no new placements
+ * @orphans: chunks held on the server that no replica uses any more (their
+ *	replica was rebuilt elsewhere while the server was away); freed when
+ *	it is back, by chunk number
+ * @sync_total: pages the current (or last) sync pass had to copy here
+ * @sync_done: pages copied so far
+ * @sync_ns: time the pass has spent on this server
+ * @syncing: a pass is copying pages here
  */
 struct rraim_server {
 	unsigned int index;
@@ -132,18 +151,27 @@ struct rraim_server {
 	atomic_t nr_chunks;
 	struct rraim_server_stats __percpu *stats;
 	struct kobject kobj;
+	bool draining;
+	struct xarray orphans;
+	atomic_long_t sync_total;
+	atomic_long_t sync_done;
+	atomic64_t sync_ns;
+	bool syncing;
 };
 
 /* rraim_replica.state */
 enum rraim_replica_state {
+	RRAIM_REP_NONE,		/* never used (zeroed memory) */
 	RRAIM_REP_OK,		/* the chunk holds the copies its valid bits say */
-	RRAIM_REP_GONE,		/* the server lost the chunk: ignore valid bits */
+	RRAIM_REP_GONE,		/* the chunk is lost or dropped: ignore valid bits */
 };
 
 /**
  * struct rraim_replica - one copy of a mirrored chunk
  * @server: index in rraim_servers[]
  * @state: enum rraim_replica_state
+ * @epoch: changes whenever the replica is pointed at another chunk, so a
+ *	store that wrote the old one does not mark the new one valid
  * @chunk: the server's number for the chunk
  * @rkey: its remote key
  * @addr: its remote address
@@ -151,6 +179,7 @@ enum rraim_replica_state {
 struct rraim_replica {
 	u8 server;
 	u8 state;
+	u8 epoch;
 	u32 chunk;
 	u32 rkey;
 	u64 addr;
@@ -169,6 +198,9 @@ struct rraim_replica {
  * @nr_used: positions in use (area lock)
  * @hint: where to look for a free position next (area lock)
  * @used: positions in use (area lock)
+ * @copying: positions the sync is copying to replica @sync_rep (area lock)
+ * @sync_rep: the replica the sync is filling
+ * @sync_busy: the sync holds the mchunk: it is not freed (mchunks mutex)
  * @rmap: swap offset stored at each used position (area lock)
  */
 struct rraim_mchunk {
@@ -182,6 +214,9 @@ struct rraim_mchunk {
 	u16 nr_used;
 	u16 hint;
 	DECLARE_BITMAP(used, RRAIM_CHUNK_PAGES);
+	DECLARE_BITMAP(copying, RRAIM_CHUNK_PAGES);
+	u8 sync_rep;
+	bool sync_busy;
 	u32 *rmap;
 };
 
@@ -207,11 +242,62 @@ struct rraim_area {
 	atomic_long_t stored;
 };
 
+/*
+ * Slot word (one u64 per swap slot, 0 when the core holds nothing):
+ * mchunk id, position, valid copies (bit i: replica i), flags, and a
+ * generation that changes at every store so that a background copy can
+ * tell that the slot was re-stored meanwhile.
+ */
+#define RRAIM_SLOT_MCHUNK	GENMASK_ULL(23, 0)
+#define RRAIM_SLOT_POS		GENMASK_ULL(33, 24)
+#define RRAIM_SLOT_VALID	GENMASK_ULL(41, 34)
+#define RRAIM_SLOT_LOST		BIT_ULL(42)	/* no copy left: reads fail */
+#define RRAIM_SLOT_FAILREAD	BIT_ULL(43)	/* fail the next read only */
+#define RRAIM_SLOT_GEN		GENMASK_ULL(63, 46)
+
+static inline u32 rraim_slot_mchunk(u64 w)
+{
+	return FIELD_GET(RRAIM_SLOT_MCHUNK, w);
+}
+
+static inline unsigned int rraim_slot_pos(u64 w)
+{
+	return FIELD_GET(RRAIM_SLOT_POS, w);
+}
+
+static inline unsigned int rraim_slot_valid(u64 w)
+{
+	return FIELD_GET(RRAIM_SLOT_VALID, w);
+}
+
 /* ------------------------------------------------------------- interface */
 
 extern struct rraim_server __rcu *rraim_servers[RRAIM_MAX_SERVERS];
 extern struct mutex rraim_servers_mutex;
 extern struct rraim_stats __percpu *rraim_stats;
+extern struct srcu_struct rraim_srcu;
+extern struct xarray rraim_mchunks;
+extern struct mutex rraim_mchunks_mutex;
+
+struct rraim_xfer;
+struct rraim_waiter;
+
+u64 *rraim_slot_ptr(struct rraim_area *a, pgoff_t offset, bool create);
+struct rraim_server *rraim_server_get(unsigned int index);
+bool rraim_server_ready(struct rraim_server *s);
+bool rraim_server_live(struct rraim_server *s);
+bool rraim_server_has_room(struct rraim_server *s);
+unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
+			       struct rraim_replica *rep);
+unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc);
+void rraim_wait_writes(struct rraim_xfer *x, unsigned int n,
+		       struct rraim_waiter *w);
+
+int rraim_sync_init(void);
+void rraim_sync_exit(void);
+void rraim_sync_kick(unsigned long delay);
+int rraim_server_drain(struct rraim_server *s, bool on);
+const char *rraim_server_sync_state(struct rraim_server *s);
 
 int rraim_server_add(const char *name);
 void rraim_server_free(struct rraim_server *s);

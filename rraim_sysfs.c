@@ -26,6 +26,8 @@
 #define RRAIM_HEARTBEAT_MIN_MS	10
 #define RRAIM_HEARTBEAT_MAX_MS	60000
 #define RRAIM_LOST_WAIT_MAX_MS	3600000
+#define RRAIM_SYNC_RATE_MAX	10000000
+#define RRAIM_REBUILD_DELAY_MAX_MS	86400000
 
 static int rraim_param_set_uint(const char *val, const struct kernel_param *kp,
 				unsigned int min, unsigned int max)
@@ -111,6 +113,40 @@ MODULE_PARM_DESC(heartbeat_ms, "Heartbeat interval in ms, 10-60000 (default 250)
 /* How long a load waits for an unreachable copy to come back, in ms. */
 module_param_cb(lost_wait_ms, &rraim_lost_wait_ops, &rraim_tun.lost_wait_ms, 0444);
 MODULE_PARM_DESC(lost_wait_ms, "Wait for an unreachable copy in ms, 0-3600000 (default 10000)");
+
+static int rraim_rebuild_delay_set(const char *val,
+				   const struct kernel_param *kp)
+{
+	return rraim_param_set_uint(val, kp, 0, RRAIM_REBUILD_DELAY_MAX_MS);
+}
+
+static int rraim_sync_rate_set(const char *val, const struct kernel_param *kp)
+{
+	return rraim_param_set_uint(val, kp, 0, RRAIM_SYNC_RATE_MAX);
+}
+
+static const struct kernel_param_ops rraim_rebuild_delay_ops = {
+	.set = rraim_rebuild_delay_set,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops rraim_sync_rate_ops = {
+	.set = rraim_sync_rate_set,
+	.get = param_get_uint,
+};
+
+/* Pages per second the background sync may copy; 0: no limit. */
+module_param_cb(sync_rate, &rraim_sync_rate_ops, &rraim_tun.sync_rate, 0444);
+MODULE_PARM_DESC(sync_rate, "Sync copy rate in pages/s, 0 = unlimited (default 0)");
+
+/* Re-replicate the copies of a lost server onto others. */
+module_param_named(auto_rebuild, rraim_tun.auto_rebuild, bool, 0444);
+MODULE_PARM_DESC(auto_rebuild, "Rebuild lost copies on other servers (default 1)");
+
+/* How long a server may be away before its copies are rebuilt, in ms. */
+module_param_cb(rebuild_delay_ms, &rraim_rebuild_delay_ops,
+		&rraim_tun.rebuild_delay_ms, 0444);
+MODULE_PARM_DESC(rebuild_delay_ms, "Rebuild after a server is away this long, ms (default 10000)");
 
 /* Accept new stores. */
 module_param_named(enabled, rraim_tun.enabled, bool, 0444);
@@ -241,6 +277,63 @@ static ssize_t lost_wait_ms_store(struct kobject *kobj,
 	return count;
 }
 
+static ssize_t sync_rate_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(rraim_tun.sync_rate));
+}
+
+static ssize_t sync_rate_store(struct kobject *kobj,
+			       struct kobj_attribute *attr,
+			       const char *buf, size_t count)
+{
+	unsigned int v;
+
+	if (rraim_parse_uint(buf, 0, RRAIM_SYNC_RATE_MAX, &v))
+		return -EINVAL;
+	WRITE_ONCE(rraim_tun.sync_rate, v);
+	return count;
+}
+
+static ssize_t auto_rebuild_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(rraim_tun.auto_rebuild));
+}
+
+static ssize_t auto_rebuild_store(struct kobject *kobj,
+				  struct kobj_attribute *attr,
+				  const char *buf, size_t count)
+{
+	unsigned int v;
+
+	if (rraim_parse_uint(buf, 0, 1, &v))
+		return -EINVAL;
+	WRITE_ONCE(rraim_tun.auto_rebuild, v);
+	if (v)
+		rraim_sync_kick(0);
+	return count;
+}
+
+static ssize_t rebuild_delay_ms_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(rraim_tun.rebuild_delay_ms));
+}
+
+static ssize_t rebuild_delay_ms_store(struct kobject *kobj,
+				      struct kobj_attribute *attr,
+				      const char *buf, size_t count)
+{
+	unsigned int v;
+
+	if (rraim_parse_uint(buf, 0, RRAIM_REBUILD_DELAY_MAX_MS, &v))
+		return -EINVAL;
+	WRITE_ONCE(rraim_tun.rebuild_delay_ms, v);
+	rraim_sync_kick(0);
+	return count;
+}
+
 static ssize_t add_server_store(struct kobject *kobj,
 				struct kobj_attribute *attr,
 				const char *buf, size_t count)
@@ -281,6 +374,9 @@ static struct kobj_attribute replicas_attr = __ATTR_RW(replicas);
 static struct kobj_attribute deadline_ms_attr = __ATTR_RW(deadline_ms);
 static struct kobj_attribute heartbeat_ms_attr = __ATTR_RW(heartbeat_ms);
 static struct kobj_attribute lost_wait_ms_attr = __ATTR_RW(lost_wait_ms);
+static struct kobj_attribute sync_rate_attr = __ATTR_RW(sync_rate);
+static struct kobj_attribute auto_rebuild_attr = __ATTR_RW(auto_rebuild);
+static struct kobj_attribute rebuild_delay_ms_attr = __ATTR_RW(rebuild_delay_ms);
 static struct kobj_attribute add_server_attr = __ATTR_WO(add_server);
 static struct kobj_attribute remove_server_attr = __ATTR_WO(remove_server);
 
@@ -291,6 +387,9 @@ static struct attribute *rraim_attrs[] = {
 	&deadline_ms_attr.attr,
 	&heartbeat_ms_attr.attr,
 	&lost_wait_ms_attr.attr,
+	&sync_rate_attr.attr,
+	&auto_rebuild_attr.attr,
+	&rebuild_delay_ms_attr.attr,
 	&add_server_attr.attr,
 	&remove_server_attr.attr,
 	NULL,
@@ -340,6 +439,7 @@ RRAIM_STAT_ATTR(reject_no_space, RRAIM_STAT_REJECT_NO_SPACE);
 RRAIM_STAT_ATTR(reject_transport, RRAIM_STAT_REJECT_TRANSPORT);
 RRAIM_STAT_ATTR(write_bytes, RRAIM_STAT_WRITE_BYTES);
 RRAIM_STAT_ATTR(read_bytes, RRAIM_STAT_READ_BYTES);
+RRAIM_STAT_ATTR(sync_copies, RRAIM_STAT_SYNC_COPIES);
 
 enum rraim_health_field {
 	RRAIM_H_DEGRADED,
@@ -524,6 +624,7 @@ static struct attribute *rraim_stats_attrs[] = {
 	&rraim_stat_attr_reject_transport.attr.attr,
 	&rraim_stat_attr_write_bytes.attr.attr,
 	&rraim_stat_attr_read_bytes.attr.attr,
+	&rraim_stat_attr_sync_copies.attr.attr,
 	&rraim_health_attr_degraded_pages.attr.attr,
 	&rraim_health_attr_unavailable_pages.attr.attr,
 	&rraim_health_attr_below_target_pages.attr.attr,
@@ -626,6 +727,62 @@ static ssize_t free_bytes_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%llu\n", free);
 }
 
+static ssize_t sync_state_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  rraim_server_sync_state(rraim_kobj_server(kobj)));
+}
+
+static ssize_t sync_total_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&rraim_kobj_server(kobj)->sync_total));
+}
+
+static ssize_t sync_done_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&rraim_kobj_server(kobj)->sync_done));
+}
+
+/* Pages per second the sync copied here, over the time it spent copying. */
+static ssize_t sync_pps_show(struct kobject *kobj,
+			     struct kobj_attribute *attr, char *buf)
+{
+	struct rraim_server *s = rraim_kobj_server(kobj);
+	u64 ns = atomic64_read(&s->sync_ns);
+	u64 done = atomic_long_read(&s->sync_done);
+
+	return sysfs_emit(buf, "%llu\n",
+			  ns ? div64_u64(done * NSEC_PER_SEC, ns) : 0);
+}
+
+/* Time the sync spent copying to this server, in ns per page. */
+static ssize_t sync_ns_per_page_show(struct kobject *kobj,
+				     struct kobj_attribute *attr, char *buf)
+{
+	struct rraim_server *s = rraim_kobj_server(kobj);
+	u64 done = atomic_long_read(&s->sync_done);
+
+	return sysfs_emit(buf, "%llu\n",
+			  done ? div64_u64(atomic64_read(&s->sync_ns), done) : 0);
+}
+
+static ssize_t drain_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	unsigned int v;
+	int ret;
+
+	if (rraim_parse_uint(buf, 0, 1, &v))
+		return -EINVAL;
+	ret = rraim_server_drain(rraim_kobj_server(kobj), v);
+	return ret ? ret : count;
+}
+
 struct rraim_sstat_attr {
 	struct kobj_attribute attr;
 	enum rraim_server_stat stat;
@@ -714,6 +871,12 @@ static struct kobj_attribute chunks_attr = __ATTR_RO(chunks);
 static struct kobj_attribute pages_attr = __ATTR_RO(pages);
 static struct kobj_attribute capacity_bytes_attr = __ATTR_RO(capacity_bytes);
 static struct kobj_attribute free_bytes_attr = __ATTR_RO(free_bytes);
+static struct kobj_attribute sync_state_attr = __ATTR_RO(sync_state);
+static struct kobj_attribute sync_total_attr = __ATTR_RO(sync_total);
+static struct kobj_attribute sync_done_attr = __ATTR_RO(sync_done);
+static struct kobj_attribute sync_pps_attr = __ATTR_RO(sync_pps);
+static struct kobj_attribute sync_ns_per_page_attr = __ATTR_RO(sync_ns_per_page);
+static struct kobj_attribute drain_attr = __ATTR_WO(drain);
 
 static struct attribute *rraim_server_attrs[] = {
 	&address_attr.attr,
@@ -725,6 +888,12 @@ static struct attribute *rraim_server_attrs[] = {
 	&pages_attr.attr,
 	&capacity_bytes_attr.attr,
 	&free_bytes_attr.attr,
+	&sync_state_attr.attr,
+	&sync_total_attr.attr,
+	&sync_done_attr.attr,
+	&sync_pps_attr.attr,
+	&sync_ns_per_page_attr.attr,
+	&drain_attr.attr,
 	&rraim_sstat_attr_writes.attr.attr,
 	&rraim_sstat_attr_reads.attr.attr,
 	&rraim_sstat_attr_errors.attr.attr,

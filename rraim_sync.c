@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RRAIM sync: restores and moves redundancy in the background.
+ *
+ * One pass over the mirrored chunks, linear in the pages stored:
+ *
+ *  1. repair the replica sets.  A replica whose server lost our session
+ *     (GONE) is pointed at a new, empty chunk on the same server when it
+ *     is back (re-entrance), else, with auto_rebuild, on a spare server
+ *     that holds no other replica of the chunk.  So is a replica whose
+ *     server has been away longer than rebuild_delay_ms, and a chunk with
+ *     fewer replicas than the replicas knob.  A replica on a draining
+ *     server gets a replacement.  Pointing a replica at a new chunk clears
+ *     its valid bits first and changes its epoch, under the area lock, so
+ *     that neither an old bit nor a store racing with the change marks a
+ *     copy valid that the new chunk does not hold.  New stores write the
+ *     new replica at once;
+ *  2. count, per server, the pages that lack a valid copy there;
+ *  3. copy them: RDMA READ from a valid copy into a page, RDMA WRITE to
+ *     the replica, then set the valid bit -- unless the slot changed
+ *     meanwhile (its generation, in the slot word, tells a re-store).
+ *     While a position is being copied its bit in mc->copying is set; a
+ *     store of the same position in that window does not mark the sync's
+ *     target valid (the sync's older copy may land after the store's),
+ *     and the sync's own compare-and-exchange fails;
+ *  4. drop the replicas of draining servers once every page they hold has
+ *     its full count of copies elsewhere.
+ *
+ * A server that came back within its grace period still holds its copies:
+ * only the pages stored while it was away lack a valid bit there, so the
+ * pass copies just those (a delta sync, like md's write-intent bitmap).
+ * A failing source is replaced by another valid copy; a failing target
+ * ends the copying to it, and the next pass (when it is back) continues
+ * where the valid bits say.  Page faults never wait for the sync.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "rraim_core.h"
+#include "rraim_rdma.h"
+
+/* ------------------------------------------------------------- state */
+
+static struct workqueue_struct *rraim_sync_wq;
+static struct delayed_work rraim_sync_work;
+static struct page *rraim_sync_page;	/* the copy buffer */
+static bool rraim_sync_stopping;
+static DEFINE_SPINLOCK(rraim_sync_kick_lock);	/* kicks vs exit */
+
+/* What a pass found that it could not finish: try again later. */
+struct rraim_sync_pass {
+	bool incomplete;
+	unsigned long copied;
+	unsigned long started;		/* jiffies, for the rate limit */
+};
+
+/* ------------------------------------------------------------- helpers */
+
+/**
+ * rraim_sync_kick - run a sync pass after @delay jiffies (or sooner)
+ * @delay: how long to wait; an earlier kick wins
+ */
+void rraim_sync_kick(unsigned long delay)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&rraim_sync_kick_lock, flags);
+	if (!rraim_sync_stopping && rraim_sync_wq) {
+		/* keep an earlier pending run */
+		if (!delayed_work_pending(&rraim_sync_work) || !delay)
+			mod_delayed_work(rraim_sync_wq, &rraim_sync_work, delay);
+	}
+	spin_unlock_irqrestore(&rraim_sync_kick_lock, flags);
+}
+
+static bool rraim_sync_should_stop(void)
+{
+	return READ_ONCE(rraim_sync_stopping);
+}
+
+/* A server that can take a new chunk for @mc: none of @mc's replicas on it. */
+static struct rraim_server *rraim_sync_spare(const struct rraim_replica *rep,
+					     unsigned int n, int prefer)
+{
+	struct rraim_server *s, *best = NULL;
+	u64 capacity, free, best_free = 0;
+	unsigned int i, j;
+
+	if (prefer >= 0) {
+		s = rraim_server_get(prefer);
+		for (j = 0; j < n; j++)
+			if (rep[j].state == RRAIM_REP_OK && rep[j].server == prefer)
+				break;
+		if (j == n && rraim_server_has_room(s))
+			return s;
+	}
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
+		s = rraim_server_get(i);
+		if (!rraim_server_has_room(s))
+			continue;
+		for (j = 0; j < n; j++)
+			if (rep[j].state == RRAIM_REP_OK && rep[j].server == i)
+				break;
+		if (j < n)
+			continue;
+		rraim_peer_pool(s->peer, &capacity, &free);
+		if (!best || free > best_free) {
+			best = s;
+			best_free = free;
+		}
+	}
+	return best;
+}
+
+/*
+ * Point replica @i of @mc (or a new replica, @i < 0) at a new chunk on
+ * @t.  Sleeps (the grant).  Return: the replica's index or a negative
+ * errno.
+ */
+static int rraim_sync_retarget(struct rraim_mchunk *mc, int i,
+			       struct rraim_server *t)
+{
+	struct rraim_chunk_desc desc;
+	struct rraim_replica old;
+	struct rraim_server *s;
+	struct rraim_area *a;
+	unsigned int p;
+	u64 *slot, w;
+	int ret;
+
+	ret = rraim_peer_alloc_chunk(t->peer, &desc);
+	if (ret)
+		return ret;
+	a = READ_ONCE(mc->area);
+	if (!a)
+		goto out_free;
+	spin_lock(&a->lock);
+	if (mc->area != a) {
+		spin_unlock(&a->lock);
+		goto out_free;
+	}
+	spin_lock(&mc->lock);
+	if (i < 0) {
+		for (i = 0; i < mc->nr_rep; i++)
+			if (mc->rep[i].state != RRAIM_REP_OK)
+				break;
+		if (i == RRAIM_MAX_REPLICAS) {
+			spin_unlock(&mc->lock);
+			spin_unlock(&a->lock);
+			goto out_free;
+		}
+	}
+	spin_unlock(&mc->lock);
+
+	/* stale valid bits of this replica go first */
+	for_each_set_bit(p, mc->used, RRAIM_CHUNK_PAGES) {
+		slot = rraim_slot_ptr(a, mc->rmap[p], false);
+		if (!slot)
+			continue;
+		do {
+			w = READ_ONCE(*slot);
+			if (rraim_slot_mchunk(w) != mc->id ||
+			    rraim_slot_pos(w) != p ||
+			    !(rraim_slot_valid(w) & BIT(i)))
+				break;
+		} while (cmpxchg(slot, w, w & ~FIELD_PREP(RRAIM_SLOT_VALID, BIT(i))) != w);
+	}
+
+	spin_lock(&mc->lock);
+	old = mc->rep[i];
+	if (i >= mc->nr_rep)
+		old.state = RRAIM_REP_NONE;	/* a new replica */
+	mc->rep[i].server = t->index;
+	mc->rep[i].state = RRAIM_REP_OK;
+	mc->rep[i].epoch = old.epoch + 1;
+	mc->rep[i].chunk = desc.chunk;
+	mc->rep[i].rkey = desc.rkey;
+	mc->rep[i].addr = desc.addr;
+	if (i >= mc->nr_rep)
+		mc->nr_rep = i + 1;
+	spin_unlock(&mc->lock);
+	spin_unlock(&a->lock);
+
+	atomic_inc(&t->nr_chunks);
+	if (old.state == RRAIM_REP_OK) {
+		s = rraim_server_get(old.server);
+		if (s) {
+			atomic_dec(&s->nr_chunks);
+			/* it is away: give the chunk back when it returns */
+			xa_store(&s->orphans, old.chunk, xa_mk_value(1),
+				 GFP_KERNEL);
+		}
+	}
+	return i;
+
+out_free:
+	rraim_peer_free_chunk(t->peer, desc.chunk);
+	return -EAGAIN;
+}
+
+/*
+ * Step 1 for one mchunk: make sure it has the replicas it should, each on a
+ * distinct server that can take it.
+ */
+static void rraim_sync_repair(struct rraim_mchunk *mc)
+{
+	unsigned int want = READ_ONCE(rraim_tun.replicas);
+	ktime_t stale = ktime_sub_ms(ktime_get(),
+				     READ_ONCE(rraim_tun.rebuild_delay_ms));
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	bool rebuild = READ_ONCE(rraim_tun.auto_rebuild);
+	unsigned int i, n, good;
+	struct rraim_server *s, *t;
+
+	for (;;) {
+		int target = -1, prefer = -1;
+
+		n = rraim_mchunk_reps(mc, rep);
+		good = 0;
+		for (i = 0; i < n; i++) {
+			if (rep[i].state != RRAIM_REP_OK)
+				continue;
+			s = rraim_server_get(rep[i].server);
+			if (!s || READ_ONCE(s->draining))
+				continue;
+			/* away, but perhaps not for long: still counts */
+			if (rraim_server_ready(s) ||
+			    ktime_after(READ_ONCE(s->down_since), stale))
+				good++;
+		}
+		if (good >= want)
+			return;
+		/* a GONE replica whose server is back: re-entrance */
+		for (i = 0; i < n && target < 0; i++) {
+			if (rep[i].state == RRAIM_REP_OK)
+				continue;
+			s = rraim_server_get(rep[i].server);
+			if (rraim_server_has_room(s)) {
+				target = i;
+				prefer = rep[i].server;
+			}
+		}
+		if (target < 0 && !rebuild)
+			return;
+		/* else a GONE slot, a replica away too long, or a new one */
+		for (i = 0; i < n && target < 0; i++) {
+			if (rep[i].state != RRAIM_REP_OK) {
+				target = i;
+				break;
+			}
+			s = rraim_server_get(rep[i].server);
+			if (!s || (!rraim_server_ready(s) &&
+				   !ktime_after(READ_ONCE(s->down_since), stale)))
+				target = i;
+		}
+		t = rraim_sync_spare(rep, n, prefer);
+		if (!t)
+			return;
+		if (rraim_sync_retarget(mc, target, t) < 0)
+			return;
+	}
+}
+
+/* Replicas on draining servers, and replicas that can take copies now. */
+static void rraim_sync_masks(struct rraim_mchunk *mc, unsigned int *draining,
+			     unsigned int *writable)
+{
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	struct rraim_server *s;
+	unsigned int i, n;
+
+	*draining = 0;
+	*writable = 0;
+	n = rraim_mchunk_reps(mc, rep);
+	for (i = 0; i < n; i++) {
+		if (rep[i].state != RRAIM_REP_OK)
+			continue;
+		s = rraim_server_get(rep[i].server);
+		if (!s)
+			continue;
+		if (READ_ONCE(s->draining))
+			*draining |= BIT(i);
+		else if (rraim_server_live(s))
+			*writable |= BIT(i);
+	}
+}
+
+/*
+ * Copy the page at @pos from one of @src to replica @dst, through the copy
+ * buffer.  Return: 0, -EIO when no source could be read, -EPIPE when the
+ * write failed.
+ */
+static int rraim_sync_copy(struct rraim_mchunk *mc, unsigned int pos,
+			   unsigned int src, unsigned int dst)
+{
+	unsigned long timeout = msecs_to_jiffies(2 * READ_ONCE(rraim_tun.deadline_ms));
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	struct rraim_server *s;
+	struct rraim_xfer x = {};
+	struct rraim_waiter w;
+	u64 off = (u64)pos << PAGE_SHIFT;
+	unsigned int i, n;
+	int ret = -EIO;
+
+	n = rraim_mchunk_reps(mc, rep);
+	rraim_waiter_init(&w);
+	for (i = 0; i < n && ret; i++) {
+		if (!(src & BIT(i)))
+			continue;
+		s = rraim_server_get(rep[i].server);
+		if (!rraim_server_ready(s) ||
+		    rraim_xfer_read(&x, s->peer, &w, rep[i].addr + off,
+				    rep[i].rkey))
+			continue;
+		wait_event_timeout(w.wq, rraim_xfer_done(&x), timeout);
+		if (!rraim_xfer_done(&x)) {
+			rraim_xfer_abandon(&x);
+			rraim_peer_suspect(s->peer, "sync read deadline");
+			continue;
+		}
+		ret = rraim_xfer_finish(&x, rraim_sync_page);
+	}
+	if (ret)
+		return -EIO;
+
+	s = rraim_server_get(rep[dst].server);
+	if (!rraim_server_ready(s) ||
+	    rraim_xfer_write(&x, s->peer, &w, rraim_sync_page,
+			     rep[dst].addr + off, rep[dst].rkey))
+		return -EPIPE;
+	rraim_wait_writes(&x, 1, &w);
+	return rraim_xfer_finish(&x, NULL) ? -EPIPE : 0;
+}
+
+/* Hold back to the sync_rate knob. */
+static void rraim_sync_throttle(struct rraim_sync_pass *pass)
+{
+	unsigned int rate = READ_ONCE(rraim_tun.sync_rate);
+	unsigned long due;
+
+	if (!rate)
+		return;
+	due = pass->started + div_u64((u64)pass->copied * HZ, rate);
+	if (time_before(jiffies, due))
+		schedule_timeout_interruptible(due - jiffies);
+}
+
+/*
+ * Steps 2 and 3 for one replica: the used positions whose valid bit for
+ * replica @dst is clear.  With @count, only count them.  Returns how many
+ * were found (counting) or copied.
+ */
+static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
+					unsigned int dst, bool count,
+					struct rraim_sync_pass *pass)
+{
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	struct rraim_server *t;
+	unsigned int p, avail, src;
+	unsigned long n = 0;
+	struct rraim_area *a;
+	ktime_t t0;
+	u64 *slot, w;
+	int ret;
+
+	rraim_mchunk_reps(mc, rep);
+	t = rraim_server_get(rep[dst].server);
+	if (!t)
+		return 0;
+	for (p = 0; p < RRAIM_CHUNK_PAGES; p++) {
+		if (rraim_sync_should_stop())
+			break;
+		avail = rraim_mchunk_avail(mc);
+		a = READ_ONCE(mc->area);
+		if (!a)
+			break;
+		spin_lock(&a->lock);
+		if (mc->area != a) {
+			spin_unlock(&a->lock);
+			break;
+		}
+		if (!test_bit(p, mc->used)) {
+			spin_unlock(&a->lock);
+			continue;
+		}
+		slot = rraim_slot_ptr(a, mc->rmap[p], false);
+		w = slot ? READ_ONCE(*slot) : 0;
+		src = rraim_slot_valid(w) & avail & ~BIT(dst);
+		if (!w || rraim_slot_mchunk(w) != mc->id ||
+		    rraim_slot_pos(w) != p ||
+		    (rraim_slot_valid(w) & BIT(dst)) || !src) {
+			if (w && !src && !(rraim_slot_valid(w) & BIT(dst)))
+				pass->incomplete = true;	/* no source now */
+			spin_unlock(&a->lock);
+			continue;
+		}
+		if (count) {
+			spin_unlock(&a->lock);
+			n++;
+			continue;
+		}
+		__set_bit(p, mc->copying);
+		spin_unlock(&a->lock);
+
+		t0 = ktime_get();
+		ret = rraim_sync_copy(mc, p, src, dst);
+		atomic64_add(ktime_to_ns(ktime_sub(ktime_get(), t0)),
+			     &t->sync_ns);
+
+		spin_lock(&a->lock);
+		__clear_bit(p, mc->copying);
+		if (!ret && mc->area == a &&
+		    cmpxchg(slot, w, w | FIELD_PREP(RRAIM_SLOT_VALID, BIT(dst))) == w) {
+			n++;
+			atomic_long_inc(&t->sync_done);
+			this_cpu_inc(rraim_stats->count[RRAIM_STAT_SYNC_COPIES]);
+		}
+		spin_unlock(&a->lock);
+		if (ret) {
+			pass->incomplete = true;
+			if (ret == -EPIPE)
+				break;		/* the target failed */
+			continue;
+		}
+		pass->copied++;
+		rraim_sync_throttle(pass);
+		cond_resched();
+	}
+	return n;
+}
+
+/* Step 2 and 3 for one mchunk: every writable replica gets its copies. */
+static void rraim_sync_fill(struct rraim_mchunk *mc, bool count,
+			    struct rraim_sync_pass *pass)
+{
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	unsigned int i, draining, writable;
+	struct rraim_server *t;
+	unsigned long n;
+
+	rraim_sync_masks(mc, &draining, &writable);
+	rraim_mchunk_reps(mc, rep);
+	for (i = 0; i < RRAIM_MAX_REPLICAS; i++) {
+		if (!(writable & BIT(i)))
+			continue;
+		t = rraim_server_get(rep[i].server);
+		if (!count) {
+			spin_lock(&mc->lock);
+			mc->sync_rep = i;
+			spin_unlock(&mc->lock);
+		}
+		n = rraim_sync_replica(mc, i, count, pass);
+		if (count && t)
+			atomic_long_add(n, &t->sync_total);
+	}
+	if (!count) {
+		spin_lock(&mc->lock);
+		mc->sync_rep = RRAIM_NO_REPLICA;
+		spin_unlock(&mc->lock);
+	}
+}
+
+/*
+ * Step 4: drop the replicas on draining servers once every page they hold
+ * has the full count of valid copies on other servers.
+ */
+static void rraim_sync_drop_drained(struct rraim_mchunk *mc,
+				    struct rraim_sync_pass *pass)
+{
+	unsigned int want = READ_ONCE(rraim_tun.replicas);
+	unsigned int i, p, draining, writable, v;
+	struct rraim_replica old;
+	struct rraim_server *s;
+	struct rraim_area *a;
+	bool ok = true;
+	u64 *slot;
+
+	rraim_sync_masks(mc, &draining, &writable);
+	if (!draining)
+		return;
+	a = READ_ONCE(mc->area);
+	if (!a)
+		return;
+	spin_lock(&a->lock);
+	if (mc->area != a) {
+		spin_unlock(&a->lock);
+		return;
+	}
+	for_each_set_bit(p, mc->used, RRAIM_CHUNK_PAGES) {
+		slot = rraim_slot_ptr(a, mc->rmap[p], false);
+		v = slot ? rraim_slot_valid(READ_ONCE(*slot)) : 0;
+		if ((v & draining) &&
+		    hweight32(v & writable) < min_t(unsigned int, want,
+						    hweight32(writable))) {
+			ok = false;
+			break;
+		}
+	}
+	if (!ok || !writable) {
+		spin_unlock(&a->lock);
+		pass->incomplete = true;
+		return;
+	}
+	for (i = 0; i < RRAIM_MAX_REPLICAS; i++) {
+		if (!(draining & BIT(i)))
+			continue;
+		spin_lock(&mc->lock);
+		old = mc->rep[i];
+		mc->rep[i].state = RRAIM_REP_GONE;
+		mc->rep[i].epoch++;
+		spin_unlock(&mc->lock);
+		spin_unlock(&a->lock);
+		s = rraim_server_get(old.server);
+		if (s) {
+			atomic_dec(&s->nr_chunks);
+			if (rraim_server_ready(s))
+				rraim_peer_free_chunk(s->peer, old.chunk);
+			else
+				xa_store(&s->orphans, old.chunk, xa_mk_value(1),
+					 GFP_KERNEL);
+		}
+		spin_lock(&a->lock);
+	}
+	spin_unlock(&a->lock);
+}
+
+/* Give back the chunks a returning server held for replicas moved away. */
+static void rraim_sync_free_orphans(void)
+{
+	struct rraim_server *s;
+	unsigned long chunk;
+	unsigned int i;
+	void *entry;
+
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
+		s = rraim_server_get(i);
+		if (!rraim_server_live(s))
+			continue;
+		xa_for_each(&s->orphans, chunk, entry) {
+			if (rraim_peer_free_chunk(s->peer, chunk) == -ENOTCONN)
+				break;
+			xa_erase(&s->orphans, chunk);
+		}
+	}
+}
+
+/* The next area mchunk after @id, held (sync_busy) until released. */
+static struct rraim_mchunk *rraim_sync_next(unsigned long *id)
+{
+	struct rraim_mchunk *mc;
+
+	mutex_lock(&rraim_mchunks_mutex);
+	for (;;) {
+		mc = xa_find_after(&rraim_mchunks, id, ULONG_MAX, XA_PRESENT);
+		if (!mc || READ_ONCE(mc->area))
+			break;
+	}
+	if (mc)
+		mc->sync_busy = true;
+	mutex_unlock(&rraim_mchunks_mutex);
+	return mc;
+}
+
+static void rraim_sync_release(struct rraim_mchunk *mc)
+{
+	mutex_lock(&rraim_mchunks_mutex);
+	mc->sync_busy = false;
+	mutex_unlock(&rraim_mchunks_mutex);
+}
+
+static void rraim_sync_set_syncing(bool on)
+{
+	struct rraim_server *s;
+	unsigned int i;
+
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
+		s = rraim_server_get(i);
+		if (!s)
+			continue;
+		if (on) {
+			atomic_long_set(&s->sync_total, 0);
+			atomic_long_set(&s->sync_done, 0);
+			atomic64_set(&s->sync_ns, 0);
+		}
+		WRITE_ONCE(s->syncing, on && rraim_server_live(s));
+	}
+}
+
+enum rraim_sync_step {
+	RRAIM_SYNC_REPAIR,
+	RRAIM_SYNC_COUNT,
+	RRAIM_SYNC_COPY,
+};
+
+/*
+ * One walk over the area mchunks.  Servers are looked up under SRCU one
+ * mchunk at a time, so that removing a server never waits for a whole
+ * pass.
+ */
+static void rraim_sync_walk(enum rraim_sync_step step,
+			    struct rraim_sync_pass *pass)
+{
+	struct rraim_mchunk *mc;
+	unsigned long id = 0;
+	int idx;
+
+	while (!rraim_sync_should_stop() && (mc = rraim_sync_next(&id))) {
+		idx = srcu_read_lock(&rraim_srcu);
+		switch (step) {
+		case RRAIM_SYNC_REPAIR:
+			rraim_sync_repair(mc);
+			break;
+		case RRAIM_SYNC_COUNT:
+			rraim_sync_fill(mc, true, pass);
+			break;
+		case RRAIM_SYNC_COPY:
+			rraim_sync_fill(mc, false, pass);
+			rraim_sync_drop_drained(mc, pass);
+			break;
+		}
+		srcu_read_unlock(&rraim_srcu, idx);
+		rraim_sync_release(mc);
+		cond_resched();
+	}
+}
+
+static void rraim_sync_fn(struct work_struct *work)
+{
+	struct rraim_sync_pass pass = { .started = jiffies };
+	unsigned int noio;
+	int idx;
+
+	noio = memalloc_noio_save();
+	idx = srcu_read_lock(&rraim_srcu);
+	rraim_sync_free_orphans();
+	srcu_read_unlock(&rraim_srcu, idx);
+
+	rraim_sync_walk(RRAIM_SYNC_REPAIR, &pass);
+	idx = srcu_read_lock(&rraim_srcu);
+	rraim_sync_set_syncing(true);
+	srcu_read_unlock(&rraim_srcu, idx);
+	rraim_sync_walk(RRAIM_SYNC_COUNT, &pass);
+	pass.incomplete = false;
+	rraim_sync_walk(RRAIM_SYNC_COPY, &pass);
+	idx = srcu_read_lock(&rraim_srcu);
+	rraim_sync_set_syncing(false);
+	srcu_read_unlock(&rraim_srcu, idx);
+	memalloc_noio_restore(noio);
+
+	if (pass.copied)
+		pr_info("sync: %lu pages copied%s\n", pass.copied,
+			pass.incomplete ? ", more to do" : "");
+	if (pass.incomplete)
+		rraim_sync_kick(2 * HZ);
+}
+
+/* ------------------------------------------------------------- drain */
+
+/**
+ * rraim_server_drain - move a server's copies elsewhere, or stop doing so
+ * @s: the server
+ * @on: start (true) or cancel (false)
+ *
+ * Return: 0, or -EBUSY when no other server could take the copies.
+ */
+int rraim_server_drain(struct rraim_server *s, bool on)
+{
+	struct rraim_server *o;
+	bool other = false;
+	unsigned int i;
+	int idx;
+
+	if (on) {
+		idx = srcu_read_lock(&rraim_srcu);
+		for (i = 0; i < RRAIM_MAX_SERVERS && !other; i++) {
+			o = rraim_server_get(i);
+			other = o && o != s && rraim_server_live(o) &&
+				!READ_ONCE(o->draining);
+		}
+		srcu_read_unlock(&rraim_srcu, idx);
+		if (!other)
+			return -EBUSY;
+	}
+	WRITE_ONCE(s->draining, on);
+	pr_info("server %s: drain %s\n", s->name, on ? "started" : "cancelled");
+	rraim_sync_kick(0);
+	return 0;
+}
+
+/**
+ * rraim_server_sync_state - what the sync does with a server, for sysfs
+ * @s: the server
+ */
+const char *rraim_server_sync_state(struct rraim_server *s)
+{
+	if (READ_ONCE(s->draining))
+		return atomic_read(&s->nr_chunks) ? "draining" : "drained";
+	if (READ_ONCE(s->syncing) &&
+	    atomic_long_read(&s->sync_done) < atomic_long_read(&s->sync_total))
+		return "syncing";
+	if (!rraim_server_ready(s))
+		return "away";
+	return "in_sync";
+}
+
+/* ------------------------------------------------------------ init, exit */
+
+int rraim_sync_init(void)
+{
+	rraim_sync_page = alloc_page(GFP_KERNEL);
+	if (!rraim_sync_page)
+		return -ENOMEM;
+	rraim_sync_wq = alloc_workqueue("rraim_sync", WQ_UNBOUND, 1);
+	if (!rraim_sync_wq) {
+		__free_page(rraim_sync_page);
+		return -ENOMEM;
+	}
+	rraim_sync_stopping = false;
+	INIT_DELAYED_WORK(&rraim_sync_work, rraim_sync_fn);
+	return 0;
+}
+
+void rraim_sync_exit(void)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&rraim_sync_kick_lock, flags);
+	WRITE_ONCE(rraim_sync_stopping, true);
+	spin_unlock_irqrestore(&rraim_sync_kick_lock, flags);
+	if (!rraim_sync_wq)
+		return;
+	cancel_delayed_work_sync(&rraim_sync_work);
+	destroy_workqueue(rraim_sync_wq);
+	rraim_sync_wq = NULL;
+	__free_page(rraim_sync_page);
+}
