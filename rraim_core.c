@@ -293,6 +293,29 @@ struct rraim_server *rraim_server_get(unsigned int index)
 				      lockdep_is_held(&rraim_servers_mutex));
 }
 
+/**
+ * rraim_rep_usable - can replica @rep (on server @s) be read or written now?
+ * @rep: a copy of the replica descriptor
+ * @s: its server (NULL when removed)
+ */
+bool rraim_rep_usable(const struct rraim_replica *rep, struct rraim_server *s)
+{
+	return rep->state == RRAIM_REP_OK && s && READ_ONCE(s->ready) &&
+	       rep->sgen == READ_ONCE(s->session_gen);
+}
+
+/**
+ * rraim_orphan - remember a chunk of @rep that no replica uses any more
+ * @s: the server holding it, away now
+ * @rep: the replica that used it
+ *
+ * Freed when the server is back with the same session (rraim_sync.c).
+ */
+void rraim_orphan(struct rraim_server *s, const struct rraim_replica *rep)
+{
+	xa_store(&s->orphans, rep->chunk, xa_mk_value(rep->sgen), GFP_KERNEL);
+}
+
 bool rraim_server_ready(struct rraim_server *s)
 {
 	return s && READ_ONCE(s->ready);
@@ -333,8 +356,7 @@ unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc)
 
 	n = rraim_mchunk_reps(mc, rep);
 	for (i = 0; i < n; i++)
-		if (rep[i].state == RRAIM_REP_OK &&
-		    rraim_server_ready(rraim_server_get(rep[i].server)))
+		if (rraim_rep_usable(&rep[i], rraim_server_get(rep[i].server)))
 			mask |= BIT(i);
 	return mask;
 }
@@ -387,7 +409,8 @@ static bool rraim_mchunk_healthy(struct rraim_mchunk *mc, unsigned int want)
 		if (rep[i].state != RRAIM_REP_OK)
 			continue;
 		s = rraim_server_get(rep[i].server);
-		if (!rraim_server_live(s) || READ_ONCE(s->draining))
+		if (!rraim_rep_usable(&rep[i], s) || !rraim_server_live(s) ||
+		    READ_ONCE(s->draining))
 			return false;
 		ok++;
 	}
@@ -449,9 +472,10 @@ static void rraim_mchunk_free(struct rraim_mchunk *mc)
 		if (!s)
 			continue;
 		atomic_dec(&s->nr_chunks);
-		/* A server that is away frees the chunk with the session. */
 		if (rraim_server_ready(s))
 			rraim_peer_free_chunk(s->peer, mc->rep[i].chunk);
+		else	/* away: given back when it returns */
+			rraim_orphan(s, &mc->rep[i]);
 	}
 	srcu_read_unlock(&rraim_srcu, idx);
 	xa_erase(&rraim_mchunks, mc->id);
@@ -545,11 +569,25 @@ static struct rraim_mchunk *rraim_pos_alloc(struct rraim_area *a,
 
 	if (!mc)
 		return NULL;
-	p = find_next_zero_bit(mc->used, RRAIM_CHUNK_PAGES, mc->hint);
+	/* a free position the sync is not copying (its late copy would win) */
+	p = mc->hint;
+	for (;;) {
+		p = find_next_zero_bit(mc->used, RRAIM_CHUNK_PAGES, p);
+		if (p >= RRAIM_CHUNK_PAGES)
+			break;
+		if (!test_bit(p, mc->copying))
+			break;
+		p++;
+	}
+	if (p >= RRAIM_CHUNK_PAGES) {
+		for (p = 0; p < RRAIM_CHUNK_PAGES; p++) {
+			p = find_next_zero_bit(mc->used, RRAIM_CHUNK_PAGES, p);
+			if (p >= RRAIM_CHUNK_PAGES || !test_bit(p, mc->copying))
+				break;
+		}
+	}
 	if (p >= RRAIM_CHUNK_PAGES)
-		p = find_first_zero_bit(mc->used, RRAIM_CHUNK_PAGES);
-	if (WARN_ON_ONCE(p >= RRAIM_CHUNK_PAGES))
-		return NULL;
+		return NULL;	/* the free ones are being copied: try later */
 	__set_bit(p, mc->used);
 	mc->nr_used++;
 	mc->hint = p + 1;
@@ -609,6 +647,8 @@ static unsigned int rraim_mark_gone(struct rraim_server *s)
 	unsigned long id;
 	unsigned int i, n = 0;
 
+	/* first: from now on no chunk of the old session is used */
+	WRITE_ONCE(s->session_gen, s->session_gen + 1);
 	mutex_lock(&rraim_mchunks_mutex);
 	xa_for_each(&rraim_mchunks, id, mc) {
 		spin_lock(&mc->lock);
@@ -908,6 +948,7 @@ int rraim_server_remove(const char *addr)
 	pr_info("server %s removed (%u chunks of copies dropped)\n", name, n);
 	rraim_sysfs_server_remove(s);
 	rraim_kick_worker();
+	rraim_sync_kick(0);	/* its pages get their copies back elsewhere */
 	return 0;
 }
 
@@ -939,6 +980,7 @@ int rraim_set_replicas(unsigned int replicas)
 	}
 	mutex_unlock(&rraim_mchunks_mutex);
 	rraim_kick_worker();
+	rraim_sync_kick(0);	/* stored pages get the new count too */
 	return 0;
 }
 
@@ -986,8 +1028,11 @@ static struct rraim_mchunk *rraim_mchunk_create(void)
 	}
 	sort(cand, n, sizeof(cand[0]), rraim_candidate_cmp, NULL);
 	for (i = 0; i < n && mc->nr_rep < want; i++) {
+		u8 sgen = READ_ONCE(cand[i].s->session_gen);
+
 		if (rraim_peer_alloc_chunk(cand[i].s->peer, &desc))
 			continue;
+		mc->rep[mc->nr_rep].sgen = sgen;
 		mc->rep[mc->nr_rep].server = cand[i].s->index;
 		mc->rep[mc->nr_rep].state = RRAIM_REP_OK;
 		mc->rep[mc->nr_rep].chunk = desc.chunk;
@@ -1038,6 +1083,7 @@ static void rraim_pool_clean(void)
 
 static void rraim_pool_put(struct rraim_mchunk *mc)
 {
+	mc->owner_gen++;
 	mc->area = NULL;
 	mc->full = false;
 	mc->hint = 0;
@@ -1244,7 +1290,7 @@ int rraim_core_store(unsigned int type, pgoff_t offset, struct page *page)
 	rraim_waiter_init(&w);
 	for (i = 0; i < n; i++) {
 		srv[i] = rraim_server_get(rep[i].server);
-		if (rep[i].state != RRAIM_REP_OK || !rraim_server_ready(srv[i]))
+		if (!rraim_rep_usable(&rep[i], srv[i]))
 			continue;
 		if (rraim_xfer_write(&x[i], srv[i]->peer, &w, page,
 				     rep[i].addr + ((u64)pos << PAGE_SHIFT),
@@ -1316,8 +1362,7 @@ static unsigned int rraim_load_order(const struct rraim_replica *rep,
 
 	for (i = 0; i < n; i++) {
 		srv[i] = rraim_server_get(rep[i].server);
-		if (!(valid & BIT(i)) || rep[i].state != RRAIM_REP_OK ||
-		    !rraim_server_ready(srv[i]))
+		if (!(valid & BIT(i)) || !rraim_rep_usable(&rep[i], srv[i]))
 			continue;
 		if (rraim_peer_state(srv[i]->peer) == RRAIM_PEER_LIVE)
 			order[live++] = i;
@@ -1334,6 +1379,19 @@ static unsigned int rraim_load_order(const struct rraim_replica *rep,
 	}
 	memcpy(order + live, susp, suspect);
 	return live + suspect;
+}
+
+/* Is replica @i still the chunk it was when @snap was taken? */
+static bool rraim_replica_unchanged(struct rraim_mchunk *mc, unsigned int i,
+				    const struct rraim_replica *snap)
+{
+	bool same;
+
+	spin_lock(&mc->lock);
+	same = mc->rep[i].state == RRAIM_REP_OK &&
+	       mc->rep[i].epoch == snap->epoch;
+	spin_unlock(&mc->lock);
+	return same;
 }
 
 static bool rraim_any_done(struct rraim_xfer *x, const u8 *order,
@@ -1355,21 +1413,32 @@ static bool rraim_any_done(struct rraim_xfer *x, const u8 *order,
  * Return: 0, -EAGAIN when no copy is on a reachable server, -EIO or
  * -ETIMEDOUT when every reachable copy failed or missed the deadline.
  */
-static int rraim_load_copies(struct rraim_mchunk *mc, u64 w, struct page *page,
-			     bool *failover)
+static int rraim_load_copies(struct rraim_mchunk *mc, u64 *slot, u64 *wp,
+			     struct page *page, bool *failover)
 {
 	struct rraim_xfer x[RRAIM_MAX_REPLICAS] = {};
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	struct rraim_server *srv[RRAIM_MAX_REPLICAS];
 	unsigned int deadline_ms = READ_ONCE(rraim_tun.deadline_ms);
-	unsigned int n, ncand, issued = 0, k, i, pos = rraim_slot_pos(w);
+	unsigned int n, ncand, issued = 0, k, i, pos;
 	ktime_t t0 = ktime_get(), end, next;
 	u8 order[RRAIM_MAX_REPLICAS];
 	struct rraim_waiter wt;
 	int ret = -EIO, winner = -1;
+	u64 w;
 	s64 left;
 
+	/*
+	 * The replicas first, then the slot word: the sync changes a replica
+	 * only after clearing its bits in the slot words, so a bit read now
+	 * never refers to a chunk newer than the replica read before.
+	 */
 	n = rraim_mchunk_reps(mc, rep);
+	w = READ_ONCE(*slot);
+	*wp = w;
+	if (!w || (w & RRAIM_SLOT_LOST) || rraim_slot_mchunk(w) != mc->id)
+		return -ESTALE;
+	pos = rraim_slot_pos(w);
 	ncand = rraim_load_order(rep, n, rraim_slot_valid(w), srv, order);
 	if (!ncand)
 		return -EAGAIN;
@@ -1399,7 +1468,8 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 w, struct page *page,
 			i = order[k];
 			if (!x[i].req || !rraim_xfer_done(&x[i]))
 				continue;
-			if (!rraim_xfer_finish(&x[i], page)) {
+			if (!rraim_xfer_finish(&x[i], page) &&
+			    rraim_replica_unchanged(mc, i, &rep[i])) {
 				winner = i;
 				*failover |= k > 0;
 				rraim_server_count(srv[i], RRAIM_SSTAT_READS);
@@ -1517,8 +1587,8 @@ int rraim_core_load(unsigned int type, pgoff_t offset, struct page *page)
 	}
 	for (;;) {
 		gen = atomic_read(&rraim_ready_gen);
-		ret = rraim_load_copies(mc, w, page, &failover);
-		if (!ret)
+		ret = rraim_load_copies(mc, slot, &w, page, &failover);
+		if (!ret || ret == -ESTALE)
 			break;
 		until = rraim_return_deadline(mc, w, t0);
 		if (ktime_compare(ktime_get(), until) >= 0) {
@@ -1541,10 +1611,16 @@ int rraim_core_load(unsigned int type, pgoff_t offset, struct page *page)
 	if (ret) {
 		/* Never let the caller fall back to the unwritten disk slot. */
 		u64 flag = ret == -EINTR ? RRAIM_SLOT_FAILREAD : RRAIM_SLOT_LOST;
+		u64 cur;
 
-		if (cmpxchg(slot, w, w | flag) == w && flag == RRAIM_SLOT_LOST)
+		do {
+			cur = READ_ONCE(*slot);
+			if (!cur || (cur & RRAIM_SLOT_LOST))
+				return -EIO;
+		} while (cmpxchg(slot, cur, cur | flag) != cur);
+		if (flag == RRAIM_SLOT_LOST)
 			rraim_note_lost(type, offset);
-		return ret;
+		return ret == -ESTALE ? -EIO : ret;
 	}
 	rraim_count(RRAIM_STAT_LOADS);
 	if (failover)
@@ -1629,8 +1705,10 @@ void rraim_core_invalidate_area(unsigned int type)
 	a->cur = NULL;
 	list_splice_init(&a->partial, &done);
 	list_splice_init(&a->full, &done);
-	list_for_each_entry(mc, &done, node)
+	list_for_each_entry(mc, &done, node) {
+		mc->owner_gen++;
 		mc->area = NULL;
+	}
 	spin_unlock(&a->lock);
 
 	synchronize_rcu();	/* lockless readers of the leaves are done */

@@ -130,6 +130,7 @@ struct rraim_server_stats {
  * @nr_chunks: replicas (chunks) the core holds on the server
  * @stats: per-CPU counters
  * @kobj: /sys/kernel/rraim/servers/<name>
+ * @session_gen: bumped when the server lost our session (its chunks)
  * @draining: copies are being moved off; no new placements
  * @orphans: chunks held on the server that no replica uses any more (their
  *	replica was rebuilt elsewhere while the server was away); freed when
@@ -151,6 +152,7 @@ struct rraim_server {
 	atomic_t nr_chunks;
 	struct rraim_server_stats __percpu *stats;
 	struct kobject kobj;
+	u8 session_gen;
 	bool draining;
 	struct xarray orphans;
 	atomic_long_t sync_total;
@@ -172,6 +174,8 @@ enum rraim_replica_state {
  * @state: enum rraim_replica_state
  * @epoch: changes whenever the replica is pointed at another chunk, so a
  *	store that wrote the old one does not mark the new one valid
+ * @sgen: the server's session generation when the chunk was granted; a
+ *	chunk of an older session is never used (its rkey means nothing)
  * @chunk: the server's number for the chunk
  * @rkey: its remote key
  * @addr: its remote address
@@ -180,6 +184,7 @@ struct rraim_replica {
 	u8 server;
 	u8 state;
 	u8 epoch;
+	u8 sgen;
 	u32 chunk;
 	u32 rkey;
 	u64 addr;
@@ -201,6 +206,7 @@ struct rraim_replica {
  * @copying: positions the sync is copying to replica @sync_rep (area lock)
  * @sync_rep: the replica the sync is filling
  * @sync_busy: the sync holds the mchunk: it is not freed (mchunks mutex)
+ * @owner_gen: changes whenever the mchunk leaves an area (area lock)
  * @rmap: swap offset stored at each used position (area lock)
  */
 struct rraim_mchunk {
@@ -217,6 +223,7 @@ struct rraim_mchunk {
 	DECLARE_BITMAP(copying, RRAIM_CHUNK_PAGES);
 	u8 sync_rep;
 	bool sync_busy;
+	u32 owner_gen;
 	u32 *rmap;
 };
 
@@ -287,6 +294,8 @@ struct rraim_server *rraim_server_get(unsigned int index);
 bool rraim_server_ready(struct rraim_server *s);
 bool rraim_server_live(struct rraim_server *s);
 bool rraim_server_has_room(struct rraim_server *s);
+bool rraim_rep_usable(const struct rraim_replica *rep, struct rraim_server *s);
+void rraim_orphan(struct rraim_server *s, const struct rraim_replica *rep);
 unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
 			       struct rraim_replica *rep);
 unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc);

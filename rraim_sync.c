@@ -62,21 +62,33 @@ struct rraim_sync_pass {
 
 /* ------------------------------------------------------------- helpers */
 
+static unsigned long rraim_sync_due;	/* jiffies of the pending run */
+
+/*
+ * Run a pass @delay jiffies from now unless one is due sooner.  A pass
+ * that is already running is queued again to run after it.
+ */
+static void rraim_sync_kick_at(unsigned long delay)
+{
+	unsigned long flags, due = jiffies + delay;
+
+	spin_lock_irqsave(&rraim_sync_kick_lock, flags);
+	if (!rraim_sync_stopping && rraim_sync_wq &&
+	    (!delayed_work_pending(&rraim_sync_work) ||
+	     time_before(due, rraim_sync_due))) {
+		rraim_sync_due = due;
+		mod_delayed_work(rraim_sync_wq, &rraim_sync_work, delay);
+	}
+	spin_unlock_irqrestore(&rraim_sync_kick_lock, flags);
+}
+
 /**
  * rraim_sync_kick - run a sync pass after @delay jiffies (or sooner)
  * @delay: how long to wait; an earlier kick wins
  */
 void rraim_sync_kick(unsigned long delay)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&rraim_sync_kick_lock, flags);
-	if (!rraim_sync_stopping && rraim_sync_wq) {
-		/* keep an earlier pending run */
-		if (!delayed_work_pending(&rraim_sync_work) || !delay)
-			mod_delayed_work(rraim_sync_wq, &rraim_sync_work, delay);
-	}
-	spin_unlock_irqrestore(&rraim_sync_kick_lock, flags);
+	rraim_sync_kick_at(delay);
 }
 
 static bool rraim_sync_should_stop(void)
@@ -126,9 +138,9 @@ static struct rraim_server *rraim_sync_spare(const struct rraim_replica *rep,
 static int rraim_sync_retarget(struct rraim_mchunk *mc, int i,
 			       struct rraim_server *t)
 {
+	u8 sgen = READ_ONCE(t->session_gen);
 	struct rraim_chunk_desc desc;
 	struct rraim_replica old;
-	struct rraim_server *s;
 	struct rraim_area *a;
 	unsigned int p;
 	u64 *slot, w;
@@ -147,6 +159,7 @@ static int rraim_sync_retarget(struct rraim_mchunk *mc, int i,
 	}
 	spin_lock(&mc->lock);
 	if (i < 0) {
+		/* a free slot: never used, or whose chunk is gone */
 		for (i = 0; i < mc->nr_rep; i++)
 			if (mc->rep[i].state != RRAIM_REP_OK)
 				break;
@@ -155,6 +168,12 @@ static int rraim_sync_retarget(struct rraim_mchunk *mc, int i,
 			spin_unlock(&a->lock);
 			goto out_free;
 		}
+	}
+	if (i < mc->nr_rep && mc->rep[i].state == RRAIM_REP_OK) {
+		/* it changed meanwhile; never drop a replica in use */
+		spin_unlock(&mc->lock);
+		spin_unlock(&a->lock);
+		goto out_free;
 	}
 	spin_unlock(&mc->lock);
 
@@ -179,6 +198,7 @@ static int rraim_sync_retarget(struct rraim_mchunk *mc, int i,
 	mc->rep[i].server = t->index;
 	mc->rep[i].state = RRAIM_REP_OK;
 	mc->rep[i].epoch = old.epoch + 1;
+	mc->rep[i].sgen = sgen;
 	mc->rep[i].chunk = desc.chunk;
 	mc->rep[i].rkey = desc.rkey;
 	mc->rep[i].addr = desc.addr;
@@ -188,15 +208,6 @@ static int rraim_sync_retarget(struct rraim_mchunk *mc, int i,
 	spin_unlock(&a->lock);
 
 	atomic_inc(&t->nr_chunks);
-	if (old.state == RRAIM_REP_OK) {
-		s = rraim_server_get(old.server);
-		if (s) {
-			atomic_dec(&s->nr_chunks);
-			/* it is away: give the chunk back when it returns */
-			xa_store(&s->orphans, old.chunk, xa_mk_value(1),
-				 GFP_KERNEL);
-		}
-	}
 	return i;
 
 out_free:
@@ -206,7 +217,10 @@ out_free:
 
 /*
  * Step 1 for one mchunk: make sure it has the replicas it should, each on a
- * distinct server that can take it.
+ * distinct server that can take it.  A replica on a server that is away
+ * keeps its chunk and its valid bits: it may hold the only copy of some
+ * pages, and the server may come back.  The new replica goes into a free
+ * slot instead.
  */
 static void rraim_sync_repair(struct rraim_mchunk *mc)
 {
@@ -217,18 +231,24 @@ static void rraim_sync_repair(struct rraim_mchunk *mc)
 	bool rebuild = READ_ONCE(rraim_tun.auto_rebuild);
 	unsigned int i, n, good;
 	struct rraim_server *s, *t;
+	bool draining;
 
 	for (;;) {
 		int target = -1, prefer = -1;
 
 		n = rraim_mchunk_reps(mc, rep);
 		good = 0;
+		draining = false;
 		for (i = 0; i < n; i++) {
 			if (rep[i].state != RRAIM_REP_OK)
 				continue;
 			s = rraim_server_get(rep[i].server);
-			if (!s || READ_ONCE(s->draining))
+			if (!s || rep[i].sgen != READ_ONCE(s->session_gen))
 				continue;
+			if (READ_ONCE(s->draining)) {
+				draining = true;
+				continue;
+			}
 			/* away, but perhaps not for long: still counts */
 			if (rraim_server_ready(s) ||
 			    ktime_after(READ_ONCE(s->down_since), stale))
@@ -237,28 +257,19 @@ static void rraim_sync_repair(struct rraim_mchunk *mc)
 		if (good >= want)
 			return;
 		/* a GONE replica whose server is back: re-entrance */
-		for (i = 0; i < n && target < 0; i++) {
-			if (rep[i].state == RRAIM_REP_OK)
+		for (i = 0; i < n; i++) {
+			if (rep[i].state != RRAIM_REP_GONE)
 				continue;
 			s = rraim_server_get(rep[i].server);
 			if (rraim_server_has_room(s)) {
 				target = i;
 				prefer = rep[i].server;
-			}
-		}
-		if (target < 0 && !rebuild)
-			return;
-		/* else a GONE slot, a replica away too long, or a new one */
-		for (i = 0; i < n && target < 0; i++) {
-			if (rep[i].state != RRAIM_REP_OK) {
-				target = i;
 				break;
 			}
-			s = rraim_server_get(rep[i].server);
-			if (!s || (!rraim_server_ready(s) &&
-				   !ktime_after(READ_ONCE(s->down_since), stale)))
-				target = i;
 		}
+		/* a spare only when rebuilding, or for a drain */
+		if (target < 0 && !rebuild && !draining)
+			return;
 		t = rraim_sync_spare(rep, n, prefer);
 		if (!t)
 			return;
@@ -341,14 +352,20 @@ static int rraim_sync_copy(struct rraim_mchunk *mc, unsigned int pos,
 /* Hold back to the sync_rate knob. */
 static void rraim_sync_throttle(struct rraim_sync_pass *pass)
 {
-	unsigned int rate = READ_ONCE(rraim_tun.sync_rate);
+	unsigned int rate;
 	unsigned long due;
 
-	if (!rate)
-		return;
-	due = pass->started + div_u64((u64)pass->copied * HZ, rate);
-	if (time_before(jiffies, due))
-		schedule_timeout_interruptible(due - jiffies);
+	/* re-read the knob every tenth of a second: it may change */
+	for (;;) {
+		rate = READ_ONCE(rraim_tun.sync_rate);
+		if (!rate || rraim_sync_should_stop())
+			return;
+		due = pass->started + div_u64((u64)pass->copied * HZ, rate);
+		if (!time_before(jiffies, due))
+			return;
+		schedule_timeout_interruptible(min(due - jiffies,
+						   (unsigned long)HZ / 10));
+	}
 }
 
 /*
@@ -364,6 +381,7 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 	struct rraim_server *t;
 	unsigned int p, avail, src;
 	unsigned long n = 0;
+	u32 owner;
 	struct rraim_area *a;
 	ktime_t t0;
 	u64 *slot, w;
@@ -385,6 +403,7 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 			spin_unlock(&a->lock);
 			break;
 		}
+		owner = mc->owner_gen;
 		if (!test_bit(p, mc->used)) {
 			spin_unlock(&a->lock);
 			continue;
@@ -405,7 +424,7 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 			n++;
 			continue;
 		}
-		__set_bit(p, mc->copying);
+		set_bit(p, mc->copying);
 		spin_unlock(&a->lock);
 
 		t0 = ktime_get();
@@ -414,8 +433,12 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 			     &t->sync_ns);
 
 		spin_lock(&a->lock);
-		__clear_bit(p, mc->copying);
-		if (!ret && mc->area == a &&
+		clear_bit(p, mc->copying);
+		/*
+		 * The slot pointer is only good while the mchunk stayed in
+		 * this area: after a swapoff its leaf page is gone.
+		 */
+		if (!ret && mc->area == a && mc->owner_gen == owner &&
 		    cmpxchg(slot, w, w | FIELD_PREP(RRAIM_SLOT_VALID, BIT(dst))) == w) {
 			n++;
 			atomic_long_inc(&t->sync_done);
@@ -495,9 +518,7 @@ static void rraim_sync_drop_drained(struct rraim_mchunk *mc,
 	for_each_set_bit(p, mc->used, RRAIM_CHUNK_PAGES) {
 		slot = rraim_slot_ptr(a, mc->rmap[p], false);
 		v = slot ? rraim_slot_valid(READ_ONCE(*slot)) : 0;
-		if ((v & draining) &&
-		    hweight32(v & writable) < min_t(unsigned int, want,
-						    hweight32(writable))) {
+		if ((v & draining) && hweight32(v & writable) < want) {
 			ok = false;
 			break;
 		}
@@ -507,27 +528,23 @@ static void rraim_sync_drop_drained(struct rraim_mchunk *mc,
 		pass->incomplete = true;
 		return;
 	}
-	for (i = 0; i < RRAIM_MAX_REPLICAS; i++) {
-		if (!(draining & BIT(i)))
-			continue;
-		spin_lock(&mc->lock);
-		old = mc->rep[i];
-		mc->rep[i].state = RRAIM_REP_GONE;
-		mc->rep[i].epoch++;
-		spin_unlock(&mc->lock);
-		spin_unlock(&a->lock);
-		s = rraim_server_get(old.server);
-		if (s) {
-			atomic_dec(&s->nr_chunks);
-			if (rraim_server_ready(s))
-				rraim_peer_free_chunk(s->peer, old.chunk);
-			else
-				xa_store(&s->orphans, old.chunk, xa_mk_value(1),
-					 GFP_KERNEL);
-		}
-		spin_lock(&a->lock);
-	}
+	/* one replica per call: the next pass re-checks for the next */
+	i = __ffs(draining);
+	spin_lock(&mc->lock);
+	old = mc->rep[i];
+	mc->rep[i].state = RRAIM_REP_GONE;
+	mc->rep[i].epoch++;
+	spin_unlock(&mc->lock);
 	spin_unlock(&a->lock);
+	s = rraim_server_get(old.server);
+	if (s) {
+		atomic_dec(&s->nr_chunks);
+		if (rraim_server_ready(s))
+			rraim_peer_free_chunk(s->peer, old.chunk);
+		else
+			rraim_orphan(s, &old);
+	}
+	pass->incomplete = pass->incomplete || (draining & ~BIT(i));
 }
 
 /* Give back the chunks a returning server held for replicas moved away. */
@@ -543,11 +560,44 @@ static void rraim_sync_free_orphans(void)
 		if (!rraim_server_live(s))
 			continue;
 		xa_for_each(&s->orphans, chunk, entry) {
-			if (rraim_peer_free_chunk(s->peer, chunk) == -ENOTCONN)
+			/* a chunk of an older session: nothing to give back */
+			if (xa_to_value(entry) == READ_ONCE(s->session_gen) &&
+			    rraim_peer_free_chunk(s->peer, chunk) == -ENOTCONN)
 				break;
 			xa_erase(&s->orphans, chunk);
 		}
 	}
+}
+
+/*
+ * A server that is away now may stay away: make sure a pass runs once it
+ * has been away for rebuild_delay_ms, whatever other kicks did meanwhile.
+ */
+static void rraim_sync_schedule_rebuild(void)
+{
+	unsigned long delay = MAX_JIFFY_OFFSET, d;
+	struct rraim_server *s;
+	ktime_t due, now = ktime_get();
+	unsigned int i;
+	int idx;
+
+	if (!READ_ONCE(rraim_tun.auto_rebuild))
+		return;
+	idx = srcu_read_lock(&rraim_srcu);
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
+		s = rraim_server_get(i);
+		if (!s || rraim_server_ready(s))
+			continue;
+		due = ktime_add_ms(READ_ONCE(s->down_since),
+				   READ_ONCE(rraim_tun.rebuild_delay_ms));
+		if (ktime_before(due, now))
+			continue;	/* this pass already rebuilt what it could */
+		d = usecs_to_jiffies(ktime_us_delta(due, now)) + HZ / 10;
+		delay = min(delay, d);
+	}
+	srcu_read_unlock(&rraim_srcu, idx);
+	if (delay != MAX_JIFFY_OFFSET)
+		rraim_sync_kick_at(delay);
 }
 
 /* The next area mchunk after @id, held (sync_busy) until released. */
@@ -658,6 +708,7 @@ static void rraim_sync_fn(struct work_struct *work)
 			pass.incomplete ? ", more to do" : "");
 	if (pass.incomplete)
 		rraim_sync_kick(2 * HZ);
+	rraim_sync_schedule_rebuild();
 }
 
 /* ------------------------------------------------------------- drain */
@@ -671,21 +722,24 @@ static void rraim_sync_fn(struct work_struct *work)
  */
 int rraim_server_drain(struct rraim_server *s, bool on)
 {
+	unsigned int i, others = 0;
 	struct rraim_server *o;
-	bool other = false;
-	unsigned int i;
 	int idx;
 
 	if (on) {
+		/* every page must keep its count of copies on the others */
 		idx = srcu_read_lock(&rraim_srcu);
-		for (i = 0; i < RRAIM_MAX_SERVERS && !other; i++) {
+		for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
 			o = rraim_server_get(i);
-			other = o && o != s && rraim_server_live(o) &&
-				!READ_ONCE(o->draining);
+			if (o && o != s && rraim_server_has_room(o))
+				others++;
 		}
 		srcu_read_unlock(&rraim_srcu, idx);
-		if (!other)
+		if (others < READ_ONCE(rraim_tun.replicas)) {
+			pr_warn("server %s: not drained: %u other servers with room, %u copies per page\n",
+				s->name, others, READ_ONCE(rraim_tun.replicas));
 			return -EBUSY;
+		}
 	}
 	WRITE_ONCE(s->draining, on);
 	pr_info("server %s: drain %s\n", s->name, on ? "started" : "cancelled");

@@ -21,8 +21,8 @@ load_rraim "$RRAIM_SERVERS" replicas=2 deadline_ms=$DEADLINE lost_wait_ms=1000 |
 	fail "load"
 swap_on || fail "swapon"
 cg=$(make_cgroup failover 48M)
-in_cgroup "$cg" rraim-pattern -q -p 4 -r 128M &
-pid=$!
+bg_in_cgroup "$cg" rraim-pattern -q -p 4 -r 128M
+pid=$BG_PID
 wait_until '[ "$(stat_of loads)" -gt 3000 ]' 900 || fail "no loads"
 diag "$mode: server 1 fails after $(stat_of stores) stores, $(stat_of loads) loads"
 case $mode in
@@ -45,9 +45,11 @@ max=$(stat_of load_max_us)
 diag "rraim-pattern exit $rc; load p50 $(stat_of load_p50_us) us p99 $(stat_of load_p99_us) us max $max us; failovers $(stat_of load_failovers); degraded after the failure $degraded; server 1 $(cat "$(server_dir 1)/state") ($(cat "$(server_dir 1)/state_reason"))"
 [ "$rc" = 0 ] || fail "the workload failed ($rc)"
 [ "$max" -le $((DEADLINE * 1000)) ] || fail "a load took $max us (deadline $DEADLINE ms)"
-[ "$(stat_of load_failovers)" -gt 0 ] || fail "no load failed over"
 [ "$(stat_of lost_pages)" = 0 ] || fail "pages were lost"
+# a flapping link may come back between the loads: only kill and link
+# are sure to leave pages with one copy
 if [ "$mode" != flap ]; then
+	[ "$(stat_of load_failovers)" -gt 0 ] || fail "no load failed over"
 	[ "$degraded" -gt 0 ] || fail "no degraded pages counted"
 fi
 rmdir "$cg"

@@ -119,6 +119,15 @@ in_cgroup() {
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
 }
 
+# Start a command inside cgroup $1 in the background; its pid (the
+# command's own, so that signals reach it) is left in BG_PID.
+bg_in_cgroup() {
+	local cg=$1
+	shift
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@" &
+	BG_PID=$!
+}
+
 # Sectors written to the swap disk.
 disk_writes() {
 	awk '{ print $7 }' /sys/block/vda/stat
@@ -147,6 +156,13 @@ cleanup() {
 	i=1
 	while [ "$i" -le "${RRAIM_SERVERS:-0}" ]; do
 		$IP link set "srv$i" up 2>/dev/null
+		if [ -e "$RUN/linkfault-$i" ]; then
+			# a fresh rxe device (and server) after a link fault
+			server_signal "$i" KILL 2>/dev/null
+			rdma link delete "rxe$i" 2>/dev/null
+			rdma link add "rxe$i" type rxe netdev "srv$i"
+			rm -f "$RUN/linkfault-$i"
+		fi
 		if ! rraim-server --status "$(server_sock "$i")" >/dev/null 2>&1; then
 			server_signal "$i" KILL 2>/dev/null
 			server_start "$i" >/dev/null 2>&1

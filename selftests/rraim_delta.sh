@@ -12,8 +12,8 @@ require_servers 3
 load_rraim 3 replicas=2 rebuild_delay_ms=60000 || fail "load"
 swap_on || fail "swapon"
 cg=$(make_cgroup delta 32M)
-in_cgroup "$cg" rraim-pattern -q -p 1 -R 12 -r 64M &
-pid=$!
+bg_in_cgroup "$cg" rraim-pattern -q -p 1 -R 12 -r 64M
+pid=$BG_PID
 wait_until '[ "$(stat_of stores)" -gt 20000 ]' 900 || fail "no stores"
 d=$(server_dir 1)
 s0=$(stat_of stores)

@@ -12,8 +12,8 @@ require_servers 3
 load_rraim 3 replicas=2 || fail "load"
 swap_on || fail "swapon"
 cg=$(make_cgroup drain 48M)
-in_cgroup "$cg" rraim-pattern -q -t 60 -r 128M &
-pid=$!
+bg_in_cgroup "$cg" rraim-pattern -q -t 60 -r 128M
+pid=$BG_PID
 wait_until '[ "$(stat_of loads)" -gt 3000 ]' 900 || fail "no loads"
 d=$(server_dir 1)
 before=$(cat "$d/pages")
@@ -34,8 +34,8 @@ wait $pid || fail "the workload failed"
 
 # the only holder of a page cannot be removed
 echo 1 >$RRAIM_SYS/replicas
-in_cgroup "$cg" rraim-pattern -q -p 0 -P -t 30 16M &
-pid=$!
+bg_in_cgroup "$cg" rraim-pattern -q -p 0 -P -t 30 16M
+pid=$BG_PID
 sleep 8
 for i in 2 3; do
 	if [ "$(cat "$(server_dir "$i")/pages")" -gt 0 ]; then

@@ -14,8 +14,8 @@ DEADLINE=300
 load_rraim 3 replicas=2 deadline_ms=$DEADLINE lost_wait_ms=1000 || fail "load"
 swap_on || fail "swapon"
 cg=$(make_cgroup poweroff 48M)
-in_cgroup "$cg" rraim-pattern -q -p 3 -r 96M &
-pid=$!
+bg_in_cgroup "$cg" rraim-pattern -q -p 3 -r 96M
+pid=$BG_PID
 wait_until '[ "$(stat_of loads)" -gt 2000 ]' 1200 || fail "no loads"
 rraim-fault poweroff 1 || fail "poweroff"
 t0=$(date +%s)

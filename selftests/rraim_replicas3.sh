@@ -10,8 +10,8 @@ require_servers 3
 load_rraim 3 replicas=3 deadline_ms=200 lost_wait_ms=1000 || fail "load"
 swap_on || fail "swapon"
 cg=$(make_cgroup r3 48M)
-in_cgroup "$cg" rraim-pattern -q -p 3 -r 128M &
-pid=$!
+bg_in_cgroup "$cg" rraim-pattern -q -p 3 -r 128M
+pid=$BG_PID
 wait_until '[ "$(stat_of loads)" -gt 3000 ]' 900 || fail "no loads"
 rraim-fault kill 1
 sleep 2

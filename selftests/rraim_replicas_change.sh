@@ -11,8 +11,8 @@ require_servers 3
 load_rraim 3 replicas=2 || fail "load"
 swap_on || fail "swapon"
 cg=$(make_cgroup rchange 48M)
-in_cgroup "$cg" rraim-pattern -q -t 60 -r 96M &
-bg=$!
+bg_in_cgroup "$cg" rraim-pattern -q -t 60 -r 96M
+bg=$BG_PID
 for n in 3 1 2 3; do
 	echo "$n" >$RRAIM_SYS/replicas || fail "replicas=$n refused"
 	sleep 1

@@ -13,8 +13,8 @@ load_rraim 4 replicas=2 rebuild_delay_ms=1000 || fail "load"
 swap_on || fail "swapon"
 echo 0 >$RRAIM_SYS/auto_rebuild
 cg=$(make_cgroup spare 48M)
-in_cgroup "$cg" rraim-pattern -q -t 60 -r 128M &
-pid=$!
+bg_in_cgroup "$cg" rraim-pattern -q -t 60 -r 128M
+pid=$BG_PID
 wait_until '[ "$(stat_of loads)" -gt 3000 ]' 900 || fail "no loads"
 rraim-fault kill 1
 sleep 4

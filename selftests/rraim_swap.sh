@@ -14,7 +14,13 @@ cg=$(make_cgroup swaptest 64M)
 out0=$(vmstat_of pswpout)
 disk0=$(disk_writes)
 
-in_cgroup "$cg" rraim-pattern -q -p 2 192M || fail "the pattern did not verify"
+bg_in_cgroup "$cg" rraim-pattern -q -p 2 192M
+pid=$BG_PID
+# a second host (a test client) uses server 1 at the same time
+wait_until '[ "$(stat_of stores)" -gt 5000 ]' 600 || fail "no stores"
+rraim-rogue "$(server_addr 1):$RRAIM_PORT" ok >/dev/null 2>&1 ||
+	fail "server 1 did not serve a second client alongside"
+wait $pid || fail "the pattern did not verify"
 
 stores=$(stat_of stores)
 loads=$(stat_of loads)
@@ -31,6 +37,11 @@ diag "store p50/p99 $(stat_of store_p50_us)/$(stat_of store_p99_us) us, load p50
 for r in reject_detached reject_no_server reject_no_space reject_transport reject_alloc; do
 	[ "$(stat_of $r)" = 0 ] || fail "$r: $(stat_of $r)"
 done
+# swapoff releases the area's remote space (the free pool keeps a few)
+swapoff /dev/vda || fail "swapoff"
+[ "$(stat_of stored_pages)" = 0 ] || fail "pages held after swapoff"
+wait_until '[ "$(stat_of remote_bytes)" -le $((8 * 2 * 4194304)) ]' 300 ||
+	fail "remote space not released: $(stat_of remote_bytes) bytes"
 rmdir "$cg"
 unload_rraim || fail "unload"
 [ ! -d /sys/module/rraim ] || fail "still loaded"

@@ -12,8 +12,8 @@ load_rraim 3 replicas=3 rebuild_delay_ms=60000 || fail "load"
 swap_on || fail "swapon"
 echo 1500 >$RRAIM_SYS/sync_rate	# slow enough to hit it mid-pass
 cg=$(make_cgroup syncfail 48M)
-in_cgroup "$cg" rraim-pattern -q -t 90 -r 96M &
-pid=$!
+bg_in_cgroup "$cg" rraim-pattern -q -t 90 -r 96M
+pid=$BG_PID
 wait_until '[ "$(stat_of loads)" -gt 3000 ]' 900 || fail "no loads"
 d=$(server_dir 1)
 

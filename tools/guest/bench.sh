@@ -75,3 +75,31 @@ wait $pid
 cat /tmp/timeline.log | sed 's/^/   /'
 echo "   load max $(cat /sys/kernel/rraim/stats/load_max_us) us, failovers $(cat /sys/kernel/rraim/stats/load_failovers), deadline $(cat /sys/kernel/rraim/deadline_ms) ms"
 unload
+
+echo "== sync (re-entrance) of a restarted server, replicas=2: time per page"
+printf '%-8s %9s %9s %11s %13s\n' stored copied seconds us/page sync_ns/page
+for size in 64M 128M 256M; do
+	rraim_load "$RRAIM_SERVER_LIST" replicas=2 || exit 1
+	mkswap /dev/vda >/dev/null && swapon /dev/vda
+	echo 32M >$CG/memory.max
+	sh -c 'echo $$ >"$0/cgroup.procs"; exec rraim-pattern -q -p 1 -P -S 900 "$1"' $CG "$size" &
+	pid=$!
+	pages=$(( $(echo "$size" | tr -d M) * 256 ))
+	wait_until '[ "$(cat /sys/kernel/rraim/stats/stored_pages)" -ge $((pages * 95 / 100)) ]' 3000 ||
+		echo "warning: only $(cat /sys/kernel/rraim/stats/stored_pages) pages stored"
+	d=/sys/kernel/rraim/servers/$(server_addr 1):$RRAIM_PORT
+	rraim-fault kill 1
+	wait_until '[ "$(cat "$d/state")" != live ]' 100
+	c0=$(cat /sys/kernel/rraim/stats/sync_copies)
+	rraim-fault start 1
+	wait_until '[ "$(cat "$d/state")" = live ]' 300
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	wait_until '[ "$(cat "$d/sync_state")" = in_sync ] && [ "$(cat /sys/kernel/rraim/stats/degraded_pages)" = 0 ]' 6000
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	copies=$(( $(cat /sys/kernel/rraim/stats/sync_copies) - c0 ))
+	awk -v s="$size" -v c="$copies" -v a="$t0" -v b="$t1" -v n="$(cat "$d/sync_ns_per_page")" \
+		'BEGIN { printf "%-8s %9d %9.1f %11.1f %13d\n", s, c, b - a, c ? (b - a) * 1e6 / c : 0, n }'
+	kill -USR1 $pid
+	wait $pid || echo "warning: the held pattern did not verify"
+	unload
+done

@@ -21,6 +21,10 @@
  *                 so the swapped slots are invalidated), rewrite it with a
  *                 new seed, verify everything
  *     -t SECONDS  keep verifying until this much time has passed
+ *     -S SECONDS  after writing (and -P), hold the memory untouched for up
+ *                 to SECONDS, or until SIGUSR1, before verifying
+ *     -c          compressible pages: only the first 8 words carry the
+ *                 pattern, the rest is zero (zswap takes those)
  *     -q          quiet: no progress lines
  *
  * SIZE takes K, M, G suffixes.  Exit status: 0 all verified, 1 a wrong
@@ -46,11 +50,21 @@
 #define WORDS (PAGE / sizeof(uint64_t))
 
 static int quiet;
+static int compressible;
+static volatile sig_atomic_t woken;
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	woken = 1;
+}
 
 static uint64_t word_value(uint64_t seed, size_t page, size_t word)
 {
 	uint64_t x = seed * 0x9e3779b97f4a7c15ULL ^ (page << 12 | word);
 
+	if (compressible && word >= 8)
+		return 0;
 	x ^= x >> 33;
 	x *= 0xff51afd7ed558ccdULL;
 	x ^= x >> 33;
@@ -178,14 +192,14 @@ static int run_children(uint8_t *mem, size_t npages, uint64_t *seeds, int n)
 int main(int argc, char **argv)
 {
 	int passes = 2, random_order = 0, pageout = 0, forks = 0, reuse = 0;
-	double seconds = 0, t0;
+	double seconds = 0, hold = 0, t0;
 	uint64_t seed = 1, *seeds;
 	size_t size, npages, bad = 0, i;
 	unsigned int rng = 12345;
 	uint8_t *mem;
 	int opt, pass, round;
 
-	while ((opt = getopt(argc, argv, "p:s:rPf:R:t:q")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:rPf:R:t:S:cq")) != -1) {
 		switch (opt) {
 		case 'p': passes = atoi(optarg); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
@@ -194,7 +208,9 @@ int main(int argc, char **argv)
 		case 'f': forks = atoi(optarg); break;
 		case 'R': reuse = atoi(optarg); break;
 		case 't': seconds = atof(optarg); break;
+		case 'S': hold = atof(optarg); break;
 		case 'q': quiet = 1; break;
+		case 'c': compressible = 1; break;
 		default: goto usage;
 		}
 	}
@@ -203,6 +219,7 @@ int main(int argc, char **argv)
 		goto usage;
 	npages = size / PAGE;
 	signal(SIGBUS, on_sigbus);
+	signal(SIGUSR1, on_sigusr1);
 
 	mem = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -219,6 +236,15 @@ int main(int argc, char **argv)
 		       now() - t0);
 	if (pageout && madvise(mem, npages * PAGE, MADV_PAGEOUT))
 		perror("rraim-pattern: MADV_PAGEOUT");
+	if (hold > 0) {
+		double until = now() + hold;
+
+		if (!quiet)
+			printf("rraim-pattern: holding (SIGUSR1 to go on)\n");
+		fflush(stdout);
+		while (!woken && now() < until)
+			usleep(100000);
+	}
 
 	for (pass = 0; pass < passes || (seconds && now() - t0 < seconds);
 	     pass++) {
@@ -255,6 +281,6 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: rraim-pattern [-p N] [-s SEED] [-r] [-P] [-f N] [-R N] [-t S] [-q] SIZE\n");
+	fprintf(stderr, "usage: rraim-pattern [-p N] [-s SEED] [-r] [-P] [-f N] [-R N] [-t S] [-S S] [-c] [-q] SIZE\n");
 	return 2;
 }
