@@ -6,7 +6,12 @@
 #   make                 module + server + tools
 #   make KDIR=...        build the module against another kernel tree
 #   make check           the whole suite (host tests, static checks, VM tests)
-#   make install         DESTDIR= and PREFIX= are honoured
+#   make install         module, server, rraimctl, units, configuration
+#                        examples, man pages; DESTDIR= and PREFIX= (and
+#                        SBINDIR, SYSCONFDIR, UNITDIR, MANDIR) are honoured
+#   make uninstall       the same, removed
+#   make dkms-install    the module's sources to $(DESTDIR)/usr/src/rraim-VERSION
+#                        for "dkms install rraim/VERSION" (dkms-uninstall)
 
 # The kernel to build for: the running one when its build tree is there,
 # else the one Debian's linux-headers-amd64 points at (containers, CI).
@@ -26,10 +31,26 @@ endif
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+# Units under PREFIX like the server's (/usr/local/lib/systemd/system is in
+# systemd's search path; PREFIX=/usr for packages gives /usr/lib/...).
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
 
-.PHONY: all module server workloads clean check install
+# The package's version, one place: dkms.conf.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' $(CURDIR)/dkms.conf)
+DKMS_SRC = /usr/src/rraim-$(VERSION)
+# What Kbuild needs to build the module outside this tree (dkms-install).
+MODULE_SRCS = Kbuild dkms.conf COPYING $(sort $(wildcard rraim_*.c rraim*.h))
 
-all: module server workloads
+INSTALL_DIRS = DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) \
+	       SYSCONFDIR=$(SYSCONFDIR) UNITDIR=$(UNITDIR)
+
+.PHONY: all module server workloads rraimctl clean check install \
+	install-module uninstall dkms-install dkms-uninstall
+
+all: module server workloads rraimctl
 
 module:
 	@test -d "$(KDIR)" || { echo "no kernel build tree at '$(KDIR)': install linux-headers-amd64 or set KDIR"; exit 1; }
@@ -41,14 +62,61 @@ server:
 workloads:
 	$(MAKE) -C tools/workloads
 
+rraimctl:
+	$(MAKE) -C rraimctl SYSCONFDIR=$(SYSCONFDIR)
+
 check:
 	tools/check
 
-install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) modules_install
-	$(MAKE) -C server install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+install: all install-module
+	$(MAKE) -C server install $(INSTALL_DIRS)
+	$(MAKE) -C rraimctl install $(INSTALL_DIRS) MANDIR=$(MANDIR)
+
+# The module goes to $(DESTDIR)/lib/modules/$(KVER)/extra.  Kbuild's own
+# depmod is disabled (DEPMOD=true): it runs only when the kernel tree has a
+# System.map (Debian's headers have none: it skips with a warning), and
+# with DESTDIR it would index a staged tree that lacks the kernel's modules
+# (failing, or writing a modules.dep that knows none of them).  depmod runs
+# below instead: on the system (no DESTDIR), or on a DESTDIR that is a
+# whole root with the kernel's module index (an image being built), so
+# that "modprobe rraim" finds the module and its RDMA dependencies; a
+# package staging tree is left for the package's own depmod.  Signing is
+# skipped when the kernel tree has no signing key (distribution headers):
+# it could only fail.
+MODSIGN = $(if $(wildcard $(KDIR)/certs/signing_key.x509),,CONFIG_MODULE_SIG_ALL=)
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true \
+		$(MODSIGN) modules_install
+	@$(RUN_DEPMOD)
+
+RUN_DEPMOD = if [ -z "$(DESTDIR)" ]; then \
+		echo "depmod -a $(KVER)"; depmod -a $(KVER); \
+	elif [ -e "$(DESTDIR)/lib/modules/$(KVER)/modules.dep" ]; then \
+		echo "depmod -b $(DESTDIR) -a $(KVER)"; \
+		depmod -b "$(DESTDIR)" -a $(KVER); \
+	else \
+		echo "depmod skipped: $(DESTDIR) has no module index of $(KVER) (run 'depmod -a $(KVER)' on the target)"; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/rraim.ko
+	@$(RUN_DEPMOD)
+	$(MAKE) -C server uninstall $(INSTALL_DIRS)
+	$(MAKE) -C rraimctl uninstall $(INSTALL_DIRS) MANDIR=$(MANDIR)
+
+# DKMS builds from /usr/src/rraim-VERSION with dkms.conf's MAKE line:
+#   make dkms-install && dkms install rraim/$(VERSION) && modprobe rraim
+dkms-install:
+	install -d $(DESTDIR)$(DKMS_SRC)
+	install -m 0644 $(MODULE_SRCS) $(DESTDIR)$(DKMS_SRC)/
+	@echo "sources in $(DESTDIR)$(DKMS_SRC): now 'dkms install rraim/$(VERSION)'"
+
+dkms-uninstall:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C server clean
 	$(MAKE) -C tools/workloads clean
+	$(MAKE) -C rraimctl clean

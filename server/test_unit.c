@@ -7,6 +7,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -736,14 +737,20 @@ static void test_sd_notify(void)
 /* Status socket and report                                            */
 /* ------------------------------------------------------------------ */
 
-/* A child that answers one status client with @text. */
+/*
+ * A child that answers one status client with @text.  The listening socket
+ * is non-blocking (the server polls it): wait for the client first.
+ */
 static pid_t serve_once(int lfd, const char *text)
 {
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 	pid_t pid = fork();
 	int fd;
 
 	if (pid)
 		return pid;
+	if (poll(&pfd, 1, 5000) != 1)
+		_exit(1);
 	fd = accept(lfd, NULL, NULL);
 	if (fd >= 0 && write(fd, text, strlen(text)) < 0)
 		_exit(1);

@@ -27,7 +27,7 @@ rraim_pkgs_vm="qemu-system-x86 qemu-utils busybox-static iproute2 rdma-core
 	ibverbs-providers ibverbs-utils rdmacm-utils perftest stress-ng cpio
 	kmod xz-utils procps coreutils"
 rraim_pkgs_check="sparse linux-source-6.1 perl python3"
-rraim_pkgs_docs="python3-docutils systemd"
+rraim_pkgs_docs="python3-docutils systemd groff-base"
 
 rraim_deps() {
 	local group pkgs="" missing="" p

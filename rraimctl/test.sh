@@ -1,0 +1,777 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host tests of rraimctl, TAP output: every command against fake sysfs trees
+# of plain files in a temporary directory (--sysfs), with stand-ins for
+# modprobe, rmmod, swapon, swapoff and /proc/swaps (RRAIMCTL_* variables):
+# nothing here touches the kernel.  Also: the example configuration parses,
+# the unit passes systemd-analyze verify, the man pages format without
+# groff warnings.  Exits 1 if a test failed.
+#
+#   ./test.sh            (from rraimctl/, after make; "make check" does both)
+
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$HERE/.." && pwd)
+CTL=$HERE/rraimctl
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+N=0
+FAILED=0
+
+pass() {
+	N=$((N + 1))
+	echo "ok $N - $1"
+}
+
+fail() {
+	N=$((N + 1))
+	FAILED=$((FAILED + 1))
+	echo "not ok $N - $1"
+	[ -s "$T/out" ] && sed 's/^/#   out: /' "$T/out" | head -n 30
+	[ -s "$T/err" ] && sed 's/^/#   err: /' "$T/err" | head -n 30
+	return 0
+}
+
+skip() {
+	N=$((N + 1))
+	echo "ok $N - $1 # SKIP $2"
+}
+
+# Never the real programs: a stand-in that logs its arguments.
+export RRAIMCTL_MODPROBE=$T/bin/modprobe RRAIMCTL_RMMOD=$T/bin/rmmod
+export RRAIMCTL_SWAPON=$T/bin/swapon RRAIMCTL_SWAPOFF=$T/bin/swapoff
+export RRAIMCTL_PROC_SWAPS=$T/proc-swaps
+mkdir -p "$T/bin"
+for p in modprobe rmmod swapon swapoff; do
+	cat >"$T/bin/$p" <<EOF
+#!/bin/sh
+echo "$p \$*" >>"$T/calls"
+[ -x "$T/bin/$p.hook" ] && exec "$T/bin/$p.hook" "\$@"
+exit 0
+EOF
+	chmod +x "$T/bin/$p"
+done
+printf 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n' >"$T/proc-swaps"
+
+# ctl ARGS...: run rraimctl; $T/out, $T/err, $RC.
+ctl() {
+	"$CTL" "$@" >"$T/out" 2>"$T/err" </dev/null
+	RC=$?
+}
+
+# expect RC NAME ARGS...: run rraimctl, check its exit status.
+expect() {
+	local rc=$1 name=$2
+
+	shift 2
+	ctl "$@"
+	if [ "$RC" = "$rc" ]; then
+		pass "$name (exit $rc)"
+	else
+		fail "$name: exit $RC, expected $rc"
+	fi
+}
+
+# contains FILE TEXT NAME
+contains() {
+	if grep -qF -- "$2" "$1"; then
+		pass "$3"
+	else
+		fail "$3: no '$2' in $(basename "$1")"
+	fi
+}
+
+# file_is FILE VALUE NAME
+file_is() {
+	local got
+
+	got=$(cat "$1" 2>/dev/null)
+	if [ "$got" = "$2" ]; then
+		pass "$3"
+	else
+		fail "$3: $(basename "$1") holds '$got', expected '$2'"
+	fi
+}
+
+put() {		# put FILE VALUE
+	mkdir -p "$(dirname "$1")"
+	printf '%s\n' "$2" >"$1"
+}
+
+# A sysfs tree as the module makes it, with N healthy servers 10.77.I.2.
+make_tree() {	# make_tree ROOT [N]
+	local root=$1 n=${2:-3} i d f
+	local s=$root/kernel/rraim
+
+	rm -rf "$root"
+	mkdir -p "$s/stats" "$s/servers" "$root/kernel/livepatch/rraim" \
+		"$root/module/zswap/parameters"
+	put "$root/module/zswap/parameters/enabled" N
+	put "$root/kernel/livepatch/rraim/enabled" 1
+	put "$root/kernel/livepatch/rraim/transition" 0
+	put "$s/attached" 1
+	put "$s/enabled" 1
+	put "$s/replicas" 2
+	put "$s/deadline_ms" 100
+	put "$s/heartbeat_ms" 250
+	put "$s/lost_wait_ms" 10000
+	put "$s/sync_rate" 0
+	put "$s/auto_rebuild" 1
+	put "$s/rebuild_delay_ms" 10000
+	: >"$s/add_server"
+	: >"$s/remove_server"
+	for f in stores stores_degraded loads load_failovers load_waits load_lost \
+		 load_misses invalidates reject_disabled reject_detached reject_thp \
+		 reject_area reject_alloc reject_no_server reject_no_space \
+		 reject_transport write_bytes read_bytes sync_copies \
+		 degraded_pages unavailable_pages below_target_pages lost_pages \
+		 store_max_us load_max_us; do
+		put "$s/stats/$f" 0
+	done
+	: >"$s/stats/reset"
+	put "$s/stats/stores" 123456
+	put "$s/stats/loads" 65432
+	put "$s/stats/stored_pages" 12000
+	put "$s/stats/remote_bytes" 100663296
+	put "$s/stats/store_p50_us" 14
+	put "$s/stats/store_p99_us" 61
+	put "$s/stats/load_p50_us" 11
+	put "$s/stats/load_p99_us" 48
+	i=1
+	while [ "$i" -le "$n" ]; do
+		d=$s/servers/10.77.$i.2:7471
+		mkdir -p "$d"
+		put "$d/address" "10.77.$i.2:7471"
+		put "$d/state" live
+		put "$d/state_reason" connected
+		put "$d/state_age_ms" 123456
+		put "$d/incarnation" 0x5f3c2a1b00000001
+		put "$d/chunks" 6
+		put "$d/pages" 8000
+		put "$d/capacity_bytes" 1073741824
+		put "$d/free_bytes" 1048576000
+		put "$d/sync_state" in_sync
+		put "$d/sync_total" 0
+		put "$d/sync_done" 0
+		put "$d/sync_pps" 0
+		put "$d/sync_ns_per_page" 0
+		: >"$d/drain"
+		for f in writes reads errors timeouts; do
+			put "$d/$f" 0
+		done
+		put "$d/writes" 8100
+		put "$d/reads" 2100
+		put "$d/write_p50_us" 12
+		put "$d/write_p99_us" 55
+		put "$d/read_p50_us" 9
+		put "$d/read_p99_us" 40
+		put "$d/read_max_us" 950
+		i=$((i + 1))
+	done
+}
+
+R=$T/sys
+S=$R/kernel/rraim
+SV1=$S/servers/10.77.1.2:7471
+SV2=$S/servers/10.77.2.2:7471
+make_tree "$R"
+SYS=(--sysfs "$S")
+
+# ---------------------------------------------------------------- basics
+
+if [ ! -x "$CTL" ]; then
+	echo "1..1"
+	echo "not ok 1 - rraimctl is built (run make first)"
+	exit 1
+fi
+
+expect 0 "--version" --version
+contains "$T/out" "rraimctl " "--version names the program"
+expect 0 "--help" --help
+contains "$T/out" "3 rraim module not loaded" "--help documents the exit codes"
+expect 2 "no command" "${SYS[@]}"
+expect 2 "unknown command" "${SYS[@]}" frobnicate
+expect 2 "unknown option" "${SYS[@]}" --frob status
+expect 2 "option that does not apply" "${SYS[@]}" --wait status
+expect 2 "extra argument" "${SYS[@]}" status now
+expect 2 "option given twice" "${SYS[@]}" --json --json status
+expect 2 "bad --timeout" "${SYS[@]}" --timeout soon wait-sync
+expect 2 "negative --timeout" "${SYS[@]}" --timeout -1 wait-sync
+
+# ----------------------------------------------------- module not loaded
+
+for c in status "add 10.0.0.1" "remove 10.0.0.1" "drain 10.0.0.1" \
+	 "replicas 2" "set deadline_ms 100" wait-sync detach; do
+	# shellcheck disable=SC2086
+	expect 3 "not loaded: $c" --sysfs "$T/none/kernel/rraim" $c
+done
+contains "$T/err" "rraim module not loaded" "not loaded: the message says so"
+ctl --sysfs "$T/none/kernel/rraim" --json status
+if [ "$RC" = 3 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d == {"loaded": False}' "$T/out" 2>/dev/null; then
+	pass "not loaded: --json status prints {\"loaded\": false}"
+else
+	fail "not loaded: --json status prints {\"loaded\": false}"
+fi
+
+# ---------------------------------------------------------------- status
+
+expect 0 "status" "${SYS[@]}" status
+for w in SERVER STATE SYNC PAGES CHUNKS "READ p50/p99 us" "SYNC done/total"; do
+	contains "$T/out" "$w" "status: column $w"
+done
+contains "$T/out" "10.77.3.2:7471" "status: lists the servers"
+contains "$T/out" "9/40" "status: read p50/p99 of a server"
+contains "$T/out" "attached:          yes" "status: attached"
+contains "$T/out" "replicas:          2" "status: replicas"
+contains "$T/out" "stored pages:      12000 (46.9 MiB)" "status: stored pages"
+contains "$T/out" "degraded pages:    0" "status: degraded pages"
+contains "$T/out" "unavailable pages: 0" "status: unavailable pages"
+contains "$T/out" "lost pages:        0" "status: lost pages"
+contains "$T/out" "store p50/p99:     14/61 us" "status: store latency"
+contains "$T/out" "load p50/p99:      11/48 us" "status: load latency"
+if [ "$(tail -n 1 "$T/out" | cut -c1-23)" = "verdict:           OK: " ]; then
+	pass "status: ends with an OK verdict when healthy"
+else
+	fail "status: ends with an OK verdict when healthy"
+fi
+
+# servers sort by address, not as text
+mkdir -p "$S/servers/10.77.10.2:7471"
+cp "$SV1"/* "$S/servers/10.77.10.2:7471/"
+put "$S/servers/10.77.10.2:7471/address" 10.77.10.2:7471
+ctl "${SYS[@]}" status
+order=$(grep -o '^10\.77\.[0-9]*\.2' "$T/out" | tr '\n' ' ')
+if [ "$order" = "10.77.1.2 10.77.2.2 10.77.3.2 10.77.10.2 " ]; then
+	pass "status: servers in address order"
+else
+	fail "status: servers in address order (got: $order)"
+fi
+rm -rf "$S/servers/10.77.10.2:7471"
+
+ctl "${SYS[@]}" --json status
+if [ "$RC" = 0 ] && python3 - "$T/out" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["loaded"] is True
+assert d["attached"] is True and d["enabled"] is True
+assert d["replicas"] == 2 and isinstance(d["replicas"], int)
+assert d["auto_rebuild"] is True
+assert d["deadline_ms"] == 100
+assert "add_server" not in d and "remove_server" not in d
+st = d["stats"]
+assert st["stored_pages"] == 12000 and isinstance(st["stored_pages"], int)
+assert st["load_p99_us"] == 48
+assert "reset" not in st
+sv = d["servers"]
+assert [s["name"] for s in sv] == ["10.77.%d.2:7471" % i for i in (1, 2, 3)]
+s = sv[0]
+assert s["state"] == "live" and s["sync_state"] == "in_sync"
+assert s["pages"] == 8000 and s["read_p99_us"] == 40
+assert s["incarnation"] == "0x5f3c2a1b00000001"
+assert "drain" not in s
+assert d["summary"] == {"servers": 3, "live": 3, "syncing": 0, "draining": 0}
+assert d["verdict"]["level"] == "ok"
+EOF
+then
+	pass "status --json: valid JSON, numbers as numbers, flags as booleans"
+else
+	fail "status --json: valid JSON, numbers as numbers, flags as booleans"
+fi
+
+if [ -x "$HERE/json-check" ] && "$HERE/json-check" <"$T/out" >/dev/null &&
+   [ "$("$HERE/json-check" .servers[2].read_p50_us <"$T/out")" = 9 ] &&
+   [ "$("$HERE/json-check" .verdict.level <"$T/out")" = ok ]; then
+	pass "status --json: json-check accepts it and finds values"
+else
+	fail "status --json: json-check accepts it and finds values"
+fi
+for bad in '{"a":1,}' '[1 2]' '{"a":01}' '"\u12"' '{} x' ''; do
+	if printf '%s' "$bad" | "$HERE/json-check" >/dev/null 2>&1; then
+		fail "json-check rejects '$bad'"
+	else
+		pass "json-check rejects '$bad'"
+	fi
+done
+
+# a string that needs escaping
+put "$SV2/state_reason" 'said "no" \ tab	here'
+ctl "${SYS[@]}" --json status
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["servers"][1]["state_reason"] == "said \"no\" \\ tab\there"' "$T/out" 2>/dev/null; then
+	pass "status --json: strings escaped"
+else
+	fail "status --json: strings escaped"
+fi
+put "$SV2/state_reason" connected
+
+# an unreadable file gives null, not broken JSON
+rm "$SV2/read_p99_us"
+mkdir "$SV2/read_p99_us"
+ctl "${SYS[@]}" --json status
+if [ "$RC" = 0 ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/out" 2>/dev/null; then
+	pass "status --json: still valid with an odd file"
+else
+	fail "status --json: still valid with an odd file"
+fi
+rmdir "$SV2/read_p99_us"
+put "$SV2/read_p99_us" 40
+
+# verdicts
+put "$SV2/state" dead
+put "$SV2/state_reason" "heartbeat missed"
+put "$SV2/state_age_ms" 12300
+put "$SV2/sync_state" away
+put "$S/stats/degraded_pages" 77
+ctl "${SYS[@]}" status
+contains "$T/out" "10.77.2.2:7471: dead for 12 s: heartbeat missed" "status: says why a server is not live"
+contains "$T/out" "verdict:           WARNING:" "status: WARNING verdict with a dead server"
+contains "$T/out" "77 pages have fewer than 2 reachable copies" "status: verdict names the degraded pages"
+put "$S/stats/unavailable_pages" 5
+ctl "${SYS[@]}" --json status
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=d["verdict"]; assert v["level"]=="critical" and "5 pages have no reachable copy" in v["message"], v' "$T/out" 2>/dev/null; then
+	pass "status --json: critical verdict with unavailable pages"
+else
+	fail "status --json: critical verdict with unavailable pages"
+fi
+put "$S/attached" 0
+ctl "${SYS[@]}" status
+contains "$T/out" "CRITICAL: not attached" "status: CRITICAL verdict when not attached"
+make_tree "$R"
+put "$SV2/sync_state" syncing
+put "$SV2/sync_total" 4000
+put "$SV2/sync_done" 1000
+ctl "${SYS[@]}" status
+contains "$T/out" "1000/4000 (25%)" "status: sync progress done/total"
+make_tree "$R" 0
+ctl "${SYS[@]}" status
+contains "$T/out" "no memory server" "status: no server"
+make_tree "$R"
+
+# ------------------------------------------------------------ add, remove
+
+expect 0 "add ADDR" "${SYS[@]}" add 10.77.9.2
+file_is "$S/add_server" "10.77.9.2:7471" "add writes ADDR:7471 to add_server"
+expect 0 "add ADDR:PORT" "${SYS[@]}" add 10.77.9.2:7500
+file_is "$S/add_server" "10.77.9.2:7500" "add writes ADDR:PORT to add_server"
+: >"$S/add_server"
+for bad in 10.0.0 10.0.0.256 host.example 10.0.0.1:0 10.0.0.1:65536 \
+	   10.0.0.1: 10.0.0.1:x ::1 "[::1]:7471" 0.0.0.0 224.0.0.1 \
+	   255.255.255.255 010.0.0.1 " 10.0.0.1" "10.0.0.1 " ""; do
+	expect 2 "add rejects '$bad'" "${SYS[@]}" add "$bad"
+done
+file_is "$S/add_server" "" "a rejected address writes nothing"
+expect 2 "add without an address" "${SYS[@]}" add
+expect 0 "remove ADDR" "${SYS[@]}" remove 10.77.3.2
+file_is "$S/remove_server" "10.77.3.2:7471" "remove writes ADDR:7471 to remove_server"
+expect 2 "remove rejects a bad address" "${SYS[@]}" remove 10.77.3
+expect 2 "add --timeout without --wait" "${SYS[@]}" add --timeout 3 10.77.9.2
+
+# a failing write: the errno text and what was written
+rm "$S/add_server"
+mkdir "$S/add_server"
+expect 1 "add: a failing write" "${SYS[@]}" add 10.77.9.2
+contains "$T/err" "writing '10.77.9.2:7471' to $S/add_server failed: Is a directory" \
+	"a failing write names the value, the file and the errno text"
+rmdir "$S/add_server"
+: >"$S/add_server"
+
+# add --wait
+put "$S/servers/10.77.8.2:7471/state" connecting
+expect 4 "add --wait times out while the server is not live" "${SYS[@]}" --timeout 0.5 --wait add 10.77.8.2
+contains "$T/err" "10.77.8.2:7471 is connecting" "add --wait: the timeout says the state"
+(sleep 0.5; put "$S/servers/10.77.8.2:7471/state" live) &
+expect 0 "add --wait returns once the server is live" "${SYS[@]}" --timeout 10 --wait add 10.77.8.2
+wait
+rm -rf "$S/servers/10.77.8.2:7471"
+
+# ------------------------------------------------------------------ drain
+
+expect 0 "drain" "${SYS[@]}" drain 10.77.1.2
+file_is "$SV1/drain" 1 "drain writes 1 to servers/ADDR/drain"
+expect 0 "drain --cancel" "${SYS[@]}" drain --cancel 10.77.1.2
+file_is "$SV1/drain" 0 "drain --cancel writes 0"
+expect 1 "drain of an unknown server" "${SYS[@]}" drain 10.77.7.2
+contains "$T/err" "10.77.7.2:7471 is not a server of this host" "drain of an unknown server: message"
+expect 2 "drain --cancel --wait" "${SYS[@]}" drain --cancel --wait 10.77.1.2
+expect 2 "drain --timeout without --wait" "${SYS[@]}" drain --timeout 3 10.77.1.2
+put "$SV1/sync_state" draining
+expect 4 "drain --wait times out" "${SYS[@]}" drain --wait --timeout 0.6 10.77.1.2
+(sleep 0.7; put "$SV1/chunks" 3; sleep 0.7; put "$SV1/chunks" 0; put "$SV1/pages" 0
+ put "$SV1/sync_state" drained) &
+expect 0 "drain --wait returns once drained" "${SYS[@]}" drain --wait --timeout 20 10.77.1.2
+wait
+contains "$T/out" "10.77.1.2:7471 drained" "drain --wait: says drained"
+contains "$T/out" "draining 10.77.1.2:7471: [" "drain --wait: shows progress"
+put "$SV1/sync_state" in_sync
+expect 1 "drain --wait when the drain is cancelled meanwhile" "${SYS[@]}" drain --wait --timeout 5 10.77.1.2
+make_tree "$R"
+
+# --------------------------------------------------------- replicas, set
+
+expect 0 "replicas 3" "${SYS[@]}" replicas 3
+file_is "$S/replicas" 3 "replicas writes the replicas file"
+for bad in 0 9 -1 abc "" 2x; do
+	expect 2 "replicas rejects '$bad'" "${SYS[@]}" replicas "$bad"
+done
+file_is "$S/replicas" 3 "a rejected replicas writes nothing"
+expect 0 "set deadline_ms" "${SYS[@]}" set deadline_ms 200
+file_is "$S/deadline_ms" 200 "set deadline_ms writes the knob"
+expect 0 "set enabled no" "${SYS[@]}" set enabled no
+file_is "$S/enabled" 0 "set enabled no writes 0"
+expect 0 "set auto_rebuild on" "${SYS[@]}" set auto_rebuild on
+file_is "$S/auto_rebuild" 1 "set auto_rebuild on writes 1"
+expect 0 "set sync_rate" "${SYS[@]}" set sync_rate 5000
+file_is "$S/sync_rate" 5000 "set sync_rate writes the knob"
+expect 0 "set rebuild-delay-ms (dashes)" "${SYS[@]}" set rebuild-delay-ms 0
+file_is "$S/rebuild_delay_ms" 0 "set rebuild_delay_ms writes the knob"
+expect 2 "set deadline_ms below its range" "${SYS[@]}" set deadline_ms 4
+expect 2 "set heartbeat_ms above its range" "${SYS[@]}" set heartbeat_ms 60001
+expect 2 "set lost_wait_ms not a number" "${SYS[@]}" set lost_wait_ms 1e3
+expect 2 "set enabled maybe" "${SYS[@]}" set enabled maybe
+expect 2 "set an unknown knob" "${SYS[@]}" set attached 1
+expect 2 "set without a value" "${SYS[@]}" set deadline_ms
+make_tree "$R"
+
+# --------------------------------------------------------------- wait-sync
+
+expect 0 "wait-sync when in sync" "${SYS[@]}" wait-sync
+put "$S/stats/degraded_pages" 10
+expect 4 "wait-sync times out while pages are degraded" "${SYS[@]}" wait-sync --timeout 1
+contains "$T/err" "10 degraded pages" "wait-sync: the timeout says what is left"
+put "$SV2/sync_state" syncing
+put "$SV2/sync_total" 1000
+put "$SV2/sync_done" 100
+(sleep 1.2; put "$SV2/sync_done" 600; sleep 1.2; put "$SV2/sync_done" 1000
+ put "$SV2/sync_state" in_sync; put "$S/stats/degraded_pages" 0) &
+expect 0 "wait-sync returns once synced" "${SYS[@]}" wait-sync --timeout 20
+wait
+contains "$T/out" "waiting: 1 server syncing, 100 of 1000 pages copied" "wait-sync: plain progress lines when not a terminal"
+if ! grep -q $'\r' "$T/out"; then
+	pass "wait-sync: no carriage returns when not a terminal"
+else
+	fail "wait-sync: no carriage returns when not a terminal"
+fi
+contains "$T/out" "in sync after" "wait-sync: says in sync"
+if command -v script >/dev/null 2>&1; then
+	put "$SV2/sync_state" syncing
+	put "$S/stats/degraded_pages" 3
+	script -qec "$CTL --sysfs $S wait-sync --timeout 1.5" /dev/null >"$T/tty" 2>&1
+	if grep -q $'\r\\[#*-*\\]' "$T/tty"; then
+		pass "wait-sync: a progress bar on a terminal"
+	else
+		fail "wait-sync: a progress bar on a terminal"
+		sed 's/^/#   tty: /' "$T/tty" | cat -A | head -n 5
+	fi
+else
+	skip "wait-sync: a progress bar on a terminal" "no script(1)"
+fi
+make_tree "$R"
+
+# ------------------------------------------------------------------ detach
+
+: >"$T/calls"
+put "$S/stats/stored_pages" 4242
+expect 1 "detach refuses while pages are held" "${SYS[@]}" detach
+contains "$T/err" "rraim holds 4242 pages" "detach: says how many pages"
+contains "$T/err" "swapoff" "detach: tells to swapoff first"
+file_is "$R/kernel/livepatch/rraim/enabled" 1 "detach refused: the livepatch is untouched"
+file_is "$S/enabled" 1 "detach refused: enabled is untouched"
+if [ ! -s "$T/calls" ]; then
+	pass "detach refused: rmmod not run"
+else
+	fail "detach refused: rmmod not run"
+fi
+
+put "$S/stats/stored_pages" 0
+expect 4 "detach times out while the livepatch stays" "${SYS[@]}" detach --timeout 0.5
+file_is "$R/kernel/livepatch/rraim/enabled" 0 "detach writes 0 to the livepatch's enabled"
+file_is "$S/enabled" 0 "detach stops new stores first"
+if [ ! -s "$T/calls" ]; then
+	pass "detach timed out: rmmod not run"
+else
+	fail "detach timed out: rmmod not run"
+fi
+
+make_tree "$R"
+cat >"$T/bin/rmmod.hook" <<EOF
+#!/bin/sh
+rm -rf "$S"
+EOF
+chmod +x "$T/bin/rmmod.hook"
+put "$S/stats/stored_pages" 0
+(i=0; while [ "$(cat "$R/kernel/livepatch/rraim/enabled" 2>/dev/null)" != 0 ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1)); done
+ sleep 0.3; rm -rf "$R/kernel/livepatch/rraim") &
+expect 0 "detach: unpatch, wait, rmmod" "${SYS[@]}" detach --timeout 10
+wait
+contains "$T/calls" "rmmod rraim" "detach runs rmmod rraim"
+contains "$T/out" "rraim detached and unloaded" "detach: says done"
+rm -f "$T/bin/rmmod.hook"
+
+make_tree "$R"
+put "$S/stats/stored_pages" 0
+rm -rf "$R/kernel/livepatch/rraim"
+printf '#!/bin/sh\nexit 1\n' >"$T/bin/rmmod.hook"
+chmod +x "$T/bin/rmmod.hook"
+expect 1 "detach: rmmod failing" "${SYS[@]}" detach
+contains "$T/err" "rmmod rraim failed" "detach: says rmmod failed"
+rm -f "$T/bin/rmmod.hook"
+
+# a store that slips in between the first look and disabling stores
+make_tree "$R"
+mv "$S/stats/stored_pages" "$S/stats/stored_pages.real"
+mkfifo "$S/stats/stored_pages"
+(echo 0 >"$S/stats/stored_pages"; echo 3 >"$S/stats/stored_pages") &
+expect 1 "detach re-checks after disabling stores" "${SYS[@]}" detach
+wait
+file_is "$S/enabled" 1 "detach: enabled restored after the late refusal"
+file_is "$R/kernel/livepatch/rraim/enabled" 1 "detach: livepatch untouched after the late refusal"
+make_tree "$R"
+
+# ------------------------------------------------------------ configuration
+
+EX=$TOP/systemd/rraim.conf.example
+expect 0 "the example configuration parses" --config "$EX" config
+contains "$T/out" "servers = 192.0.2.10:7471, 192.0.2.11:7471, 192.0.2.12:7471" "config: servers in the module's spelling"
+expect 0 "config KEY" --config "$EX" config swap
+if [ "$(cat "$T/out")" = /dev/disk/by-partlabel/rraim-swap ]; then
+	pass "config swap prints the swap areas"
+else
+	fail "config swap prints the swap areas"
+fi
+
+badconf() {	# badconf NAME LINE-MATCH CONTENT
+	printf '%s\n' "$3" >"$T/bad.conf"
+	ctl --config "$T/bad.conf" config
+	if [ "$RC" = 2 ] && grep -qF -- "$2" "$T/err"; then
+		pass "config: $1 (exit 2, '$2')"
+	else
+		fail "config: $1: exit $RC, expected 2 and '$2'"
+	fi
+}
+badconf "unknown key with its line number" "bad.conf:3: unknown key 'replica'" \
+	$'# comment\n\nreplica = 2'
+badconf "no '='" "bad.conf:1: expected 'key = value'" "servers 10.0.0.1"
+badconf "missing key" "bad.conf:1: missing key" "= 2"
+badconf "missing value" "bad.conf:1: replicas: missing value" "replicas ="
+badconf "bad address" "bad.conf:1: servers: '10.0.0': not an IPv4 address" "servers = 10.0.0"
+badconf "duplicate server" "listed twice" "servers = 10.0.0.1, 10.0.0.1:7471"
+badconf "replicas out of range" "replicas: 9 is out of range (1 to 8)" "replicas = 9"
+badconf "not a number" "deadline_ms: 'fast' is not a decimal number" "deadline_ms = fast"
+badconf "bad boolean" "auto_rebuild: 'maybe' is not a boolean" "auto_rebuild = maybe"
+badconf "duplicate key" "bad.conf:2: replicas given twice (first at" $'replicas = 1\nreplicas = 2'
+badconf "relative swap path" "swap: 'swapfile' is not an absolute path" "swap = swapfile"
+badconf "inline comment" "comments must be on lines of their own" "replicas = 2 # two"
+badconf "quotes" "quotes are not supported" 'swap = "/dev/sdb2"'
+badconf "replicas above the servers" "replicas = 3 but servers lists only 2" \
+	$'servers = 10.0.0.1 10.0.0.2\nreplicas = 3'
+badconf "bad attach_timeout" "attach_timeout: 'soon'" "attach_timeout = soon"
+badconf "bad min_live" "min_live: 'most'" "min_live = most"
+expect 2 "config: missing file" --config "$T/none.conf" config
+expect 2 "config: unknown KEY" --config "$EX" config nokey
+printf 'servers = 10.0.0.1\nservers = 10.0.0.2:7000\nswap = /a\nswap = /b\nmin-live = 1\nattach_timeout = 2.5\n' >"$T/good.conf"
+expect 0 "config: repeated list keys and dashes" --config "$T/good.conf" config
+if [ "$(cat "$T/out")" = "$(printf 'servers = 10.0.0.1:7471, 10.0.0.2:7000\nswap = /a\nswap = /b\nattach_timeout = 2.5\nmin_live = 1')" ]; then
+	pass "config: prints the normalized configuration"
+else
+	fail "config: prints the normalized configuration"
+fi
+
+# ------------------------------------------------------------------ attach
+
+rm -rf "$R"
+mkdir -p "$R/kernel" "$R/module/zswap/parameters"
+put "$R/module/zswap/parameters/enabled" N
+: >"$T/calls"
+mkswap_file() { : >"$1"; }
+mkswap_file "$T/swap1"
+mkswap_file "$T/swap2"
+cat >"$T/rraim.conf" <<EOF
+servers = 10.77.1.2, 10.77.2.2, 10.77.3.2:7471
+replicas = 2
+deadline_ms = 150
+auto_rebuild = no
+swap = $T/swap1
+swap = $T/swap2
+attach_timeout = 5
+EOF
+# modprobe stand-in: the module's tree appears, attached, servers live
+cat >"$T/bin/modprobe.hook" <<EOF
+#!/bin/bash
+$(declare -f put make_tree)
+make_tree "$R" 3
+EOF
+chmod +x "$T/bin/modprobe.hook"
+expect 0 "attach with the configuration" "${SYS[@]}" --config "$T/rraim.conf" attach
+contains "$T/calls" "modprobe rraim servers=10.77.1.2:7471,10.77.2.2:7471,10.77.3.2:7471 replicas=2 deadline_ms=150 auto_rebuild=0" \
+	"attach: modprobe with the configuration's servers and knobs"
+contains "$T/out" "rraim attached; 3 of 3 servers live" "attach: says attached"
+
+# command-line keys override the file
+rm -rf "$S"
+: >"$T/calls"
+expect 0 "attach with command-line keys" "${SYS[@]}" --config "$T/rraim.conf" attach replicas=1 servers=10.77.1.2
+contains "$T/calls" "modprobe rraim servers=10.77.1.2:7471 replicas=1 deadline_ms=150 auto_rebuild=0" \
+	"attach: command-line keys replace the file's"
+rm -rf "$S"
+expect 2 "attach: bad command-line key" "${SYS[@]}" --no-config attach replica=1
+expect 2 "attach: bad command-line value" "${SYS[@]}" --no-config attach servers=10.77.1
+expect 2 "attach: replicas above the servers" "${SYS[@]}" --no-config attach servers=10.77.1.2 replicas=2
+expect 2 "attach: --config with --no-config" "${SYS[@]}" --no-config --config "$T/rraim.conf" attach
+
+# a server that does not come up
+cat >"$T/bin/modprobe.hook" <<EOF
+#!/bin/bash
+$(declare -f put make_tree)
+make_tree "$R" 3
+put "$S/servers/10.77.3.2:7471/state" connecting
+put "$S/servers/10.77.3.2:7471/state_reason" "connect failed"
+EOF
+expect 4 "attach times out while a server is not live" "${SYS[@]}" --config "$T/rraim.conf" attach --timeout 0.5
+contains "$T/err" "10.77.3.2:7471: connecting (connect failed)" "attach timeout: names the server and why"
+rm -rf "$S"
+expect 0 "attach --min-live 2 with a server down" "${SYS[@]}" --config "$T/rraim.conf" attach --min-live 2 --timeout 2
+rm -rf "$S"
+
+# the livepatch does not complete
+cat >"$T/bin/modprobe.hook" <<EOF
+#!/bin/bash
+$(declare -f put make_tree)
+make_tree "$R" 3
+put "$S/attached" 0
+EOF
+expect 4 "attach times out while not attached" "${SYS[@]}" --config "$T/rraim.conf" attach --timeout 0.5
+contains "$T/err" "the livepatch transition has not completed" "attach timeout: says the livepatch is pending"
+rm -rf "$S"
+
+# modprobe fails
+printf '#!/bin/sh\nexit 1\n' >"$T/bin/modprobe.hook"
+expect 1 "attach: modprobe failing" "${SYS[@]}" --config "$T/rraim.conf" attach
+contains "$T/err" "modprobe rraim failed (exit status 1)" "attach: says modprobe failed"
+rm -f "$T/bin/modprobe.hook"
+
+# refusals before loading
+: >"$T/calls"
+put "$R/module/zswap/parameters/enabled" Y
+expect 1 "attach refuses while zswap is enabled" "${SYS[@]}" --config "$T/rraim.conf" attach
+contains "$T/err" "zswap is enabled" "attach: zswap message"
+put "$R/module/zswap/parameters/enabled" N
+printf '%s\tfile\t\t1024\t0\t-2\n' "$T/swap2" >>"$T/proc-swaps"
+expect 1 "attach refuses when a configured swap area is already on" "${SYS[@]}" --config "$T/rraim.conf" attach
+contains "$T/err" "swap area $T/swap2 is already on" "attach: names the swap area that is on"
+printf 'Filename\tType\tSize\tUsed\tPriority\n' >"$T/proc-swaps"
+sed "s|$T/swap2|$T/missing|" "$T/rraim.conf" >"$T/missing.conf"
+expect 1 "attach refuses a missing swap area" "${SYS[@]}" --config "$T/missing.conf" attach
+if [ ! -s "$T/calls" ]; then
+	pass "attach refused: modprobe not run"
+else
+	fail "attach refused: modprobe not run"
+fi
+
+# already loaded: the configuration is applied at run time
+make_tree "$R" 2
+: >"$T/calls"
+expect 0 "attach when loaded adds the missing servers and sets the knobs" "${SYS[@]}" --config "$T/rraim.conf" attach --min-live 2
+file_is "$S/add_server" "10.77.3.2:7471" "attach when loaded: add_server"
+file_is "$S/deadline_ms" 150 "attach when loaded: deadline_ms"
+file_is "$S/auto_rebuild" 0 "attach when loaded: auto_rebuild"
+if ! grep -q modprobe "$T/calls"; then
+	pass "attach when loaded: no modprobe"
+else
+	fail "attach when loaded: no modprobe"
+fi
+
+# ---------------------------------------------------------- swapon, swapoff
+
+make_tree "$R"
+: >"$T/calls"
+expect 0 "swapon turns the areas on in order" "${SYS[@]}" --config "$T/rraim.conf" swapon
+if [ "$(cat "$T/calls")" = "$(printf 'swapon %s\nswapon %s' "$T/swap1" "$T/swap2")" ]; then
+	pass "swapon runs swapon for each area"
+else
+	fail "swapon runs swapon for each area: $(tr '\n' ';' <"$T/calls")"
+fi
+: >"$T/calls"
+printf '%s\tfile\t1024\t0\t-2\n' "$(echo "$T/swap1" | sed 's/ /\\040/g')" >>"$T/proc-swaps"
+expect 0 "swapon skips an area already on" "${SYS[@]}" --config "$T/rraim.conf" swapon
+contains "$T/out" "$T/swap1 is already on" "swapon: says already on"
+if [ "$(cat "$T/calls")" = "swapon $T/swap2" ]; then
+	pass "swapon: only the area that is off"
+else
+	fail "swapon: only the area that is off: $(tr '\n' ';' <"$T/calls")"
+fi
+printf 'Filename\tType\tSize\tUsed\tPriority\n' >"$T/proc-swaps"
+: >"$T/calls"
+cat >"$T/bin/swapon.hook" <<EOF
+#!/bin/sh
+[ "\$1" = "$T/swap2" ] && exit 1
+exit 0
+EOF
+chmod +x "$T/bin/swapon.hook"
+expect 1 "swapon: a failure undoes the areas turned on" "${SYS[@]}" --config "$T/rraim.conf" swapon
+if [ "$(cat "$T/calls")" = "$(printf 'swapon %s\nswapon %s\nswapoff %s' "$T/swap1" "$T/swap2" "$T/swap1")" ]; then
+	pass "swapon: rolled back"
+else
+	fail "swapon: rolled back: $(tr '\n' ';' <"$T/calls")"
+fi
+rm -f "$T/bin/swapon.hook"
+put "$S/attached" 0
+: >"$T/calls"
+expect 1 "swapon refuses while not attached" "${SYS[@]}" --config "$T/rraim.conf" swapon
+contains "$T/err" "rraim is not attached" "swapon: says not attached"
+expect 3 "swapon when the module is not loaded" --sysfs "$T/none/kernel/rraim" --config "$T/rraim.conf" swapon
+put "$S/attached" 1
+
+printf '%s\tfile\t1024\t0\t-2\n%s\tfile\t1024\t0\t-3\n' "$T/swap1" "$T/swap2" >>"$T/proc-swaps"
+: >"$T/calls"
+expect 0 "swapoff turns the areas off, last first" "${SYS[@]}" --config "$T/rraim.conf" swapoff
+if [ "$(cat "$T/calls")" = "$(printf 'swapoff %s\nswapoff %s' "$T/swap2" "$T/swap1")" ]; then
+	pass "swapoff runs swapoff for each area"
+else
+	fail "swapoff runs swapoff for each area: $(tr '\n' ';' <"$T/calls")"
+fi
+printf 'Filename\tType\tSize\tUsed\tPriority\n' >"$T/proc-swaps"
+: >"$T/calls"
+expect 0 "swapoff with the areas already off" "${SYS[@]}" --config "$T/rraim.conf" swapoff
+if [ ! -s "$T/calls" ]; then
+	pass "swapoff: nothing run when off"
+else
+	fail "swapoff: nothing run when off"
+fi
+expect 2 "swapoff: missing configuration" "${SYS[@]}" --config "$T/none.conf" swapoff
+
+# ---------------------------------------------------- unit and man pages
+
+if command -v systemd-analyze >/dev/null 2>&1; then
+	mkdir -p "$T/unit/sbin" "$T/unit/etc/rraim"
+	cp "$CTL" "$T/unit/sbin/rraimctl"
+	sed -e "s|@SBINDIR@|$T/unit/sbin|g" -e "s|@SYSCONFDIR@|$T/unit/etc|g" \
+		"$TOP/systemd/rraim.service.in" >"$T/unit/rraim.service"
+	if (cd "$T/unit" && systemd-analyze verify --man=no ./rraim.service) >"$T/out" 2>"$T/err" &&
+	   ! grep -q . "$T/err"; then
+		pass "systemd-analyze verify rraim.service"
+	else
+		fail "systemd-analyze verify rraim.service"
+	fi
+else
+	skip "systemd-analyze verify rraim.service" "no systemd-analyze"
+fi
+
+if command -v groff >/dev/null 2>&1; then
+	for m in "$TOP"/Documentation/man/*.[58]; do
+		if groff -man -Tutf8 -ww -z "$m" >"$T/out" 2>"$T/err" && ! grep -q . "$T/err"; then
+			pass "groff -ww: $(basename "$m") without warnings"
+		else
+			fail "groff -ww: $(basename "$m") without warnings"
+		fi
+	done
+else
+	skip "man pages format without warnings" "no groff"
+fi
+
+echo "1..$N"
+[ "$FAILED" = 0 ] || { echo "# $FAILED of $N failed"; exit 1; }
+echo "# all $N passed"
+exit 0
