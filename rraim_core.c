@@ -316,6 +316,28 @@ void rraim_orphan(struct rraim_server *s, const struct rraim_replica *rep)
 	xa_store(&s->orphans, rep->chunk, xa_mk_value(rep->sgen), GFP_KERNEL);
 }
 
+/**
+ * rraim_rep_release - give back the chunk of a replica that is no more used
+ * @s: the replica's server
+ * @rep: a copy of the replica descriptor, already GONE or unreachable
+ * @defer: transfers that started before may still use the chunk: keep it
+ *	as an orphan, which the sync gives back after an SRCU grace period
+ *
+ * A chunk of an older session of the server went with that session: it
+ * is never given back, since the number may name another chunk now.
+ */
+void rraim_rep_release(struct rraim_server *s, const struct rraim_replica *rep,
+		       bool defer)
+{
+	atomic_dec(&s->nr_chunks);
+	if (rep->sgen != READ_ONCE(s->session_gen))
+		return;
+	if (!defer && rraim_server_ready(s))
+		rraim_peer_free_chunk(s->peer, rep->chunk);
+	else	/* away: given back when it returns */
+		rraim_orphan(s, rep);
+}
+
 bool rraim_server_ready(struct rraim_server *s)
 {
 	return s && READ_ONCE(s->ready);
@@ -469,13 +491,8 @@ static void rraim_mchunk_free(struct rraim_mchunk *mc)
 		if (mc->rep[i].state != RRAIM_REP_OK)
 			continue;
 		s = rraim_server_get(mc->rep[i].server);
-		if (!s)
-			continue;
-		atomic_dec(&s->nr_chunks);
-		if (rraim_server_ready(s))
-			rraim_peer_free_chunk(s->peer, mc->rep[i].chunk);
-		else	/* away: given back when it returns */
-			rraim_orphan(s, &mc->rep[i]);
+		if (s)
+			rraim_rep_release(s, &mc->rep[i], false);
 	}
 	srcu_read_unlock(&rraim_srcu, idx);
 	xa_erase(&rraim_mchunks, mc->id);

@@ -296,6 +296,8 @@ bool rraim_server_live(struct rraim_server *s);
 bool rraim_server_has_room(struct rraim_server *s);
 bool rraim_rep_usable(const struct rraim_replica *rep, struct rraim_server *s);
 void rraim_orphan(struct rraim_server *s, const struct rraim_replica *rep);
+void rraim_rep_release(struct rraim_server *s, const struct rraim_replica *rep,
+		       bool defer);
 unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
 			       struct rraim_replica *rep);
 unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc);

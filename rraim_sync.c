@@ -56,6 +56,7 @@ static DEFINE_SPINLOCK(rraim_sync_kick_lock);	/* kicks vs exit */
 /* What a pass found that it could not finish: try again later. */
 struct rraim_sync_pass {
 	bool incomplete;
+	bool orphaned;			/* drained chunks left to give back */
 	unsigned long copied;
 	unsigned long started;		/* jiffies, for the rate limit */
 };
@@ -192,6 +193,12 @@ static int rraim_sync_retarget(struct rraim_mchunk *mc, int i,
 	}
 
 	spin_lock(&mc->lock);
+	if (READ_ONCE(t->session_gen) != sgen) {
+		/* the grant's session is gone, and its chunk with it */
+		spin_unlock(&mc->lock);
+		spin_unlock(&a->lock);
+		return -EAGAIN;
+	}
 	old = mc->rep[i];
 	if (i >= mc->nr_rep)
 		old.state = RRAIM_REP_NONE;	/* a new replica */
@@ -211,7 +218,9 @@ static int rraim_sync_retarget(struct rraim_mchunk *mc, int i,
 	return i;
 
 out_free:
-	rraim_peer_free_chunk(t->peer, desc.chunk);
+	/* not after a session change: the number may name another chunk */
+	if (READ_ONCE(t->session_gen) == sgen)
+		rraim_peer_free_chunk(t->peer, desc.chunk);
 	return -EAGAIN;
 }
 
@@ -297,7 +306,8 @@ static void rraim_sync_masks(struct rraim_mchunk *mc, unsigned int *draining,
 			continue;
 		if (READ_ONCE(s->draining))
 			*draining |= BIT(i);
-		else if (rraim_server_live(s))
+		else if (rraim_server_live(s) &&
+			 rep[i].sgen == READ_ONCE(s->session_gen))
 			*writable |= BIT(i);
 	}
 }
@@ -325,7 +335,7 @@ static int rraim_sync_copy(struct rraim_mchunk *mc, unsigned int pos,
 		if (!(src & BIT(i)))
 			continue;
 		s = rraim_server_get(rep[i].server);
-		if (!rraim_server_ready(s) ||
+		if (!rraim_rep_usable(&rep[i], s) ||
 		    rraim_xfer_read(&x, s->peer, &w, rep[i].addr + off,
 				    rep[i].rkey))
 			continue;
@@ -341,7 +351,7 @@ static int rraim_sync_copy(struct rraim_mchunk *mc, unsigned int pos,
 		return -EIO;
 
 	s = rraim_server_get(rep[dst].server);
-	if (!rraim_server_ready(s) ||
+	if (!rraim_rep_usable(&rep[dst], s) ||
 	    rraim_xfer_write(&x, s->peer, &w, rraim_sync_page,
 			     rep[dst].addr + off, rep[dst].rkey))
 		return -EPIPE;
@@ -536,13 +546,15 @@ static void rraim_sync_drop_drained(struct rraim_mchunk *mc,
 	mc->rep[i].epoch++;
 	spin_unlock(&mc->lock);
 	spin_unlock(&a->lock);
+	/*
+	 * A store or load that copied the replica table before may still
+	 * reach the chunk: it is given back at the end of the pass, after
+	 * an SRCU grace period.
+	 */
 	s = rraim_server_get(old.server);
 	if (s) {
-		atomic_dec(&s->nr_chunks);
-		if (rraim_server_ready(s))
-			rraim_peer_free_chunk(s->peer, old.chunk);
-		else
-			rraim_orphan(s, &old);
+		rraim_rep_release(s, &old, true);
+		pass->orphaned = true;
 	}
 	pass->incomplete = pass->incomplete || (draining & ~BIT(i));
 }
@@ -701,6 +713,13 @@ static void rraim_sync_fn(struct work_struct *work)
 	idx = srcu_read_lock(&rraim_srcu);
 	rraim_sync_set_syncing(false);
 	srcu_read_unlock(&rraim_srcu, idx);
+	if (pass.orphaned) {
+		/* the transfers that may use the dropped chunks are done */
+		synchronize_srcu(&rraim_srcu);
+		idx = srcu_read_lock(&rraim_srcu);
+		rraim_sync_free_orphans();
+		srcu_read_unlock(&rraim_srcu, idx);
+	}
 	memalloc_noio_restore(noio);
 
 	if (pass.copied)
@@ -718,7 +737,8 @@ static void rraim_sync_fn(struct work_struct *work)
  * @s: the server
  * @on: start (true) or cancel (false)
  *
- * Return: 0, or -EBUSY when no other server could take the copies.
+ * Return: 0, or -EBUSY when fewer other servers than ``replicas`` have
+ * room for the copies.
  */
 int rraim_server_drain(struct rraim_server *s, bool on)
 {

@@ -2000,7 +2000,7 @@ static int cmd_drain(struct opts *o, int argc, char **argv)
 	}
 	if (write_attr(dir, "drain", cancel ? "0" : "1", &err)) {
 		if (err == EBUSY)
-			msg("no other live server can take the copies of %s: add a server or bring one back first",
+			msg("not enough other servers with room to keep every page of %s at 'replicas' copies: add a server, bring one back or lower replicas first",
 			    canon);
 		return RC_ERR;
 	}

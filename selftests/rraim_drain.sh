@@ -29,6 +29,9 @@ done
 diag "drained: server 1 held $before pages, now $(cat "$d/pages") in $(cat "$d/chunks") chunks; most degraded pages seen meanwhile: $worst"
 [ "$worst" = 0 ] || fail "pages dropped below their replica count during the drain"
 [ "$(cat "$d/pages")" = 0 ] || fail "server 1 still holds pages"
+# the chunks went back to the server's pool, not only out of the client's map
+wait_until '[ "$(rraim-fault status 1 | sed -n "s/^chunks_granted //p")" = 0 ]' 300 ||
+	fail "server 1 still grants $(rraim-fault status 1 | sed -n 's/^chunks_granted //p') chunks"
 echo "$(server_addr 1)" >$RRAIM_SYS/remove_server || fail "remove after drain refused"
 wait $pid || fail "the workload failed"
 

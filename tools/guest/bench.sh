@@ -75,6 +75,7 @@ wait $pid
 cat /tmp/timeline.log | sed 's/^/   /'
 echo "   load max $(cat /sys/kernel/rraim/stats/load_max_us) us, failovers $(cat /sys/kernel/rraim/stats/load_failovers), deadline $(cat /sys/kernel/rraim/deadline_ms) ms"
 unload
+rraim-fault start 1	# the sync runs below need all three servers
 
 echo "== sync (re-entrance) of a restarted server, replicas=2: time per page"
 printf '%-8s %9s %9s %11s %13s\n' stored copied seconds us/page sync_ns/page
@@ -88,6 +89,7 @@ for size in 64M 128M 256M; do
 	wait_until '[ "$(cat /sys/kernel/rraim/stats/stored_pages)" -ge $((pages * 95 / 100)) ]' 3000 ||
 		echo "warning: only $(cat /sys/kernel/rraim/stats/stored_pages) pages stored"
 	d=/sys/kernel/rraim/servers/$(server_addr 1):$RRAIM_PORT
+	[ "$(cat "$d/pages")" -gt 0 ] || echo "warning: server 1 holds no page"
 	rraim-fault kill 1
 	wait_until '[ "$(cat "$d/state")" != live ]' 100
 	c0=$(cat /sys/kernel/rraim/stats/sync_copies)
