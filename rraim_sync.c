@@ -58,7 +58,10 @@ struct rraim_sync_pass {
 	bool incomplete;
 	bool orphaned;			/* drained chunks left to give back */
 	unsigned long copied;
-	unsigned long started;		/* jiffies, for the rate limit */
+	/* the rate limit: sync_rate since rate_start, rate_base pages ago */
+	unsigned int rate;
+	unsigned long rate_start;
+	unsigned long rate_base;
 };
 
 /* ------------------------------------------------------------- helpers */
@@ -368,9 +371,16 @@ static void rraim_sync_throttle(struct rraim_sync_pass *pass)
 	/* re-read the knob every tenth of a second: it may change */
 	for (;;) {
 		rate = READ_ONCE(rraim_tun.sync_rate);
+		if (rate != pass->rate) {
+			/* a new rate counts from now, not from the pass start */
+			pass->rate = rate;
+			pass->rate_start = jiffies;
+			pass->rate_base = pass->copied;
+		}
 		if (!rate || rraim_sync_should_stop())
 			return;
-		due = pass->started + div_u64((u64)pass->copied * HZ, rate);
+		due = pass->rate_start +
+		      div_u64((u64)(pass->copied - pass->rate_base) * HZ, rate);
 		if (!time_before(jiffies, due))
 			return;
 		schedule_timeout_interruptible(min(due - jiffies,
@@ -694,7 +704,7 @@ static void rraim_sync_walk(enum rraim_sync_step step,
 
 static void rraim_sync_fn(struct work_struct *work)
 {
-	struct rraim_sync_pass pass = { .started = jiffies };
+	struct rraim_sync_pass pass = {};
 	unsigned int noio;
 	int idx;
 

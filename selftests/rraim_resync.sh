@@ -4,6 +4,8 @@
 # process, empty memory) while a verifying workload runs.  It joins as
 # syncing, one pass copies back every page that should have a copy there,
 # and it ends in sync with no degraded page left; no byte is ever wrong.
+# The pass first runs under a low sync_rate, which must hold it back, then
+# unlimited, which must take effect at once.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma
@@ -20,8 +22,14 @@ c0=$(stat_of sync_copies)
 rraim-fault kill 1
 sleep 2
 degraded=$(stat_of degraded_pages)
+echo 200 >$RRAIM_SYS/sync_rate
 rraim-fault start 1 || fail "restart server 1"
 wait_until '[ "$(cat "$(server_dir 1)/state")" = live ]' 300 || fail "server 1 not back"
+sleep 5
+slow=$(cat "$(server_dir 1)/sync_done")
+echo 0 >$RRAIM_SYS/sync_rate
+diag "at sync_rate 200: $slow pages copied in the first 5 s"
+[ "$slow" -le 1600 ] || fail "sync_rate 200 did not hold the pass back: $slow pages in 5 s"
 wait_until '[ "$(cat "$(server_dir 1)/sync_state")" = in_sync ] && [ "$(stat_of degraded_pages)" = 0 ]' 1200 ||
 	fail "no sync: state $(cat "$(server_dir 1)/sync_state"), degraded $(stat_of degraded_pages)"
 d=$(server_dir 1)
