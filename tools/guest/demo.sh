@@ -47,4 +47,26 @@ for s in /sys/kernel/rraim/servers/*; do
 done
 echo "== fault latency: load p50 $(cat /sys/kernel/rraim/stats/load_p50_us) us, p99 $(cat /sys/kernel/rraim/stats/load_p99_us) us; store p50 $(cat /sys/kernel/rraim/stats/store_p50_us) us"
 [ $rc = 0 ] && echo "== every byte verified" || echo "== VERIFICATION FAILED"
-exit $rc
+
+stat_of() { cat "/sys/kernel/rraim/stats/$1"; }
+s1=/sys/kernel/rraim/servers/$(server_addr 1):$RRAIM_PORT
+echo "== failover and re-entrance: server 1 is killed, restarted and synced back while a workload verifies"
+sh -c 'echo $$ >/sys/fs/cgroup/demo/cgroup.procs; exec rraim-pattern -q -r -t 40 "$0"' "$SIZE" &
+pid=$!
+loads0=$(stat_of loads)
+wait_until '[ "$(stat_of loads)" -gt $((loads0 + 3000)) ]' 1200
+rraim-fault kill 1
+wait_until '[ "$(cat "$s1/state")" = dead ]' 100
+sleep 2
+echo "  killed:    server 1 $(cat "$s1/state") ($(cat "$s1/state_reason")); degraded pages $(stat_of degraded_pages), load failovers $(stat_of load_failovers), longest load $(stat_of load_max_us) us"
+rraim-fault start 1
+wait_until '[ "$(cat "$s1/state")" = live ]' 300
+echo "  restarted: server 1 $(cat "$s1/state"), sync $(cat "$s1/sync_state")"
+rraimctl wait-sync --timeout 600
+echo "  synced:    server 1 $(cat "$s1/sync_state"), $(cat "$s1/sync_done") pages copied back; degraded pages $(stat_of degraded_pages); lost pages $(stat_of lost_pages)"
+wait $pid
+rc2=$?
+rraimctl status
+[ $rc2 = 0 ] && echo "== every byte verified through the kill and the sync" ||
+	echo "== VERIFICATION FAILED during the kill and the sync"
+[ $rc = 0 ] && [ $rc2 = 0 ]
