@@ -174,6 +174,7 @@ enum {
  * @rpc_done: completed when the reply to @rpc_seq arrives
  * @rpc_seq: sequence number of the last control request
  * @rpc_pending: sequence number being waited for, 0 if none
+ * @rpc_type: type of the request being waited for (its reply must match)
  * @rpc_reply: the reply (copied by the receive handler)
  * @gone_wq: woken when the connections are torn down
  */
@@ -213,6 +214,7 @@ struct rraim_peer {
 	struct completion rpc_done;
 	u32 rpc_seq;
 	u32 rpc_pending;
+	u16 rpc_type;			/* of the request being waited for */
 	struct rraim_msg rpc_reply;
 
 	wait_queue_head_t gone_wq;
@@ -675,7 +677,7 @@ static bool rraim_reply_valid(struct rraim_peer *peer,
 
 	if (le32_to_cpu(m->magic) != RRAIM_PROTO_MAGIC)
 		return false;
-	if (!(le16_to_cpu(m->type) & RRAIM_MSG_REPLY))
+	if (le16_to_cpu(m->type) != (peer->rpc_type | RRAIM_MSG_REPLY))
 		return false;
 	if (le16_to_cpu(m->status) > RRAIM_EIO)
 		return false;
@@ -788,6 +790,7 @@ static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
 	wr.opcode = IB_WR_SEND;
 	wr.send_flags = IB_SEND_SIGNALED;
 	reinit_completion(&peer->rpc_done);
+	peer->rpc_type = type;
 	peer->rpc_pending = seq;
 	ret = ib_post_send(conn->qp, &wr, NULL);
 	if (ret) {
