@@ -39,6 +39,8 @@
 #define RRAIM_CTRL_RX		4	/* receive buffers of a control conn */
 #define RRAIM_BACKOFF_MIN_MS	100
 #define RRAIM_BACKOFF_MAX_MS	3000
+/* A session that fails sooner than this after it came up backs off too. */
+#define RRAIM_STABLE_MS		2000
 #define RRAIM_TEARDOWN_WARN_S	10
 #define RRAIM_LINK_SETTLE_MS	1000	/* a link must stay up this long */
 
@@ -160,7 +162,10 @@ enum {
  * @flags: RRAIM_PEER_*
  * @work: connect / teardown state machine (rraim_wq)
  * @hb_work: heartbeat
- * @attempts: failed connection attempts in a row (backoff)
+ * @attempts: failed connection attempts in a row (backoff), counting
+ *	sessions that failed within RRAIM_STABLE_MS of coming up
+ * @up_at: jiffies when the session last came up
+ * @connect_warned: a failed connection was logged since the last success
  * @hb_misses: heartbeats missed in a row
  * @link_down_at: jiffies when the link was last seen down (0: never)
  * @ibdev: device of the current connections, NULL when torn down
@@ -198,6 +203,8 @@ struct rraim_peer {
 	struct delayed_work work;
 	struct delayed_work hb_work;
 	unsigned int attempts;
+	unsigned long up_at;
+	bool connect_warned;
 	unsigned int hb_misses;
 	unsigned long link_down_at;
 
@@ -693,7 +700,9 @@ static void rraim_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 	struct rraim_peer *peer = conn->peer;
 	unsigned int i = wc->wr_cqe - conn->rx_cqe;
 	struct rraim_msg *m = &conn->rx[i];
+	u16 bad_type = 0, bad_status = 0;
 	unsigned long flags;
+	bool bad = false;
 
 	if (wc->status != IB_WC_SUCCESS) {
 		if (wc->status != IB_WC_WR_FLUSH_ERR) {
@@ -712,6 +721,12 @@ static void rraim_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		peer->rpc_reply = *m;
 		peer->rpc_pending = 0;
 		complete(&peer->rpc_done);
+	} else if (peer->rpc_pending &&
+		   le32_to_cpu(m->seq) == peer->rpc_pending) {
+		/* the awaited reply, malformed: the server is broken */
+		bad = true;
+		bad_type = le16_to_cpu(m->type);
+		bad_status = le16_to_cpu(m->status);
 	} else {
 		pr_warn_ratelimited("server %s: dropped a malformed or stale control message (%u bytes)\n",
 				    peer->name, wc->byte_len);
@@ -724,6 +739,11 @@ static void rraim_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		return;
 	}
 	spin_unlock_irqrestore(&conn->lock, flags);
+	if (bad) {
+		pr_err_ratelimited("server %s: malformed reply (type %#x, status %u, %u bytes)\n",
+				   peer->name, bad_type, bad_status, wc->byte_len);
+		rraim_peer_fail(peer, "malformed reply");
+	}
 }
 
 static int rraim_status_errno(u16 status)
@@ -851,8 +871,8 @@ int rraim_peer_alloc_chunk(struct rraim_peer *peer,
 	desc->addr = le64_to_cpu(reply.addr);
 	if (desc->addr & (PAGE_SIZE - 1) ||
 	    desc->addr + RRAIM_CHUNK_SIZE < desc->addr) {
-		pr_err("server %s: granted a misaligned chunk at %#llx\n",
-		       peer->name, desc->addr);
+		pr_err_ratelimited("server %s: granted a misaligned chunk at %#llx\n",
+				   peer->name, desc->addr);
 		rraim_rpc(peer, RRAIM_MSG_FREE, desc->chunk, &reply);
 		return -EPROTO;
 	}
@@ -932,6 +952,10 @@ static bool rraim_welcome_valid(struct rraim_peer *peer,
 		pr_err("server %s: not an RRAIM v%d server (magic %#x version %u)\n",
 		       peer->name, RRAIM_PROTO_VERSION, le32_to_cpu(w->magic),
 		       le16_to_cpu(w->version));
+		return false;
+	}
+	if (memchr_inv(w->reserved, 0, sizeof(w->reserved))) {
+		pr_err("server %s: reserved welcome fields set\n", peer->name);
 		return false;
 	}
 	if (le32_to_cpu(w->chunk_shift) != RRAIM_CHUNK_SHIFT) {
@@ -1408,8 +1432,19 @@ static void rraim_peer_work(struct work_struct *work)
 	if (test_and_clear_bit(RRAIM_PEER_TEARDOWN, &peer->flags)) {
 		rraim_peer_quiesce(peer);
 		set_bit(RRAIM_PEER_PARKED, &peer->flags);
-		if (test_and_clear_bit(RRAIM_PEER_WAS_UP, &peer->flags))
+		if (test_and_clear_bit(RRAIM_PEER_WAS_UP, &peer->flags)) {
 			peer->ops->down(peer, peer->priv);
+			/*
+			 * A server that accepts us and then fails at once
+			 * (bad replies, bad keys, silence) is retried with
+			 * the same backoff as one that refuses us.
+			 */
+			if (time_before(jiffies, peer->up_at +
+					msecs_to_jiffies(RRAIM_STABLE_MS)))
+				peer->attempts++;
+			else
+				peer->attempts = 0;
+		}
 	}
 	if (test_bit(RRAIM_PEER_PARKED, &peer->flags)) {
 		if (!rraim_peer_link_up(peer) &&
@@ -1452,15 +1487,19 @@ static void rraim_peer_work(struct work_struct *work)
 
 	if (failed) {
 		rraim_peer_teardown(peer);
-		if (peer->attempts++ == 0)
+		peer->attempts++;
+		if (!peer->connect_warned) {
+			peer->connect_warned = true;
 			pr_warn("server %s: cannot connect (%d); retrying\n",
 				peer->name, ret);
+		}
 		if (!test_bit(RRAIM_PEER_STOP, &peer->flags))
 			queue_delayed_work(rraim_wq, &peer->work,
 					   rraim_backoff(peer));
 		return;
 	}
-	peer->attempts = 0;
+	peer->up_at = jiffies;
+	peer->connect_warned = false;
 	peer->hb_misses = 0;
 	set_bit(RRAIM_PEER_WAS_UP, &peer->flags);
 	peer->ops->up(peer, peer->priv, &peer->info);
