@@ -92,6 +92,9 @@ struct rraim_ctrl {
 	uint8_t slot[RRAIM_CTRL_DEPTH];
 	uint8_t backlog[RRAIM_CTRL_DEPTH];
 	unsigned int nr_backlog;
+#ifdef RRAIM_ROGUE_SERVER
+	uint32_t rogue_len[RRAIM_CTRL_DEPTH];	/* bytes of each reply */
+#endif
 };
 
 /**

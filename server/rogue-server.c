@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rraim-rogue-server: fault injection into the memory server's welcome and
+ * control replies (see rogue-server.h).  A test tool: it breaks the
+ * protocol on purpose, so that the kernel client can be shown to survive
+ * such a server.
+ */
+#include <endian.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rogue-server.h"
+#include "util.h"
+
+#define RRAIM_ROGUE_PROG	"rraim-rogue-server"
+
+enum rraim_rogue_mode {
+	RRAIM_ROGUE_WELCOME_MAGIC,
+	RRAIM_ROGUE_WELCOME_SHORT,
+	RRAIM_ROGUE_WELCOME_SHIFT,
+	RRAIM_ROGUE_GRANT_MISALIGNED,
+	RRAIM_ROGUE_GRANT_BAD_RKEY,
+	RRAIM_ROGUE_REPLY_TYPE,
+	RRAIM_ROGUE_REPLY_GARBAGE,
+	RRAIM_ROGUE_REPLY_LONG,
+	RRAIM_ROGUE_SILENT,
+	RRAIM_ROGUE_DIE_ALLOC,
+	RRAIM_ROGUE_NR_MODES
+};
+
+static const char *const rraim_rogue_names[RRAIM_ROGUE_NR_MODES] = {
+	[RRAIM_ROGUE_WELCOME_MAGIC]	= "welcome-magic",
+	[RRAIM_ROGUE_WELCOME_SHORT]	= "welcome-short",
+	[RRAIM_ROGUE_WELCOME_SHIFT]	= "welcome-shift",
+	[RRAIM_ROGUE_GRANT_MISALIGNED]	= "grant-misaligned",
+	[RRAIM_ROGUE_GRANT_BAD_RKEY]	= "grant-bad-rkey",
+	[RRAIM_ROGUE_REPLY_TYPE]	= "reply-type",
+	[RRAIM_ROGUE_REPLY_GARBAGE]	= "reply-garbage",
+	[RRAIM_ROGUE_REPLY_LONG]	= "reply-long",
+	[RRAIM_ROGUE_SILENT]		= "silent",
+	[RRAIM_ROGUE_DIE_ALLOC]		= "die-alloc",
+};
+
+/* Bytes of the welcome that welcome-short sends: all before chunk_shift. */
+#define RRAIM_ROGUE_SHORT_WELCOME	offsetof(struct rraim_welcome, chunk_shift)
+
+/* Offset that makes a granted address misaligned. */
+#define RRAIM_ROGUE_MISALIGN		0x800
+
+static enum rraim_rogue_mode rraim_rogue_mode = RRAIM_ROGUE_NR_MODES;
+static uint64_t rraim_rogue_injected;
+static uint64_t rraim_rogue_seed;
+static struct rraim_ratelimit rraim_rogue_rl = RRAIM_RATELIMIT_INIT(5000, 5);
+
+/* Not for secrets: garbage that differs from reply to reply. */
+static uint64_t rraim_rogue_rand(void)
+{
+	uint64_t x = rraim_rogue_seed;
+
+	if (!x)
+		x = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid() ^
+		    0x9e3779b97f4a7c15ULL;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	rraim_rogue_seed = x;
+	return x;
+}
+
+static void rraim_rogue_usage(FILE *f)
+{
+	int i;
+
+	fprintf(f, "%s: the RRAIM memory server with fault injection (tests only)\n"
+		"  --rogue MODE      required; MODE is one of:", RRAIM_ROGUE_PROG);
+	for (i = 0; i < RRAIM_ROGUE_NR_MODES; i++)
+		fprintf(f, " %s", rraim_rogue_names[i]);
+	fprintf(f, "\nThe other options are rraim-server's:\n");
+}
+
+static int rraim_rogue_set(const char *name)
+{
+	int i;
+
+	for (i = 0; i < RRAIM_ROGUE_NR_MODES; i++) {
+		if (!strcmp(name, rraim_rogue_names[i])) {
+			rraim_rogue_mode = (enum rraim_rogue_mode)i;
+			return 0;
+		}
+	}
+	fprintf(stderr, "%s: unknown rogue mode '%s'\n", RRAIM_ROGUE_PROG, name);
+	rraim_rogue_usage(stderr);
+	return -1;
+}
+
+int rraim_rogue_args(int *argc, char *argv[])
+{
+	bool serve = true;
+	int i, n = 0;
+
+	for (i = 1; i < *argc; i++) {
+		const char *arg = argv[i];
+
+		if (!strcmp(arg, "--"))
+			break;	/* what follows is not options */
+		if (!strcmp(arg, "--rogue")) {
+			if (i + 1 >= *argc) {
+				fprintf(stderr, "%s: --rogue needs a MODE\n",
+					RRAIM_ROGUE_PROG);
+				return -1;
+			}
+			if (rraim_rogue_set(argv[++i]))
+				return -1;
+			continue;
+		}
+		if (!strncmp(arg, "--rogue=", 8)) {
+			if (rraim_rogue_set(arg + 8))
+				return -1;
+			continue;
+		}
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+			rraim_rogue_usage(stdout);
+			serve = false;
+		} else if (!strcmp(arg, "--version")) {
+			serve = false;
+		}
+		argv[++n] = argv[i];
+	}
+	for (; i < *argc; i++)
+		argv[++n] = argv[i];
+	*argc = n + 1;
+	argv[*argc] = NULL;
+
+	if (serve && rraim_rogue_mode == RRAIM_ROGUE_NR_MODES) {
+		fprintf(stderr, "%s: --rogue MODE is required\n",
+			RRAIM_ROGUE_PROG);
+		rraim_rogue_usage(stderr);
+		return -1;
+	}
+	if (rraim_rogue_mode != RRAIM_ROGUE_NR_MODES)
+		rraim_warn("rogue server: mode %s",
+			   rraim_rogue_names[rraim_rogue_mode]);
+	return 0;
+}
+
+/* Count an injected fault; log it, within a rate limit. */
+static void rraim_rogue_note(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void rraim_rogue_note(const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	rraim_rogue_injected++;
+	if (!rraim_ratelimit(&rraim_rogue_rl))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	rraim_notice("rogue %s: %s (fault %" PRIu64 ")",
+		     rraim_rogue_names[rraim_rogue_mode], what,
+		     rraim_rogue_injected);
+}
+
+size_t rraim_rogue_welcome(struct rraim_welcome *welcome, size_t len)
+{
+	switch (rraim_rogue_mode) {
+	case RRAIM_ROGUE_WELCOME_MAGIC:
+		welcome->magic = htole32(~(uint32_t)RRAIM_PROTO_MAGIC);
+		rraim_rogue_note("welcome with magic %#x",
+				 le32toh(welcome->magic));
+		return len;
+	case RRAIM_ROGUE_WELCOME_SHORT:
+		rraim_rogue_note("welcome of %zu bytes instead of %zu",
+				 (size_t)RRAIM_ROGUE_SHORT_WELCOME, len);
+		return RRAIM_ROGUE_SHORT_WELCOME;
+	case RRAIM_ROGUE_WELCOME_SHIFT:
+		welcome->chunk_shift = htole32(RRAIM_CHUNK_SHIFT - 1);
+		rraim_rogue_note("welcome with chunk_shift %u",
+				 le32toh(welcome->chunk_shift));
+		return len;
+	default:
+		return len;
+	}
+}
+
+/* reply-garbage: one of several kinds of broken reply, in turn. */
+static void rraim_rogue_garbage(struct rraim_msg *rep, uint32_t *len)
+{
+	static unsigned int turn;
+	unsigned char *p = (unsigned char *)rep;
+	size_t i;
+
+	switch (turn++ % 6) {
+	case 0:	/* random bytes, shorter than a message */
+		*len = 1 + (uint32_t)(rraim_rogue_rand() % (sizeof(*rep) - 1));
+		for (i = 0; i < sizeof(*rep); i++)
+			p[i] = (unsigned char)rraim_rogue_rand();
+		rraim_rogue_note("%u random bytes", *len);
+		break;
+	case 1:	/* random bytes, a message's worth */
+		for (i = 0; i < sizeof(*rep); i++)
+			p[i] = (unsigned char)rraim_rogue_rand();
+		rraim_rogue_note("%zu random bytes", sizeof(*rep));
+		break;
+	case 2:	/* a status no version knows */
+		rep->status = htole16(0x7fff);
+		rraim_rogue_note("reply with status 0x7fff");
+		break;
+	case 3:	/* reserved bytes set */
+		rep->reserved[1] = htole32(0xdeadbeef);
+		rraim_rogue_note("reply with reserved bytes set");
+		break;
+	case 4:	/* a sequence number nobody waits for */
+		rep->seq = htole32(le32toh(rep->seq) ^ 0x40000000);
+		rraim_rogue_note("reply with seq %u", le32toh(rep->seq));
+		break;
+	default:	/* not even the magic */
+		rep->magic = htole32(~(uint32_t)RRAIM_PROTO_MAGIC);
+		rraim_rogue_note("reply with magic %#x", le32toh(rep->magic));
+		break;
+	}
+}
+
+enum rraim_rogue_action rraim_rogue_reply(const struct rraim_msg_info *req,
+					  struct rraim_msg *rep,
+					  uint32_t *len)
+{
+	bool granted = req->type == RRAIM_MSG_ALLOC &&
+		       le16toh(rep->status) == RRAIM_OK;
+
+	*len = sizeof(*rep);
+	switch (rraim_rogue_mode) {
+	case RRAIM_ROGUE_GRANT_MISALIGNED:
+		if (!granted)
+			break;
+		rep->addr = htole64(le64toh(rep->addr) + RRAIM_ROGUE_MISALIGN);
+		rraim_rogue_note("chunk %u granted at %#" PRIx64,
+				 le32toh(rep->chunk), le64toh(rep->addr));
+		break;
+	case RRAIM_ROGUE_GRANT_BAD_RKEY:
+		if (!granted)
+			break;
+		/* the low byte is the key part of an rxe rkey */
+		rep->rkey = htole32(le32toh(rep->rkey) ^ 0x5a);
+		rraim_rogue_note("chunk %u granted with rkey %#x",
+				 le32toh(rep->chunk), le32toh(rep->rkey));
+		break;
+	case RRAIM_ROGUE_REPLY_TYPE:
+		if (req->type != RRAIM_MSG_ALLOC)
+			break;
+		rep->type = htole16(RRAIM_MSG_PING | RRAIM_MSG_REPLY);
+		rraim_rogue_note("ALLOC seq %u answered with a PING reply",
+				 req->seq);
+		break;
+	case RRAIM_ROGUE_REPLY_GARBAGE:
+		rraim_rogue_garbage(rep, len);
+		break;
+	case RRAIM_ROGUE_REPLY_LONG:
+		*len = RRAIM_ROGUE_REPLY_MAX;
+		rraim_rogue_note("%s reply of %u bytes",
+				 rraim_msg_type_str(req->type), *len);
+		break;
+	case RRAIM_ROGUE_SILENT:
+		rraim_rogue_note("%s seq %u not answered",
+				 rraim_msg_type_str(req->type), req->seq);
+		return RRAIM_ROGUE_DROP;
+	case RRAIM_ROGUE_DIE_ALLOC:
+		if (req->type != RRAIM_MSG_ALLOC)
+			break;
+		rraim_rogue_note("dying between granting chunk %u and replying",
+				 le32toh(rep->chunk));
+		fflush(NULL);
+		kill(getpid(), SIGKILL);
+		_exit(1);	/* not reached */
+	default:
+		break;
+	}
+	return RRAIM_ROGUE_SEND;
+}
+
+void rraim_rogue_report(FILE *f)
+{
+	fprintf(f, "rogue_mode %s\n", rraim_rogue_mode < RRAIM_ROGUE_NR_MODES ?
+		rraim_rogue_names[rraim_rogue_mode] : "none");
+	fprintf(f, "rogue_injected %" PRIu64 "\n", rraim_rogue_injected);
+}
