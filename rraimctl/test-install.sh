@@ -50,13 +50,20 @@ check() {	# check NAME COMMAND...
 	fi
 }
 
-KVER=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
-	sed -e 's/^linux-headers-//' -e 's/[ ,].*//')
-KSRC=/usr/src/linux-headers-$KVER
-if [ -z "$KVER" ] || [ ! -d "$KSRC" ]; then
+# One kernel version for every stage (tools/lib.sh resolves it from the
+# installed linux-headers-amd64), and its modules from the image that the
+# test bed unpacks under build/cache: the host's own /lib/modules is
+# whatever the host happens to have, usually nothing.
+# shellcheck source=tools/lib.sh
+. "$TOP/tools/lib.sh"
+if ! dpkg-query -W linux-headers-amd64 >/dev/null 2>&1; then
 	echo "1..0 # SKIP linux-headers-amd64 is not installed"
 	exit 0
 fi
+KVER=$(rraim_kver) || exit 1
+KSRC=/usr/src/linux-headers-$KVER
+[ -d "$KSRC" ] || { echo "not ok 1 - headers of $KVER in $KSRC"; exit 1; }
+KDIR=$(RRAIM_QUIET=1 rraim_kernel_dir) || { echo "not ok 1 - the unpacked image of $KVER"; exit 1; }
 VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$TOP/dkms.conf")
 
 # The host's own trees must not change: remember them.
@@ -151,9 +158,9 @@ contains "$D/usr/lib/systemd/system/rraim.service" "ExecStop=/usr/sbin/rraimctl 
 D=$T/root
 M=$D/lib/modules/$KVER
 mkdir -p "$M/kernel/drivers/infiniband"
-cp -a "/lib/modules/$KVER/kernel/drivers/infiniband/core" "$M/kernel/drivers/infiniband/"
+cp -a "$KDIR/lib/modules/$KVER/kernel/drivers/infiniband/core" "$M/kernel/drivers/infiniband/"
 for f in modules.order modules.builtin modules.builtin.modinfo; do
-	[ -f "/lib/modules/$KVER/$f" ] && cp "/lib/modules/$KVER/$f" "$M/"
+	[ -f "$KDIR/lib/modules/$KVER/$f" ] && cp "$KDIR/lib/modules/$KVER/$f" "$M/"
 done
 : >"$M/modules.dep"
 if make -C "$TOP" install DESTDIR="$D" KVER="$KVER" >"$T/install-root.log" 2>&1; then
