@@ -12,6 +12,24 @@
 struct page;
 
 int rraim_core_init(void);
+
+/**
+ * rraim_core_shutdown - stop the core's work and remove every server
+ *
+ * The first half of module exit, while the control interface still
+ * exists: no server can be added any more, the background work stops,
+ * the free pool goes back to the servers and each server is removed the
+ * way a remove_server write removes it (its sysfs files first).  Called
+ * once no front end calls in and nothing is stored.  Idempotent.
+ */
+void rraim_core_shutdown(void);
+
+/**
+ * rraim_core_exit - free what rraim_core_init() set up
+ *
+ * After rraim_core_shutdown() (which it runs itself if it was not) and
+ * after the control interface is gone.
+ */
 void rraim_core_exit(void);
 
 /**

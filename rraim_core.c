@@ -212,6 +212,10 @@ static bool rraim_attached;
 
 struct rraim_server __rcu *rraim_servers[RRAIM_MAX_SERVERS];
 DEFINE_MUTEX(rraim_servers_mutex);	/* adding and removing servers */
+/* First session generation of the next server at each index. */
+static u8 rraim_index_gen[RRAIM_MAX_SERVERS];	/* rraim_servers_mutex */
+static bool rraim_closing;	/* module exit: no new servers (same lock) */
+static bool rraim_shut_down;	/* rraim_core_shutdown() ran */
 DEFINE_SRCU(rraim_srcu);
 
 DEFINE_XARRAY_ALLOC1(rraim_mchunks);
@@ -804,11 +808,67 @@ static struct rraim_server *rraim_server_find(const char *name)
 	return NULL;
 }
 
-void rraim_server_free(struct rraim_server *s)
+static void rraim_server_release(struct kref *ref)
 {
+	struct rraim_server *s = container_of(ref, struct rraim_server, ref);
+
 	xa_destroy(&s->orphans);
 	free_percpu(s->stats);
 	kfree(s);
+}
+
+/**
+ * rraim_server_put - drop a reference to a server
+ * @s: the server; freed with the last reference, by then unpublished and
+ *	without a peer
+ */
+void rraim_server_put(struct rraim_server *s)
+{
+	kref_put(&s->ref, rraim_server_release);
+}
+
+/*
+ * Take a server out of the table: its copies are forgotten, and a later
+ * server at its index starts past every session generation it used, so
+ * no replica of it can ever name the newcomer.
+ */
+static unsigned int rraim_server_unpublish(struct rraim_server *s)
+{
+	unsigned int n;
+
+	lockdep_assert_held(&rraim_servers_mutex);
+	WRITE_ONCE(s->ready, false);
+	n = rraim_mark_gone(s);
+	rraim_index_gen[s->index] = READ_ONCE(s->session_gen) + 1;
+	RCU_INIT_POINTER(rraim_servers[s->index], NULL);
+	return n;
+}
+
+/* Wait for readers of the table, end the session, drop the core's reference. */
+static void rraim_server_finish(struct rraim_server *s)
+{
+	synchronize_srcu(&rraim_srcu);
+	rraim_peer_destroy(s->peer, true);
+	s->peer = NULL;
+	rraim_server_put(s);
+}
+
+/*
+ * The second half of a removal, once the server is marked removing: its
+ * sysfs files first (kobject_del() waits for readers inside a show or a
+ * store), then its place in the table, then SRCU readers of the table
+ * (stores, loads, the sync), then the session; the reference last.
+ */
+static unsigned int rraim_server_teardown(struct rraim_server *s)
+{
+	unsigned int n;
+
+	rraim_sysfs_server_remove(s);
+	mutex_lock(&rraim_servers_mutex);
+	n = rraim_server_unpublish(s);
+	mutex_unlock(&rraim_servers_mutex);
+	rraim_server_finish(s);
+	return n;
 }
 
 /**
@@ -828,18 +888,23 @@ int rraim_server_add(const char *addr)
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
 		return -ENOMEM;
+	kref_init(&s->ref);
 	xa_init(&s->orphans);
 	ret = rraim_parse_addr(addr, &s->addr, s->name, sizeof(s->name));
 	if (ret)
-		goto out_free;
+		goto out_put;
 	s->stats = alloc_percpu(struct rraim_server_stats);
 	if (!s->stats) {
 		ret = -ENOMEM;
-		goto out_free;
+		goto out_put;
 	}
 	s->down_since = ktime_get();
 
 	mutex_lock(&rraim_servers_mutex);
+	if (rraim_closing) {
+		ret = -ESHUTDOWN;
+		goto out_unlock;
+	}
 	if (rraim_server_find(s->name)) {
 		ret = -EEXIST;
 		goto out_unlock;
@@ -852,12 +917,9 @@ int rraim_server_add(const char *addr)
 		goto out_unlock;
 	}
 	s->index = i;
-	ret = rraim_sysfs_server_add(s);
-	if (ret) {
-		mutex_unlock(&rraim_servers_mutex);
-		return ret;	/* @s is freed */
-	}
+	s->session_gen = rraim_index_gen[i];
 
+	/* build it completely, publish it, and show it in sysfs last */
 	cfg.nr_data_conns = clamp(num_online_cpus(), 1U, 4U);
 	cfg.depth = RRAIM_DEPTH;
 	cfg.heartbeat_ms = READ_ONCE(rraim_tun.heartbeat_ms);
@@ -866,20 +928,27 @@ int rraim_server_add(const char *addr)
 				    s);
 	if (IS_ERR(s->peer)) {
 		ret = PTR_ERR(s->peer);
-		rraim_sysfs_server_remove(s);
-		mutex_unlock(&rraim_servers_mutex);
-		return ret;	/* the kobject release freed @s */
+		s->peer = NULL;
+		goto out_unlock;
 	}
 	rcu_assign_pointer(rraim_servers[i], s);
+	ret = rraim_sysfs_server_add(s);
+	if (ret)
+		goto out_unpublish;
 	mutex_unlock(&rraim_servers_mutex);
 	pr_info("server %s added\n", s->name);
 	rraim_sync_kick(0);	/* a newcomer may restore redundancy */
 	return 0;
 
+out_unpublish:
+	rraim_server_unpublish(s);
+	mutex_unlock(&rraim_servers_mutex);
+	rraim_server_finish(s);
+	return ret;
 out_unlock:
 	mutex_unlock(&rraim_servers_mutex);
-out_free:
-	rraim_server_free(s);
+out_put:
+	rraim_server_put(s);
 	return ret;
 }
 
@@ -945,7 +1014,7 @@ int rraim_server_remove(const char *addr)
 		return ret;
 	mutex_lock(&rraim_servers_mutex);
 	s = rraim_server_find(name);
-	if (!s) {
+	if (!s || s->removing) {
 		mutex_unlock(&rraim_servers_mutex);
 		return -ENOENT;
 	}
@@ -955,15 +1024,11 @@ int rraim_server_remove(const char *addr)
 			name);
 		return -EBUSY;
 	}
-	WRITE_ONCE(s->ready, false);
-	n = rraim_mark_gone(s);
-	RCU_INIT_POINTER(rraim_servers[s->index], NULL);
+	s->removing = true;
 	mutex_unlock(&rraim_servers_mutex);
 
-	synchronize_srcu(&rraim_srcu);
-	rraim_peer_destroy(s->peer, true);
+	n = rraim_server_teardown(s);
 	pr_info("server %s removed (%u chunks of copies dropped)\n", name, n);
-	rraim_sysfs_server_remove(s);
 	rraim_kick_worker();
 	rraim_sync_kick(0);	/* its pages get their copies back elsewhere */
 	return 0;
@@ -1907,13 +1972,19 @@ out_free_stats:
 	return ret;
 }
 
-/* Called once no front end can call in any more and nothing is stored. */
-void rraim_core_exit(void)
+void rraim_core_shutdown(void)
 {
 	struct rraim_mchunk *mc, *tmp;
 	struct rraim_server *s;
 	unsigned int i;
 	LIST_HEAD(all);
+
+	if (rraim_shut_down)
+		return;
+	rraim_shut_down = true;
+	mutex_lock(&rraim_servers_mutex);
+	rraim_closing = true;
+	mutex_unlock(&rraim_servers_mutex);
 
 	WRITE_ONCE(rraim_stopping, true);
 	rraim_sync_exit();
@@ -1932,16 +2003,32 @@ void rraim_core_exit(void)
 	}
 	mutex_unlock(&rraim_mchunks_mutex);
 
+	/*
+	 * A remove_server write may be tearing a server down right now: it
+	 * is not ours to remove, and the control interface's exit waits for
+	 * that write to return.
+	 */
 	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
-		s = rcu_dereference_protected(rraim_servers[i], 1);
-		if (!s)
+		mutex_lock(&rraim_servers_mutex);
+		s = rraim_server_get(i);
+		if (!s || s->removing) {
+			mutex_unlock(&rraim_servers_mutex);
 			continue;
-		RCU_INIT_POINTER(rraim_servers[i], NULL);
-		synchronize_srcu(&rraim_srcu);
-		rraim_peer_destroy(s->peer, true);
-		rraim_sysfs_server_remove(s);
+		}
+		s->removing = true;
+		mutex_unlock(&rraim_servers_mutex);
+		rraim_server_teardown(s);
 	}
+}
+
+void rraim_core_exit(void)
+{
+	unsigned int i;
+
+	rraim_core_shutdown();
 	cancel_delayed_work_sync(&rraim_worker);
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++)
+		WARN_ON_ONCE(rcu_access_pointer(rraim_servers[i]));
 	rraim_rdma_exit();
 	destroy_workqueue(rraim_core_wq);
 	mempool_destroy(rraim_leaf_pool);

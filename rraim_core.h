@@ -8,6 +8,7 @@
 
 #include <linux/bitfield.h>
 #include <linux/kobject.h>
+#include <linux/kref.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
@@ -129,7 +130,13 @@ struct rraim_server_stats {
  * @down_since: when @ready last became false
  * @nr_chunks: replicas (chunks) the core holds on the server
  * @stats: per-CPU counters
- * @kobj: /sys/kernel/rraim/servers/<name>
+ * @ref: the server's own reference count: one for the core (from add to
+ *	the end of remove) and one for its sysfs directory while it exists;
+ *	the last rraim_server_put() frees it
+ * @kobj: /sys/kernel/rraim/servers/<name>; its release only drops the
+ *	directory's reference, it never decides when the server dies
+ * @removing: a removal has begun (rraim_servers_mutex): the server is no
+ *	longer found by add or remove, its sysfs files are going
  * @session_gen: bumped when the server lost our session (its chunks)
  * @draining: copies are being moved off; no new placements
  * @orphans: chunks held on the server that no replica uses any more (their
@@ -151,7 +158,9 @@ struct rraim_server {
 	ktime_t down_since;
 	atomic_t nr_chunks;
 	struct rraim_server_stats __percpu *stats;
+	struct kref ref;
 	struct kobject kobj;
+	bool removing;
 	u8 session_gen;
 	bool draining;
 	struct xarray orphans;
@@ -311,7 +320,7 @@ int rraim_server_drain(struct rraim_server *s, bool on);
 const char *rraim_server_sync_state(struct rraim_server *s);
 
 int rraim_server_add(const char *name);
-void rraim_server_free(struct rraim_server *s);
+void rraim_server_put(struct rraim_server *s);
 unsigned int rraim_control_timeout_ms(void);
 void rraim_servers_retune(void);
 int rraim_server_remove(const char *name);

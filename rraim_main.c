@@ -49,6 +49,10 @@ static int __init rraim_add_param_servers(void)
 	return ret;
 }
 
+/*
+ * Bottom-up: the core, its control interface, the servers of servers=,
+ * then the front end.  Exit is the exact reverse.
+ */
 static int __init rraim_init(void)
 {
 	int ret;
@@ -64,16 +68,15 @@ static int __init rraim_init(void)
 		goto out_core_exit;
 	ret = rraim_add_param_servers();
 	if (ret)
-		goto out_sysfs_exit;
+		goto out_remove_servers;
 	ret = rraim_fs_attach();
 	if (ret)
-		goto out_sysfs_exit;
+		goto out_remove_servers;
 	return 0;
 
-out_sysfs_exit:
-	rraim_core_exit();
+out_remove_servers:
+	rraim_core_shutdown();
 	rraim_sysfs_exit();
-	return ret;
 out_core_exit:
 	rraim_core_exit();
 	return ret;
@@ -82,8 +85,9 @@ out_core_exit:
 /* Only reachable once the livepatch is disabled: no hook runs any more. */
 static void __exit rraim_exit(void)
 {
-	rraim_core_exit();
+	rraim_core_shutdown();
 	rraim_sysfs_exit();
+	rraim_core_exit();
 }
 
 module_init(rraim_init);

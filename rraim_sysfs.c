@@ -907,9 +907,10 @@ static struct attribute *rraim_server_attrs[] = {
 };
 ATTRIBUTE_GROUPS(rraim_server);
 
+/* The directory is gone and no reader is left: drop its reference. */
 static void rraim_server_kobj_release(struct kobject *kobj)
 {
-	rraim_server_free(rraim_kobj_server(kobj));
+	rraim_server_put(rraim_kobj_server(kobj));
 }
 
 static const struct kobj_type rraim_server_ktype = {
@@ -920,23 +921,29 @@ static const struct kobj_type rraim_server_ktype = {
 
 /**
  * rraim_sysfs_server_add - create /sys/kernel/rraim/servers/<name>
- * @s: the server; from now on its lifetime is the kobject's, and on
- *	failure it is already freed
+ * @s: the server, complete (its peer exists) and published
+ *
+ * The directory holds a reference to @s until its kobject is released.
+ * Return: 0 or a negative errno; on failure @s is as it was.
  */
 int rraim_sysfs_server_add(struct rraim_server *s)
 {
 	int ret;
 
 	kobject_init(&s->kobj, &rraim_server_ktype);
+	kref_get(&s->ref);
 	ret = kobject_add(&s->kobj, rraim_servers_kobj, "%s", s->name);
 	if (ret)
-		kobject_put(&s->kobj);	/* frees @s */
+		kobject_put(&s->kobj);	/* drops the reference just taken */
 	return ret;
 }
 
 /**
- * rraim_sysfs_server_remove - remove the directory and drop the server
- * @s: the server; freed when the last reference goes
+ * rraim_sysfs_server_remove - remove the directory of a server
+ * @s: the server, still complete
+ *
+ * Returns once no show or store of the server's files runs any more; the
+ * directory's reference goes with its kobject.
  */
 void rraim_sysfs_server_remove(struct rraim_server *s)
 {
