@@ -11,8 +11,9 @@
  * Data connections need no fd: they only carry one-sided traffic, which
  * the HCA serves without us.
  *
- * Start: random incarnation, signals, pool (mapped, populated, every page
- * locked), timer, listener, status socket; then READY=1.  Stop: STOPPING=1,
+ * Start: random incarnation, signals, pool (checked against what the
+ * machine can give, mapped, locked step by step), the rest of the memory
+ * locked, timer, listener, status socket; then READY=1.  Stop: STOPPING=1,
  * refuse what is queued, free every session (which disconnects its
  * connections), then the listener, channel and pool.
  */
@@ -95,16 +96,56 @@ static int rraim_server_signals(struct rraim_server *srv)
 	return 0;
 }
 
-static int rraim_server_pool(struct rraim_server *srv)
+/*
+ * Map the pool, huge pages if --hugepages wants them and there are enough
+ * ("auto" falls back to normal pages when the mapping fails anyway), once
+ * what the machine and the process allow says it fits.  See pool.h.
+ */
+static int rraim_server_map(struct rraim_server *srv,
+			    const struct rraim_mem_limits *lim)
 {
-	uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) *
-		       (uint64_t)sysconf(_SC_PAGESIZE);
-	char err[256];
+	enum rraim_hugepages mode = srv->opts->hugepages;
+	uint64_t capacity = srv->opts->capacity;
+	bool huge = rraim_pool_want_huge(capacity, mode, &lim->mi);
+	char err[512];
 	int ret;
 
-	if (ram && srv->opts->capacity >= ram) {
-		rraim_err("capacity %" PRIu64 " is not below this machine's memory (%" PRIu64 " bytes)",
-			  srv->opts->capacity, ram);
+	if (rraim_pool_fit(capacity, huge, lim, err, sizeof(err))) {
+		rraim_err("%s", err);
+		return -1;
+	}
+	ret = rraim_pool_map(&srv->pool, huge, err, sizeof(err));
+	if (ret && huge && mode == RRAIM_HUGEPAGES_AUTO) {
+		rraim_info("huge pages unavailable (%s), using normal pages",
+			   strerror(-ret));
+		if (rraim_pool_fit(capacity, false, lim, err, sizeof(err))) {
+			rraim_err("%s", err);
+			return -1;
+		}
+		ret = rraim_pool_map(&srv->pool, false, err, sizeof(err));
+	}
+	if (ret) {
+		rraim_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The pool is pinned before the server listens: memory that can be
+ * swapped out is worthless as a swap tier, and a pool that does not fit
+ * must fail here, with a reason, not wake the OOM killer later.
+ */
+static int rraim_server_pool(struct rraim_server *srv)
+{
+	struct rraim_mem_limits lim;
+	char err[512];
+	int ret;
+
+	ret = rraim_mem_limits_read(&lim, RRAIM_MEMINFO);
+	if (ret) {
+		rraim_err("cannot tell how much memory this machine has (%s): %s",
+			  RRAIM_MEMINFO, strerror(-ret));
 		return -1;
 	}
 	ret = rraim_pool_init(&srv->pool, srv->opts->capacity);
@@ -112,7 +153,11 @@ static int rraim_server_pool(struct rraim_server *srv)
 		rraim_err("cannot set up the pool: %s", strerror(-ret));
 		return -1;
 	}
-	if (rraim_pool_map(&srv->pool, srv->opts->hugepages, err, sizeof(err))) {
+	if (rraim_server_map(srv, &lim))
+		return -1;
+	if (rraim_pool_lock(&srv->pool, RRAIM_POOL_LOCK_STEP,
+			    rraim_pool_reserve(&lim.mi), RRAIM_MEMINFO,
+			    err, sizeof(err))) {
 		rraim_err("%s", err);
 		return -1;
 	}
@@ -126,8 +171,8 @@ static int rraim_server_pool(struct rraim_server *srv)
 }
 
 /*
- * Memory that can be swapped out is worthless as a swap tier: lock all of
- * it, the pool and whatever the process maps later (verbs buffers).
+ * The pool is locked already; lock the rest of the process too, and
+ * whatever it maps later (verbs queues and buffers).
  */
 static int rraim_server_lock(void)
 {

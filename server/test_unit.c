@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests of the RRAIM memory server: option, size and config
- * parsing, the wire format, the chunk pool, rate limits, the systemd
+ * parsing, the wire format, the chunk pool and whether it fits (meminfo,
+ * limits, locking step by step), rate limits, the systemd
  * notification, the status socket and report, and the request dispatch
  * paths that need no RDMA device.  TAP output; exit status 1 on failure.
  */
@@ -651,12 +652,12 @@ static void test_pool_map(void)
 	char err[256];
 
 	rraim_pool_init(&p, 2ULL * RRAIM_CHUNK_SIZE);
-	if (rraim_pool_map(&p, RRAIM_HUGEPAGES_OFF, err, sizeof(err)) || !p.base) {
+	if (rraim_pool_map(&p, false, err, sizeof(err)) || !p.base) {
 		ok(false, "map 8M with normal pages: %s", err);
 		rraim_pool_destroy(&p);
 		return;
 	}
-	ok(!p.hugepages, "map 8M with normal pages");
+	ok(!p.hugepages && !p.locked, "map 8M with normal pages");
 	a = rraim_pool_chunk_addr(&p, 0);
 	b = rraim_pool_chunk_addr(&p, 1);
 	ok(a == p.base && b == a + RRAIM_CHUNK_SIZE, "chunk addresses");
@@ -665,9 +666,265 @@ static void test_pool_map(void)
 	   "chunks are writable and apart");
 	rraim_pool_destroy(&p);
 	rraim_pool_init(&p, 2ULL * RRAIM_CHUNK_SIZE);
-	ok(!rraim_pool_map(&p, RRAIM_HUGEPAGES_AUTO, err, sizeof(err)) && p.base,
-	   "map with hugepages auto (%s pages)", p.hugepages ? "huge" : "normal");
+	if (!rraim_pool_map(&p, true, err, sizeof(err)))
+		ok(p.base && p.hugepages, "map 8M of huge pages");
+	else
+		ok(contains(err, "huge pages") && contains(err, "vm.nr_hugepages") &&
+		   !p.base, "no huge pages here: '%s'", err);
 	rraim_pool_destroy(&p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Does the pool fit?                                                  */
+/* ------------------------------------------------------------------ */
+
+static const char meminfo_text[] =
+	"MemTotal:        2013628 kB\n"
+	"MemFree:         1234568 kB\n"
+	"MemAvailable:    1048576 kB\n"
+	"Buffers:           12345 kB\n"
+	"HugePages_Total:      64\n"
+	"HugePages_Free:       40\n"
+	"HugePages_Rsvd:        8\n"
+	"HugePages_Surp:        0\n"
+	"Hugepagesize:       2048 kB\n"
+	"Hugetlb:          131072 kB\n";
+
+static int parse_meminfo(const char *text, struct rraim_meminfo *mi)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = rraim_meminfo_parse(f, mi);
+	fclose(f);
+	return ret;
+}
+
+/* Write @text to a file in the scratch directory; its path. */
+static const char *fake_meminfo(const char *text)
+{
+	static char path[300];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/meminfo", tap_dir);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	return path;
+}
+
+static void test_meminfo(void)
+{
+	static const struct {
+		const char *text;
+		int ret;
+		const char *what;
+	} bad[] = {
+		{ "MemTotal: 1024 kB\n", -EINVAL, "no MemAvailable" },
+		{ "MemAvailable: 1024 kB\n", -EINVAL, "no MemTotal" },
+		{ "", -EINVAL, "empty" },
+		{ "MemTotal: x kB\nMemAvailable: 1 kB\n", -EINVAL, "not a number" },
+		{ "MemTotal: -1 kB\nMemAvailable: 1 kB\n", -EINVAL, "negative" },
+		{ "MemTotal: 1 MB\nMemAvailable: 1 kB\n", -EINVAL, "unknown unit" },
+		{ "MemTotal: 99999999999999999999 kB\nMemAvailable: 1 kB\n",
+		  -EINVAL, "overflow" },
+	};
+	struct rraim_meminfo mi;
+	const char *path;
+	unsigned int i;
+	int ret;
+
+	ok(!parse_meminfo(meminfo_text, &mi) &&
+	   mi.total == 2013628ULL * 1024 && mi.available == 1048576ULL * 1024,
+	   "meminfo: MemTotal and MemAvailable in bytes");
+	ok(mi.huge_free == 32ULL * 2048 * 1024,
+	   "meminfo: free huge pages are Free - Rsvd, times their size (%" PRIu64 ")",
+	   mi.huge_free);
+	ok(!parse_meminfo("MemAvailable:\t  512 kB\nMemTotal: 1024 kB", &mi) &&
+	   mi.total == 1024ULL * 1024 && mi.available == 512ULL * 1024 &&
+	   !mi.huge_free, "meminfo: any order, tabs, no newline at the end, no huge pages");
+	ok(!parse_meminfo("MemTotal: 1024 kB\nMemAvailable: 512 kB\nHugePages_Free: 4\nHugePages_Rsvd: 6\nHugepagesize: 2048 kB\n",
+			  &mi) && !mi.huge_free,
+	   "meminfo: more reserved than free huge pages is none free");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(parse_meminfo(bad[i].text, &mi) == bad[i].ret,
+		   "meminfo refused: %s", bad[i].what);
+
+	path = fake_meminfo(meminfo_text);
+	ok(!rraim_meminfo_read(path, &mi) && mi.available == 1048576ULL * 1024,
+	   "meminfo read from a file");
+	unlink(path);
+	ok(rraim_meminfo_read(path, &mi) == -ENOENT, "meminfo: missing file");
+	ret = rraim_meminfo_read(RRAIM_MEMINFO, &mi);
+	ok(!ret && mi.total && mi.available <= mi.total,
+	   "this machine's meminfo: %" PRIu64 " of %" PRIu64 " MiB available",
+	   mi.available >> 20, mi.total >> 20);
+}
+
+#define MiB(n)	((uint64_t)(n) << 20)
+#define GiB(n)	((uint64_t)(n) << 30)
+
+static void test_pool_fit(void)
+{
+	/* 2 GiB machine: reserve 32 MiB + 2048 / 64 = 64 MiB. */
+	static const struct {
+		uint64_t capacity;
+		bool huge;
+		uint64_t available;
+		uint64_t memlock;
+		bool cap;
+		enum rraim_pool_fit fit;
+		const char *msg;	/* in the line, when it does not fit */
+		const char *what;
+	} cases[] = {
+		{ MiB(256), false, MiB(1024), RRAIM_MEMLOCK_UNLIMITED, false,
+		  RRAIM_POOL_FITS, NULL, "256M in 1G available" },
+		{ MiB(960), false, MiB(1024), RRAIM_MEMLOCK_UNLIMITED, false,
+		  RRAIM_POOL_FITS, NULL, "exactly available - reserve" },
+		{ MiB(964), false, MiB(1024), RRAIM_MEMLOCK_UNLIMITED, false,
+		  RRAIM_POOL_OVER_AVAILABLE,
+		  "capacity 964 MiB does not fit in this machine's available memory: MemAvailable is 1024 MiB, of which 64 MiB stay free",
+		  "4M into the reserve" },
+		{ MiB(1200), false, MiB(1024), RRAIM_MEMLOCK_UNLIMITED, true,
+		  RRAIM_POOL_OVER_AVAILABLE, "lower --capacity",
+		  "over MemAvailable (below RAM)" },
+		{ MiB(4), false, MiB(32), RRAIM_MEMLOCK_UNLIMITED, false,
+		  RRAIM_POOL_OVER_AVAILABLE, "MemAvailable is 32 MiB",
+		  "MemAvailable below the reserve" },
+		{ MiB(1200), true, MiB(100), RRAIM_MEMLOCK_UNLIMITED, false,
+		  RRAIM_POOL_FITS, NULL, "huge pages: MemAvailable does not count" },
+		{ GiB(2), false, GiB(4), RRAIM_MEMLOCK_UNLIMITED, false,
+		  RRAIM_POOL_OVER_RAM,
+		  "capacity 2147483648 is not below this machine's memory (2147483648 bytes)",
+		  "capacity = RAM" },
+		{ GiB(3), true, GiB(4), RRAIM_MEMLOCK_UNLIMITED, true,
+		  RRAIM_POOL_OVER_RAM, "not below", "huge pages over RAM" },
+		{ MiB(256), false, MiB(1024), MiB(8), false,
+		  RRAIM_POOL_OVER_MEMLOCK,
+		  "the locked-memory limit (RLIMIT_MEMLOCK) is 8192 KiB, below the capacity plus 64 MiB for the server's own locked memory: raise it (LimitMEMLOCK=infinity",
+		  "memlock 8M, no CAP_IPC_LOCK" },
+		{ MiB(256), false, MiB(1024), MiB(8), true,
+		  RRAIM_POOL_FITS, NULL, "memlock 8M with CAP_IPC_LOCK" },
+		{ MiB(256), false, MiB(1024), MiB(320), false,
+		  RRAIM_POOL_FITS, NULL, "memlock = capacity + slack" },
+		{ MiB(256), false, MiB(1024), MiB(316), false,
+		  RRAIM_POOL_OVER_MEMLOCK, "CAP_IPC_LOCK", "memlock 4M short" },
+		{ MiB(256), false, MiB(1024), 0, false,
+		  RRAIM_POOL_OVER_MEMLOCK, "is 0 KiB", "memlock 0" },
+		{ MiB(256), true, MiB(1024), MiB(64), false,
+		  RRAIM_POOL_OVER_MEMLOCK, "RLIMIT_MEMLOCK",
+		  "huge pages count against memlock too" },
+		{ MiB(1200), false, MiB(1024), 0, false,
+		  RRAIM_POOL_OVER_AVAILABLE, "MemAvailable",
+		  "both short: available memory said first" },
+	};
+	struct rraim_mem_limits lim;
+	enum rraim_pool_fit fit;
+	char err[512];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&lim, 0, sizeof(lim));
+		lim.ram = GiB(2);
+		lim.mi.total = GiB(2);
+		lim.mi.available = cases[i].available;
+		lim.memlock = cases[i].memlock;
+		lim.cap_ipc_lock = cases[i].cap;
+		err[0] = '\0';
+		fit = rraim_pool_fit(cases[i].capacity, cases[i].huge, &lim,
+				     err, sizeof(err));
+		ok(fit == cases[i].fit &&
+		   (cases[i].msg ? contains(err, cases[i].msg) : !err[0]) &&
+		   !strchr(err, '\n'),
+		   "fit: %s%s%s", cases[i].what, err[0] ? ": " : "", err);
+	}
+
+	memset(&lim, 0, sizeof(lim));
+	lim.mi.total = GiB(2);
+	lim.mi.available = GiB(1);
+	lim.memlock = RRAIM_MEMLOCK_UNLIMITED;
+	ok(rraim_pool_fit(GiB(64), true, &lim, err, sizeof(err)) == RRAIM_POOL_FITS,
+	   "fit: RAM unknown (0) is not checked");
+	lim.mi.total = GiB(64);
+	ok(rraim_pool_reserve(&lim.mi) == MiB(32) + GiB(1),
+	   "reserve on 64 GiB: 32 MiB + 1 GiB");
+}
+
+static void test_pool_want_huge(void)
+{
+	struct rraim_meminfo mi = { .huge_free = MiB(256) };
+
+	ok(rraim_pool_want_huge(MiB(256), RRAIM_HUGEPAGES_AUTO, &mi) &&
+	   !rraim_pool_want_huge(MiB(260), RRAIM_HUGEPAGES_AUTO, &mi),
+	   "hugepages auto: only when enough are free");
+	ok(rraim_pool_want_huge(MiB(260), RRAIM_HUGEPAGES_ON, &mi),
+	   "hugepages on: always (the mapping says whether there are enough)");
+	ok(!rraim_pool_want_huge(MiB(4), RRAIM_HUGEPAGES_OFF, &mi),
+	   "hugepages off: never");
+}
+
+/* VmLck of this process, in bytes; 0 when unknown. */
+static uint64_t self_vmlck(void)
+{
+	unsigned long long kb = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %llu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return (uint64_t)kb << 10;
+}
+
+static void test_pool_lock(void)
+{
+	char text[256], err[512];
+	const char *path;
+	struct rraim_pool p;
+	uint64_t before;
+	int ret;
+
+	/* 8M pool, 4M steps, no reserve: MemAvailable 4M is too little. */
+	snprintf(text, sizeof(text), "MemTotal: 1048576 kB\nMemAvailable: 4096 kB\n");
+	path = fake_meminfo(text);
+	rraim_pool_init(&p, 2ULL * RRAIM_CHUNK_SIZE);
+	ok(!rraim_pool_map(&p, false, err, sizeof(err)), "map 8M without faulting it in");
+	before = self_vmlck();
+	err[0] = '\0';
+	ret = rraim_pool_lock(&p, MiB(4), 0, path, err, sizeof(err));
+	ok(ret == -ENOMEM && !p.locked && self_vmlck() == before &&
+	   contains(err, "memory ran short while locking the pool: 0 of 8 MiB locked, MemAvailable 4 MiB"),
+	   "lock refused before the first step: '%s'", err);
+
+	/* A reserve that MemAvailable does not cover. */
+	snprintf(text, sizeof(text), "MemTotal: 1048576 kB\nMemAvailable: 16384 kB\n");
+	fake_meminfo(text);
+	ok(rraim_pool_lock(&p, MiB(4), MiB(12), path, err, sizeof(err)) == -ENOMEM &&
+	   !p.locked, "lock refused: 8M + 12M reserve > 16M available");
+	ok(rraim_pool_lock(&p, MiB(4), 0, "/nonexistent/meminfo", err,
+			   sizeof(err)) == -ENOENT && contains(err, "cannot read"),
+	   "lock refused: meminfo unreadable");
+
+	/* Enough: the whole pool locked in two steps, resident. */
+	ret = rraim_pool_lock(&p, MiB(4), MiB(4), path, err, sizeof(err));
+	if (ret == -ENOMEM || ret == -EPERM) {
+		ok(contains(err, "RLIMIT_MEMLOCK") && !p.locked,
+		   "# SKIP lock 8M: the locked-memory limit is too low here: %s", err);
+	} else {
+		ok(!ret && p.locked == p.size && self_vmlck() >= before + p.size,
+		   "8M locked in 4M steps (VmLck %" PRIu64 " KiB)",
+		   self_vmlck() >> 10);
+	}
+	rraim_pool_destroy(&p);
+	ok(self_vmlck() == before, "unmapped pool no longer locked");
+	unlink(path);
 }
 
 /* ------------------------------------------------------------------ */
@@ -978,6 +1235,10 @@ int main(void)
 	test_msg_reply();
 	test_pool_alloc();
 	test_pool_map();
+	test_meminfo();
+	test_pool_fit();
+	test_pool_want_huge();
+	test_pool_lock();
 	test_ratelimit();
 	test_sd_notify();
 	test_status_socket();
