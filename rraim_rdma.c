@@ -21,6 +21,7 @@
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/random.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -181,6 +182,10 @@ enum {
  * @rpc_pending: sequence number being waited for, 0 if none
  * @rpc_type: type of the request being waited for (its reply must match)
  * @rpc_reply: the reply (copied by the receive handler)
+ * @late_alloc_seq: an ALLOC that timed out: its grant, if it still comes
+ *	on this connection, is given back (conn->lock)
+ * @late_chunks: grants that came too late, to give back (conn->lock)
+ * @nr_late: entries in @late_chunks
  * @gone_wq: woken when the connections are torn down
  */
 struct rraim_peer {
@@ -223,6 +228,9 @@ struct rraim_peer {
 	u32 rpc_pending;
 	u16 rpc_type;			/* of the request being waited for */
 	struct rraim_msg rpc_reply;
+	u32 late_alloc_seq;
+	u32 late_chunks[4];
+	unsigned int nr_late;
 
 	wait_queue_head_t gone_wq;
 };
@@ -694,6 +702,31 @@ static bool rraim_reply_valid(struct rraim_peer *peer,
 	return peer->rpc_pending && le32_to_cpu(m->seq) == peer->rpc_pending;
 }
 
+/*
+ * Is @m the grant of an ALLOC that timed out?  Then its chunk is held for
+ * us on the server and no replica will ever use it: note it, so that the
+ * heartbeat work gives it back.  conn->lock held.
+ */
+static bool rraim_late_grant(struct rraim_peer *peer,
+			     const struct rraim_msg *m)
+{
+	if (!peer->late_alloc_seq ||
+	    le32_to_cpu(m->seq) != peer->late_alloc_seq ||
+	    le32_to_cpu(m->magic) != RRAIM_PROTO_MAGIC ||
+	    le16_to_cpu(m->type) != (RRAIM_MSG_ALLOC | RRAIM_MSG_REPLY))
+		return false;
+	peer->late_alloc_seq = 0;
+	if (le16_to_cpu(m->status) != RRAIM_OK)
+		return true;	/* nothing was granted */
+	if (peer->nr_late == ARRAY_SIZE(peer->late_chunks)) {
+		pr_warn_ratelimited("server %s: chunk %u granted too late is kept until the session ends\n",
+				    peer->name, le32_to_cpu(m->chunk));
+		return true;
+	}
+	peer->late_chunks[peer->nr_late++] = le32_to_cpu(m->chunk);
+	return true;
+}
+
 static void rraim_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct rraim_conn *conn = cq->cq_context;
@@ -727,6 +760,9 @@ static void rraim_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		bad = true;
 		bad_type = le16_to_cpu(m->type);
 		bad_status = le16_to_cpu(m->status);
+	} else if (wc->byte_len == sizeof(*m) && rraim_late_grant(peer, m)) {
+		/* a chunk nobody waits for any more: give it back */
+		mod_delayed_work(rraim_wq, &peer->hb_work, 0);
 	} else {
 		pr_warn_ratelimited("server %s: dropped a malformed or stale control message (%u bytes)\n",
 				    peer->name, wc->byte_len);
@@ -825,6 +861,8 @@ static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
 	spin_lock_bh(&conn->lock);
 	if (!left && peer->rpc_pending == seq) {
 		peer->rpc_pending = 0;
+		if (type == RRAIM_MSG_ALLOC)
+			peer->late_alloc_seq = seq;
 		ret = -ETIMEDOUT;
 	} else {
 		*reply = peer->rpc_reply;
@@ -895,7 +933,28 @@ int rraim_peer_free_chunk(struct rraim_peer *peer, u32 chunk)
 	return ret;
 }
 
-static void rraim_hb_work(struct work_struct *work)
+/* Give back the chunks whose grants came after their ALLOC timed out. */
+static void rraim_peer_free_late(struct rraim_peer *peer)
+{
+	struct rraim_conn *conn = &peer->ctrl;
+	u32 chunk;
+
+	for (;;) {
+		spin_lock_bh(&conn->lock);
+		if (!peer->nr_late) {
+			spin_unlock_bh(&conn->lock);
+			return;
+		}
+		chunk = peer->late_chunks[--peer->nr_late];
+		spin_unlock_bh(&conn->lock);
+		if (rraim_peer_free_chunk(peer, chunk))
+			return;	/* the session is failing: it ends with it */
+		pr_info_ratelimited("server %s: gave back chunk %u, granted after its request timed out\n",
+				    peer->name, chunk);
+	}
+}
+
+static void __rraim_hb_work(struct work_struct *work)
 {
 	struct rraim_peer *peer = container_of(to_delayed_work(work),
 					       struct rraim_peer, hb_work);
@@ -905,6 +964,7 @@ static void rraim_hb_work(struct work_struct *work)
 
 	if (!rraim_peer_usable(peer))
 		return;
+	rraim_peer_free_late(peer);
 	ret = rraim_rpc(peer, RRAIM_MSG_PING, 0, &reply);
 	if (ret == -ENOTCONN)
 		return;
@@ -932,6 +992,15 @@ static void rraim_hb_work(struct work_struct *work)
 	}
 	queue_delayed_work(rraim_wq, &peer->hb_work,
 			   msecs_to_jiffies(READ_ONCE(peer->cfg.heartbeat_ms)));
+}
+
+/* The transport's work runs with I/O reclaim off: see rraim_cm_handler(). */
+static void rraim_hb_work(struct work_struct *work)
+{
+	unsigned int noio = memalloc_noio_save();
+
+	__rraim_hb_work(work);
+	memalloc_noio_restore(noio);
 }
 
 /* ----------------------------------------------------- connection setup */
@@ -1214,7 +1283,7 @@ static void rraim_conn_cm_finish(struct rraim_conn *conn, int error)
 	complete(&conn->cm_done);
 }
 
-static int rraim_cm_handler(struct rdma_cm_id *cm_id, struct rdma_cm_event *ev)
+static int __rraim_cm_handler(struct rdma_cm_id *cm_id, struct rdma_cm_event *ev)
 {
 	struct rraim_conn *conn = cm_id->context;
 	struct rraim_peer *peer = conn->peer;
@@ -1262,19 +1331,40 @@ static int rraim_cm_handler(struct rdma_cm_id *cm_id, struct rdma_cm_event *ev)
 }
 
 /*
- * Stop a connection and flush it: the queue pair goes to the error state
- * and every transfer completes (with an error if it had not yet), and its
- * owner lets go of it.  No CM message is sent.
+ * Allocations made while a session is being set up or torn down must not
+ * reclaim by swapping out: the store that reclaim would make may be
+ * waiting for this very session.  So the CM handler and the transport's
+ * work run with memalloc_noio (GFP_KERNEL acts as GFP_NOIO there).
  */
-static void rraim_conn_quiesce(struct rraim_conn *conn)
+static int rraim_cm_handler(struct rdma_cm_id *cm_id, struct rdma_cm_event *ev)
 {
-	struct rraim_peer *peer = conn->peer;
-	unsigned long t0 = jiffies;
+	unsigned int noio = memalloc_noio_save();
+	int ret;
 
+	ret = __rraim_cm_handler(cm_id, ev);
+	memalloc_noio_restore(noio);
+	return ret;
+}
+
+/*
+ * Stop a connection and flush it: the queue pair goes to the error state
+ * and every transfer posted on it completes (with an error if it had not
+ * yet).  No CM message is sent.
+ */
+static void rraim_conn_flush(struct rraim_conn *conn)
+{
 	rraim_conn_stop(conn);
 	/* only a queue pair that was connected can have work in flight */
 	if (conn->qp && test_bit(RRAIM_CONN_UP, &conn->flags))
 		ib_drain_qp(conn->qp);
+}
+
+/* Wait until the owners of a flushed connection's transfers let go. */
+static void rraim_conn_wait_idle(struct rraim_conn *conn)
+{
+	struct rraim_peer *peer = conn->peer;
+	unsigned long t0 = jiffies;
+
 	while (!wait_event_timeout(conn->free_wq,
 				   !atomic_read(&conn->inflight), HZ)) {
 		if (time_after(jiffies, t0 + RRAIM_TEARDOWN_WARN_S * HZ)) {
@@ -1352,9 +1442,18 @@ static void rraim_peer_quiesce(struct rraim_peer *peer)
 	unsigned int i;
 
 	cancel_delayed_work_sync(&peer->hb_work);
+	/*
+	 * Flush every queue pair before waiting for any: a store that holds
+	 * a transfer on one of ours may be waiting for its transfer on
+	 * another connection (or another peer being torn down the same way)
+	 * to complete, which only the flush makes happen.
+	 */
 	for (i = 0; i < peer->cfg.nr_data_conns; i++)
-		rraim_conn_quiesce(&peer->data[i]);
-	rraim_conn_quiesce(&peer->ctrl);
+		rraim_conn_flush(&peer->data[i]);
+	rraim_conn_flush(&peer->ctrl);
+	for (i = 0; i < peer->cfg.nr_data_conns; i++)
+		rraim_conn_wait_idle(&peer->data[i]);
+	rraim_conn_wait_idle(&peer->ctrl);
 }
 
 /* Stage two: destroy the connections and the protection domain. */
@@ -1365,6 +1464,9 @@ static void rraim_peer_release(struct rraim_peer *peer)
 	for (i = 0; i < peer->cfg.nr_data_conns; i++)
 		rraim_conn_release(&peer->data[i]);
 	rraim_conn_release(&peer->ctrl);
+	/* a chunk number is only meaningful on the connection it came on */
+	peer->late_alloc_seq = 0;
+	peer->nr_late = 0;
 	if (peer->pd) {
 		ib_dealloc_pd(peer->pd);
 		peer->pd = NULL;
@@ -1421,7 +1523,7 @@ static unsigned long rraim_backoff(struct rraim_peer *peer)
 }
 
 /* The peer's state machine: tear down after a failure, (re)connect. */
-static void rraim_peer_work(struct work_struct *work)
+static void __rraim_peer_work(struct work_struct *work)
 {
 	struct rraim_peer *peer = container_of(to_delayed_work(work),
 					       struct rraim_peer, work);
@@ -1505,6 +1607,14 @@ static void rraim_peer_work(struct work_struct *work)
 	peer->ops->up(peer, peer->priv, &peer->info);
 	queue_delayed_work(rraim_wq, &peer->hb_work,
 			   msecs_to_jiffies(READ_ONCE(peer->cfg.heartbeat_ms)));
+}
+
+static void rraim_peer_work(struct work_struct *work)
+{
+	unsigned int noio = memalloc_noio_save();
+
+	__rraim_peer_work(work);
+	memalloc_noio_restore(noio);
 }
 
 /* ------------------------------------------------------ create, destroy */
