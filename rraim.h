@@ -36,7 +36,8 @@ void rraim_core_exit(void);
  * rraim_core_set_attached - the front end starts or stops delivering pages
  * @attached: true once every task runs the front end's hooks
  *
- * Stores are accepted only while attached.
+ * Stores are accepted only while attached.  Detaching returns once no
+ * store is in flight: a stored-page count read after it is final.
  */
 void rraim_core_set_attached(bool attached);
 

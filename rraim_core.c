@@ -217,6 +217,8 @@ static u8 rraim_index_gen[RRAIM_MAX_SERVERS];	/* rraim_servers_mutex */
 static bool rraim_closing;	/* module exit: no new servers (same lock) */
 static bool rraim_shut_down;	/* rraim_core_shutdown() ran */
 DEFINE_SRCU(rraim_srcu);
+/* Stores in flight (rraim_core_store()), waited for when stores stop. */
+DEFINE_STATIC_SRCU(rraim_store_srcu);
 
 DEFINE_XARRAY_ALLOC1(rraim_mchunks);
 DEFINE_MUTEX(rraim_mchunks_mutex);	/* mchunk creation, freeing, walks */
@@ -229,6 +231,7 @@ static atomic_t rraim_pool_gen = ATOMIC_INIT(0);	/* bumped per addition */
 
 static bool rraim_pool_starved;	/* the last refill found no room */
 static mempool_t *rraim_leaf_pool;
+static atomic_long_t rraim_nr_leaves;	/* leaf pages of every area */
 static atomic_t rraim_gen = ATOMIC_INIT(0);
 
 /* Loads waiting for a server to come back sleep here. */
@@ -282,6 +285,8 @@ u64 *rraim_slot_ptr(struct rraim_area *a, pgoff_t offset, bool create)
 			if (xa_is_err(old))
 				return NULL;
 			leaf = old;
+		} else {
+			atomic_long_inc(&rraim_nr_leaves);
 		}
 	}
 	if (!leaf)
@@ -336,10 +341,24 @@ void rraim_rep_release(struct rraim_server *s, const struct rraim_replica *rep,
 	atomic_dec(&s->nr_chunks);
 	if (rep->sgen != READ_ONCE(s->session_gen))
 		return;
-	if (!defer && rraim_server_ready(s))
-		rraim_peer_free_chunk(s->peer, rep->chunk);
-	else	/* away: given back when it returns */
-		rraim_orphan(s, rep);
+	if (!defer && rraim_server_ready(s) &&
+	    rraim_free_settled(rraim_peer_free_chunk(s->peer, rep->chunk)))
+		return;
+	/* away, or the FREE did not get through: given back when it can be */
+	rraim_orphan(s, rep);
+}
+
+/**
+ * rraim_free_settled - is a chunk's FREE over, whatever its result?
+ * @ret: what rraim_peer_free_chunk() returned
+ *
+ * Done, or refused for good (the server holds no such chunk, or rejects
+ * the request): no use asking again.  A timeout or a lost connection
+ * leaves the chunk held on the server: keep it as an orphan and retry.
+ */
+bool rraim_free_settled(int ret)
+{
+	return ret != -ENOTCONN && ret != -ETIMEDOUT && ret != -EIO;
 }
 
 bool rraim_server_ready(struct rraim_server *s)
@@ -398,7 +417,8 @@ bool rraim_server_has_room(struct rraim_server *s)
 {
 	u64 capacity, free;
 
-	if (!rraim_server_live(s) || READ_ONCE(s->draining))
+	if (!rraim_server_live(s) || READ_ONCE(s->draining) ||
+	    READ_ONCE(s->leaving))
 		return false;
 	rraim_peer_pool(s->peer, &capacity, &free);
 	return free >= RRAIM_CHUNK_SIZE;
@@ -637,6 +657,9 @@ static void rraim_pos_free(struct rraim_area *a, struct rraim_mchunk *mc,
 static void rraim_slot_release(struct rraim_area *a, u64 w)
 {
 	struct rraim_mchunk *mc;
+
+	if (rraim_slot_is_miss(w))
+		return;		/* a failed read's marker: nothing held */
 
 	rcu_read_lock();
 	mc = xa_load(&rraim_mchunks, rraim_slot_mchunk(w));
@@ -978,6 +1001,10 @@ static bool rraim_server_expendable(struct rraim_server *s)
 		if (!a)
 			continue;
 		spin_lock(&a->lock);
+		if (mc->area != a) {	/* its area went meanwhile */
+			spin_unlock(&a->lock);
+			continue;
+		}
 		for_each_set_bit(p, mc->used, RRAIM_CHUNK_PAGES) {
 			slot = rraim_slot_ptr(a, mc->rmap[p], false);
 			if (slot && (rraim_slot_valid(READ_ONCE(*slot)) & mine) &&
@@ -1014,11 +1041,23 @@ int rraim_server_remove(const char *addr)
 		return ret;
 	mutex_lock(&rraim_servers_mutex);
 	s = rraim_server_find(name);
-	if (!s || s->removing) {
+	if (!s || s->removing || s->leaving) {
 		mutex_unlock(&rraim_servers_mutex);
 		return -ENOENT;
 	}
+	/*
+	 * A store in flight may still publish a copy on @s that is its
+	 * page's only one: stop new copies there, wait for the stores in
+	 * flight, and only then look for pages that would lose their last
+	 * reachable copy.
+	 */
+	WRITE_ONCE(s->leaving, true);
+	mutex_unlock(&rraim_servers_mutex);
+	synchronize_srcu(&rraim_store_srcu);
+
+	mutex_lock(&rraim_servers_mutex);
 	if (!rraim_server_expendable(s)) {
+		WRITE_ONCE(s->leaving, false);
 		mutex_unlock(&rraim_servers_mutex);
 		pr_warn("server %s holds the only reachable copy of some pages: not removed\n",
 			name);
@@ -1110,18 +1149,31 @@ static struct rraim_mchunk *rraim_mchunk_create(void)
 	}
 	sort(cand, n, sizeof(cand[0]), rraim_candidate_cmp, NULL);
 	for (i = 0; i < n && mc->nr_rep < want; i++) {
+		struct rraim_replica *rep = &mc->rep[mc->nr_rep];
 		u8 sgen = READ_ONCE(cand[i].s->session_gen);
 
 		if (rraim_peer_alloc_chunk(cand[i].s->peer, &desc))
 			continue;
-		mc->rep[mc->nr_rep].sgen = sgen;
-		mc->rep[mc->nr_rep].server = cand[i].s->index;
-		mc->rep[mc->nr_rep].state = RRAIM_REP_OK;
-		mc->rep[mc->nr_rep].chunk = desc.chunk;
-		mc->rep[mc->nr_rep].rkey = desc.rkey;
-		mc->rep[mc->nr_rep].addr = desc.addr;
-		mc->nr_rep++;
-		atomic_inc(&cand[i].s->nr_chunks);
+		/*
+		 * The grant slept: the session it came from may have ended
+		 * (the server restarted, or was removed and another server
+		 * took its index).  rraim_mark_gone() bumps the generation
+		 * before it walks the mchunks under their locks, so either
+		 * it is seen changed here, or the walk sees this replica.
+		 * A chunk of an ended session is not ours to give back.
+		 */
+		spin_lock(&mc->lock);
+		if (READ_ONCE(cand[i].s->session_gen) == sgen) {
+			rep->sgen = sgen;
+			rep->server = cand[i].s->index;
+			rep->state = RRAIM_REP_OK;
+			rep->chunk = desc.chunk;
+			rep->rkey = desc.rkey;
+			rep->addr = desc.addr;
+			mc->nr_rep++;
+			atomic_inc(&cand[i].s->nr_chunks);
+		}
+		spin_unlock(&mc->lock);
 	}
 	srcu_read_unlock(&rraim_srcu, idx);
 	if (!mc->nr_rep) {
@@ -1214,6 +1266,21 @@ static void rraim_worker_fn(struct work_struct *work)
 void rraim_core_set_attached(bool attached)
 {
 	WRITE_ONCE(rraim_attached, attached);
+	if (!attached)
+		synchronize_srcu(&rraim_store_srcu);
+}
+
+/**
+ * rraim_core_set_enabled - accept new stores or send them to the swap device
+ * @enabled: the new value of the enabled knob
+ *
+ * Turning stores off returns once no store that began before is in flight.
+ */
+void rraim_core_set_enabled(bool enabled)
+{
+	WRITE_ONCE(rraim_tun.enabled, enabled);
+	if (!enabled)
+		synchronize_srcu(&rraim_store_srcu);
 }
 
 bool rraim_core_attached(void)
@@ -1320,7 +1387,8 @@ static unsigned int rraim_publish_mask(struct rraim_mchunk *mc,
 	return valid;
 }
 
-int rraim_core_store(unsigned int type, pgoff_t offset, struct page *page)
+static int __rraim_core_store(unsigned int type, pgoff_t offset,
+			      struct page *page)
 {
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	struct rraim_xfer x[RRAIM_MAX_REPLICAS] = {};
@@ -1345,18 +1413,16 @@ int rraim_core_store(unsigned int type, pgoff_t offset, struct page *page)
 		rraim_count(RRAIM_STAT_REJECT_THP);
 		return -EINVAL;
 	}
-	if (type >= MAX_SWAPFILES || !READ_ONCE(rraim_areas[type].known)) {
+	/* an mchunk's reverse map holds offsets in 32 bits */
+	if (type >= MAX_SWAPFILES || !READ_ONCE(rraim_areas[type].known) ||
+	    offset > U32_MAX) {
 		rraim_count(RRAIM_STAT_REJECT_AREA);
 		return -ENODEV;
 	}
 	a = &rraim_areas[type];
-	slot = rraim_slot_ptr(a, offset, true);
-	if (!slot) {
-		rraim_count(RRAIM_STAT_REJECT_ALLOC);
-		return -ENOMEM;
-	}
 	/* The front end invalidates before a re-store; be safe anyway. */
-	old = xchg(slot, 0);
+	slot = rraim_slot_ptr(a, offset, false);
+	old = slot ? xchg(slot, 0) : 0;
 	if (old)
 		rraim_slot_release(a, old);
 
@@ -1368,11 +1434,19 @@ int rraim_core_store(unsigned int type, pgoff_t offset, struct page *page)
 		ret = -ENOSPC;
 		goto out_unlock;
 	}
+	/* a page that goes to the device costs no slot-map memory */
+	slot = rraim_slot_ptr(a, offset, true);
+	if (!slot) {
+		rraim_count(RRAIM_STAT_REJECT_ALLOC);
+		ret = -ENOMEM;
+		goto out_free_pos;
+	}
 	n = rraim_mchunk_reps(mc, rep);
 	rraim_waiter_init(&w);
 	for (i = 0; i < n; i++) {
 		srv[i] = rraim_server_get(rep[i].server);
-		if (!rraim_rep_usable(&rep[i], srv[i]))
+		if (!rraim_rep_usable(&rep[i], srv[i]) ||
+		    READ_ONCE(srv[i]->leaving))
 			continue;
 		if (rraim_xfer_write(&x[i], srv[i]->peer, &w, page,
 				     rep[i].addr + ((u64)pos << PAGE_SHIFT),
@@ -1429,6 +1503,22 @@ out_free_pos:
 	spin_unlock(&a->lock);
 out_unlock:
 	srcu_read_unlock(&rraim_srcu, idx);
+	return ret;
+}
+
+/*
+ * A store is in flight from before it looks at the knobs until it has
+ * published its slot word (or given up): stopping stores (the enabled
+ * knob, a detach) waits for the stores in flight, so a count of stored
+ * pages read afterwards is final.
+ */
+int rraim_core_store(unsigned int type, pgoff_t offset, struct page *page)
+{
+	int idx, ret;
+
+	idx = srcu_read_lock(&rraim_store_srcu);
+	ret = __rraim_core_store(type, offset, page);
+	srcu_read_unlock(&rraim_store_srcu, idx);
 	return ret;
 }
 
@@ -1503,7 +1593,8 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 *slot, u64 *wp,
 	struct rraim_server *srv[RRAIM_MAX_REPLICAS];
 	unsigned int deadline_ms = READ_ONCE(rraim_tun.deadline_ms);
 	unsigned int n, ncand, issued = 0, k, i, pos;
-	ktime_t t0 = ktime_get(), end, next;
+	ktime_t t0 = ktime_get(), end, next, now;
+	ktime_t asked[RRAIM_MAX_REPLICAS];
 	u8 order[RRAIM_MAX_REPLICAS];
 	struct rraim_waiter wt;
 	int ret = -EIO, winner = -1;
@@ -1531,12 +1622,13 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 *slot, u64 *wp,
 	next = t0;
 
 	for (;;) {
-		ktime_t now = ktime_get();
+		now = ktime_get();
 
 		/* Ask the next copy when it is time (or nothing is pending). */
 		while (issued < ncand && ktime_compare(now, next) >= 0 &&
 		       ktime_compare(now, end) < 0) {
 			i = order[issued++];
+			asked[i] = now;
 			next = ktime_add_ms(now, max(deadline_ms / 2, 1U));
 			if (!rraim_xfer_read(&x[i], srv[i]->peer, &wt,
 					     rep[i].addr + ((u64)pos << PAGE_SHIFT),
@@ -1581,7 +1673,13 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 *slot, u64 *wp,
 				   usecs_to_jiffies(max_t(s64, left, 1)));
 	}
 
-	/* Let go of whatever is still in flight. */
+	/*
+	 * Let go of whatever is still in flight.  Only a read that had the
+	 * whole deadline and missed it is a timeout that makes its server
+	 * suspect; one that lost the race to a faster copy, or was asked
+	 * late (hedged), is dropped without a word.
+	 */
+	now = ktime_get();
 	for (k = 0; k < issued; k++) {
 		i = order[k];
 		if (!x[i].req)
@@ -1591,6 +1689,8 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 *slot, u64 *wp,
 			continue;
 		}
 		rraim_xfer_abandon(&x[i]);
+		if (ktime_ms_delta(now, asked[i]) < deadline_ms)
+			continue;
 		rraim_server_count(srv[i], RRAIM_SSTAT_TIMEOUTS);
 		rraim_peer_suspect(srv[i]->peer, "read deadline");
 	}
@@ -1639,6 +1739,27 @@ static void rraim_note_lost(unsigned int type, pgoff_t offset)
 	}
 }
 
+/*
+ * The front end asks for a page the core does not hold: it believes the
+ * page is here, so the swap device's slot was never written.  Fail the
+ * read (a marker word makes rraim_core_read_must_fail() true until the
+ * slot is invalidated or stored again) rather than let it return whatever
+ * the device holds.
+ */
+static int rraim_load_miss(struct rraim_area *a, pgoff_t offset)
+{
+	u64 *slot;
+
+	rraim_count(RRAIM_STAT_LOAD_MISSES);
+	slot = rraim_slot_ptr(a, offset, true);
+	if (slot)
+		cmpxchg(slot, 0, RRAIM_SLOT_LOST);
+	pr_err_ratelimited("swap slot %u:%lu was never stored here: its read fails%s\n",
+			   a->type, offset,
+			   slot ? "" : " (no memory to mark it: the device's slot is read)");
+	return -ENOENT;
+}
+
 int rraim_core_load(unsigned int type, pgoff_t offset, struct page *page)
 {
 	struct rraim_mchunk *mc;
@@ -1654,10 +1775,8 @@ int rraim_core_load(unsigned int type, pgoff_t offset, struct page *page)
 	a = &rraim_areas[type];
 	slot = rraim_slot_ptr(a, offset, false);
 	w = slot ? READ_ONCE(*slot) : 0;
-	if (!w) {
-		rraim_count(RRAIM_STAT_LOAD_MISSES);
-		return -ENOENT;
-	}
+	if (!w)
+		return rraim_load_miss(a, offset);
 	if (w & RRAIM_SLOT_LOST)
 		return -EIO;
 
@@ -1716,6 +1835,12 @@ out_unlock:
 	return ret;
 }
 
+/* Memory the slot maps of every swap area take, in bytes. */
+u64 rraim_slot_map_bytes(void)
+{
+	return (u64)atomic_long_read(&rraim_nr_leaves) << PAGE_SHIFT;
+}
+
 bool rraim_core_read_must_fail(unsigned int type, pgoff_t offset)
 {
 	bool fail = false;
@@ -1753,19 +1878,13 @@ void rraim_core_invalidate_page(unsigned int type, pgoff_t offset)
 	rraim_count(RRAIM_STAT_INVALIDATES);
 }
 
-void rraim_core_invalidate_area(unsigned int type)
+/* Drop every slot word of @a (and what it holds), telling no one. */
+static void rraim_area_drop_slots(struct rraim_area *a)
 {
-	struct rraim_mchunk *mc, *tmp;
-	struct rraim_area *a;
 	unsigned long idx;
-	LIST_HEAD(done);
-	u64 *leaf;
 	unsigned int i;
+	u64 *leaf;
 
-	if (type >= MAX_SWAPFILES)
-		return;
-	a = &rraim_areas[type];
-	WRITE_ONCE(a->known, false);
 	xa_for_each(&a->leaves, idx, leaf) {
 		for (i = 0; i < RRAIM_LEAF_SLOTS; i++) {
 			u64 w = xchg(&leaf[i], 0);
@@ -1775,6 +1894,39 @@ void rraim_core_invalidate_area(unsigned int type)
 		}
 		cond_resched();
 	}
+}
+
+/**
+ * rraim_fault_forget_area - test hook: forget every page of a swap area
+ * @type: swap type
+ *
+ * The front end still believes the pages are held; its loads of them find
+ * nothing.  For tests of that path (debugfs, root only).
+ * Return: 0 or -EINVAL.
+ */
+int rraim_fault_forget_area(unsigned int type)
+{
+	if (type >= MAX_SWAPFILES)
+		return -EINVAL;
+	rraim_area_drop_slots(&rraim_areas[type]);
+	return 0;
+}
+
+void rraim_core_invalidate_area(unsigned int type)
+{
+	struct rraim_mchunk *mc, *tmp;
+	struct page *page, *next;
+	struct rraim_area *a;
+	unsigned long idx;
+	LIST_HEAD(leaves);
+	LIST_HEAD(done);
+	u64 *leaf;
+
+	if (type >= MAX_SWAPFILES)
+		return;
+	a = &rraim_areas[type];
+	WRITE_ONCE(a->known, false);
+	rraim_area_drop_slots(a);
 
 	/*
 	 * Detach the mchunks before the leaves go: the sync looks at slots
@@ -1793,10 +1945,21 @@ void rraim_core_invalidate_area(unsigned int type)
 	}
 	spin_unlock(&a->lock);
 
-	synchronize_rcu();	/* lockless readers of the leaves are done */
+	/*
+	 * Unpublish every leaf, wait until no reader can still hold one (the
+	 * xarray's lookups run under RCU, stores and loads and the sync
+	 * under SRCU), then free them.
+	 */
 	xa_for_each(&a->leaves, idx, leaf) {
 		xa_erase(&a->leaves, idx);
-		mempool_free(virt_to_page(leaf), rraim_leaf_pool);
+		list_add(&virt_to_page(leaf)->lru, &leaves);
+	}
+	synchronize_srcu(&rraim_srcu);
+	synchronize_rcu();
+	list_for_each_entry_safe(page, next, &leaves, lru) {
+		list_del(&page->lru);
+		mempool_free(page, rraim_leaf_pool);
+		atomic_long_dec(&rraim_nr_leaves);
 	}
 
 	list_for_each_entry_safe(mc, tmp, &done, node) {
@@ -2004,14 +2167,14 @@ void rraim_core_shutdown(void)
 	mutex_unlock(&rraim_mchunks_mutex);
 
 	/*
-	 * A remove_server write may be tearing a server down right now: it
-	 * is not ours to remove, and the control interface's exit waits for
-	 * that write to return.
+	 * A remove_server write may be removing a server right now (with
+	 * nothing stored, its check passes): it is not ours to remove, and
+	 * the control interface's exit waits for that write to return.
 	 */
 	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
 		mutex_lock(&rraim_servers_mutex);
 		s = rraim_server_get(i);
-		if (!s || s->removing) {
+		if (!s || s->removing || s->leaving) {
 			mutex_unlock(&rraim_servers_mutex);
 			continue;
 		}

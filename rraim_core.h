@@ -139,6 +139,9 @@ struct rraim_server_stats {
  *	longer found by add or remove, its sysfs files are going
  * @session_gen: bumped when the server lost our session (its chunks)
  * @draining: copies are being moved off; no new placements
+ * @leaving: a removal is checking whether the server can go: no store
+ *	writes a copy there meanwhile, so none can become a page's only copy
+ *	between the check and the removal (rraim_servers_mutex)
  * @orphans: chunks held on the server that no replica uses any more (their
  *	replica was rebuilt elsewhere while the server was away); freed when
  *	it is back, by chunk number
@@ -163,6 +166,7 @@ struct rraim_server {
 	bool removing;
 	u8 session_gen;
 	bool draining;
+	bool leaving;
 	struct xarray orphans;
 	atomic_long_t sync_total;
 	atomic_long_t sync_done;
@@ -286,6 +290,12 @@ static inline unsigned int rraim_slot_valid(u64 w)
 	return FIELD_GET(RRAIM_SLOT_VALID, w);
 }
 
+/* A marker that only fails reads: no mchunk (ids start at 1), no copy. */
+static inline bool rraim_slot_is_miss(u64 w)
+{
+	return w && !rraim_slot_mchunk(w);
+}
+
 /* ------------------------------------------------------------- interface */
 
 extern struct rraim_server __rcu *rraim_servers[RRAIM_MAX_SERVERS];
@@ -305,6 +315,7 @@ bool rraim_server_live(struct rraim_server *s);
 bool rraim_server_has_room(struct rraim_server *s);
 bool rraim_rep_usable(const struct rraim_replica *rep, struct rraim_server *s);
 void rraim_orphan(struct rraim_server *s, const struct rraim_replica *rep);
+bool rraim_free_settled(int ret);
 void rraim_rep_release(struct rraim_server *s, const struct rraim_replica *rep,
 		       bool defer);
 unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
@@ -327,6 +338,7 @@ int rraim_server_remove(const char *name);
 unsigned int rraim_nr_servers(void);
 int rraim_set_replicas(unsigned int replicas);
 bool rraim_core_attached(void);
+void rraim_core_set_enabled(bool enabled);
 
 /**
  * struct rraim_health - page counts by number of reachable copies
@@ -348,6 +360,8 @@ u64 rraim_stat_sum(enum rraim_stat stat);
 u64 rraim_server_stat_sum(struct rraim_server *s, enum rraim_server_stat stat);
 void rraim_stats_reset(void);
 unsigned long rraim_lost_pages(void);
+u64 rraim_slot_map_bytes(void);
+int rraim_fault_forget_area(unsigned int type);
 
 void rraim_hist_add(struct rraim_hist *h, u64 us);
 void rraim_hist_fold(struct rraim_hist *sum, const struct rraim_hist *h);

@@ -222,8 +222,12 @@ static int rraim_sync_retarget(struct rraim_mchunk *mc, int i,
 
 out_free:
 	/* not after a session change: the number may name another chunk */
-	if (READ_ONCE(t->session_gen) == sgen)
-		rraim_peer_free_chunk(t->peer, desc.chunk);
+	if (READ_ONCE(t->session_gen) == sgen &&
+	    !rraim_free_settled(rraim_peer_free_chunk(t->peer, desc.chunk))) {
+		struct rraim_replica lost = { .chunk = desc.chunk, .sgen = sgen };
+
+		rraim_orphan(t, &lost);
+	}
 	return -EAGAIN;
 }
 
@@ -584,8 +588,9 @@ static void rraim_sync_free_orphans(void)
 		xa_for_each(&s->orphans, chunk, entry) {
 			/* a chunk of an older session: nothing to give back */
 			if (xa_to_value(entry) == READ_ONCE(s->session_gen) &&
-			    rraim_peer_free_chunk(s->peer, chunk) == -ENOTCONN)
-				break;
+			    !rraim_free_settled(rraim_peer_free_chunk(s->peer,
+								      chunk)))
+				break;	/* kept: tried again at the next pass */
 			xa_erase(&s->orphans, chunk);
 		}
 	}

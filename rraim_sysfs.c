@@ -196,7 +196,7 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 	if (rraim_parse_uint(buf, 0, 1, &v))
 		return -EINVAL;
-	WRITE_ONCE(rraim_tun.enabled, v);
+	rraim_core_set_enabled(v);	/* 0: returns once no store is in flight */
 	return count;
 }
 
@@ -476,9 +476,14 @@ static ssize_t rraim_health_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lu\n", v);
 }
 
+/*
+ * The health counts walk every stored page under rraim_mchunks_mutex,
+ * which the sync and a server's return need too: root only, so that no
+ * user can stall them by reading in a loop.
+ */
 #define RRAIM_HEALTH_ATTR(_name, _field)				\
 	static struct rraim_health_attr rraim_health_attr_##_name = {	\
-		.attr = __ATTR(_name, 0444, rraim_health_show, NULL),	\
+		.attr = __ATTR(_name, 0400, rraim_health_show, NULL),	\
 		.field = _field,					\
 	}
 
@@ -496,6 +501,12 @@ static ssize_t lost_pages_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%lu\n", rraim_lost_pages());
+}
+
+static ssize_t slot_map_bytes_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", rraim_slot_map_bytes());
 }
 
 static ssize_t remote_bytes_show(struct kobject *kobj,
@@ -599,12 +610,14 @@ static ssize_t reset_store(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute stored_pages_attr = __ATTR_RO(stored_pages);
 static struct kobj_attribute lost_pages_attr = __ATTR_RO(lost_pages);
 static struct kobj_attribute remote_bytes_attr = __ATTR_RO(remote_bytes);
+static struct kobj_attribute slot_map_bytes_attr = __ATTR_RO(slot_map_bytes);
 static struct kobj_attribute reset_attr = __ATTR_WO(reset);
 
 static struct attribute *rraim_stats_attrs[] = {
 	&stored_pages_attr.attr,
 	&lost_pages_attr.attr,
 	&remote_bytes_attr.attr,
+	&slot_map_bytes_attr.attr,
 	&reset_attr.attr,
 	&rraim_stat_attr_stores.attr.attr,
 	&rraim_stat_attr_stores_degraded.attr.attr,
@@ -868,7 +881,8 @@ static struct kobj_attribute state_age_ms_attr = __ATTR_RO(state_age_ms);
 static struct kobj_attribute address_attr = __ATTR_RO(address);
 static struct kobj_attribute incarnation_attr = __ATTR_RO(incarnation);
 static struct kobj_attribute chunks_attr = __ATTR_RO(chunks);
-static struct kobj_attribute pages_attr = __ATTR_RO(pages);
+/* walks the server's pages under rraim_mchunks_mutex: root only */
+static struct kobj_attribute pages_attr = __ATTR(pages, 0400, pages_show, NULL);
 static struct kobj_attribute capacity_bytes_attr = __ATTR_RO(capacity_bytes);
 static struct kobj_attribute free_bytes_attr = __ATTR_RO(free_bytes);
 static struct kobj_attribute sync_state_attr = __ATTR_RO(sync_state);
@@ -1004,6 +1018,31 @@ static int rraim_latency_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(rraim_latency);
 
+/*
+ * /sys/kernel/debug/rraim/fault_forget_area: write a swap type and the core
+ * forgets every page of that area while the front end still believes they
+ * are held (tests of the load-miss path; root only, like all of debugfs).
+ */
+static ssize_t rraim_forget_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	unsigned int type;
+	int ret;
+
+	ret = kstrtouint_from_user(ubuf, count, 10, &type);
+	if (ret)
+		return ret;
+	ret = rraim_fault_forget_area(type);
+	return ret ? ret : count;
+}
+
+static const struct file_operations rraim_forget_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = rraim_forget_write,
+	.llseek = noop_llseek,
+};
+
 /* ---------------------------------------------------------- init, exit */
 
 int rraim_sysfs_init(void)
@@ -1027,6 +1066,8 @@ int rraim_sysfs_init(void)
 	rraim_debugfs = debugfs_create_dir("rraim", NULL);
 	debugfs_create_file("latency", 0444, rraim_debugfs, NULL,
 			    &rraim_latency_fops);
+	debugfs_create_file("fault_forget_area", 0200, rraim_debugfs, NULL,
+			    &rraim_forget_fops);
 	return 0;
 
 out_remove_stats:

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # No memory server reachable: every store falls back to the swap disk, the
-# reason is counted, and the data still verifies.
+# reason is counted, and the data still verifies.  A rejected store costs
+# no local memory: the slot map stays empty.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma
@@ -24,6 +25,8 @@ diag "pswpout $out rejected $rej stores $(stat_of stores)"
 [ "$(stat_of stores)" = 0 ] || fail "stores without a server"
 [ "$out" -gt 1000 ] || fail "the pages did not go to the disk"
 [ "$rej" -ge "$out" ] || fail "rejects not counted ($rej < $out)"
+[ "$(stat_of slot_map_bytes)" = 0 ] ||
+	fail "rejected stores hold $(stat_of slot_map_bytes) bytes of slot map"
 rmdir "$cg"
 unload_rraim || fail "unload"
 i=1

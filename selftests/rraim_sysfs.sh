@@ -56,5 +56,21 @@ if [ "$RRAIM_SERVERS" -ge 3 ]; then
 		fail "remove_server refused an empty server"
 	[ ! -d "$(server_dir 3)" ] || fail "server 3 still listed"
 fi
+# Files that walk every stored page under a mutex the sync needs are
+# root-only; the plain counters stay world-readable.
+grep -q '^nobody:' /etc/passwd ||
+	echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>/etc/passwd
+as_nobody() {
+	busybox su -s /bin/sh nobody -c "$*"
+}
+for f in stats/degraded_pages stats/unavailable_pages stats/below_target_pages \
+	 "servers/$(server_addr 1):$RRAIM_PORT/pages"; do
+	[ "$(stat -c %a "$RRAIM_SYS/$f")" = 400 ] ||
+		fail "$f has mode $(stat -c %a "$RRAIM_SYS/$f"), not 400"
+	as_nobody cat "'$RRAIM_SYS/$f'" >/dev/null 2>&1 &&
+		fail "an unprivileged user read $f"
+done
+as_nobody cat "$RRAIM_SYS/stats/stored_pages" >/dev/null ||
+	fail "an unprivileged user cannot read stats/stored_pages"
 unload_rraim || fail "unload"
 exit $KSFT_PASS
