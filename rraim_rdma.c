@@ -1354,8 +1354,16 @@ static int rraim_cm_handler(struct rdma_cm_id *cm_id, struct rdma_cm_event *ev)
 static void rraim_conn_flush(struct rraim_conn *conn)
 {
 	rraim_conn_stop(conn);
-	/* only a queue pair that was connected can have work in flight */
-	if (conn->qp && test_bit(RRAIM_CONN_UP, &conn->flags))
+	/*
+	 * Drain every queue pair, connected or not (the control connection
+	 * posts its receives before it connects): the drain returns once
+	 * every flushed completion was delivered.  Without it, destroying
+	 * the queue pair flushes the receives then, and Soft-RoCE in 6.1
+	 * schedules its completion tasklet for a completion queue that is
+	 * freed right after (rxe_destroy_cq() does not kill that tasklet):
+	 * under reconnect churn the tasklet ran on freed memory.
+	 */
+	if (conn->qp)
 		ib_drain_qp(conn->qp);
 }
 

@@ -2,15 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run RRAIM selftests inside the test-bed guest and print TAP.
-#   run_vm.sh TEST...     (names of scripts in this directory)
-# Each test gets the timeout from ./settings; exit code 4 is a skip.
-# The exit status is the number of failed tests (0: all passed).
+#   run_vm.sh [VAR=VALUE]... TEST...     (names of scripts in this directory)
+# VAR=VALUE arguments are exported to the tests (e.g. RRAIM_CHURN_SECS=1800
+# for a long run); RRAIM_TEST_TIMEOUT overrides the timeout of ./settings.
+# Each test gets that timeout; exit code 4 is a skip.  The exit status is
+# the number of failed tests (0: all passed).
 
 # In the guest the tests are under /opt/rraim/selftests (rraim-vm runs this
 # script from elsewhere); otherwise next to this script.
 dir=/opt/rraim/selftests
 [ -f "$dir/lib.sh" ] || dir=$(cd "$(dirname "$0")" && pwd)
-limit=$(sed -n 's/^timeout=//p' "$dir/settings")
+while [ $# -gt 0 ]; do
+	case $1 in
+	RRAIM_[A-Z_]*=*) export "${1?}"; shift ;;
+	*) break ;;
+	esac
+done
+limit=${RRAIM_TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' "$dir/settings")}
 n=0
 failed=0
 
