@@ -4,8 +4,10 @@
 # rraim_deps GROUP...   install the Debian packages a group needs, quietly and
 #                       only when something is missing.
 # rraim_kver            the kernel version of the installed linux-headers-amd64
-#                       (the guest kernel and the module must match it).
-# rraim_kernel_dir      where that kernel's image and modules are unpacked.
+#                       (the guest kernel and the module must match it), or
+#                       $RRAIM_KVER when set (tools/debug-kernel's kernel).
+# rraim_kernel_dir      where that kernel's image and modules are unpacked,
+#                       or $RRAIM_KERNEL_DIR when set.
 
 RRAIM_TOP=${RRAIM_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 RRAIM_CACHE=${RRAIM_CACHE:-$RRAIM_TOP/build/cache}
@@ -20,7 +22,8 @@ rraim_log() {
 }
 
 # Package groups.  "build": the module and the server; "vm": the test bed;
-# "check": the static checks; "docs": the documentation build.
+# "check": the static checks; "docs": the documentation build;
+# "debugkernel": building the kernel (tools/debug-kernel).
 rraim_pkgs_build="gcc make libc6-dev linux-headers-amd64 librdmacm-dev
 	libibverbs-dev pkg-config"
 rraim_pkgs_vm="qemu-system-x86 qemu-utils busybox-static iproute2 rdma-core
@@ -28,6 +31,8 @@ rraim_pkgs_vm="qemu-system-x86 qemu-utils busybox-static iproute2 rdma-core
 	kmod xz-utils procps coreutils"
 rraim_pkgs_check="sparse linux-source-6.1 perl python3"
 rraim_pkgs_docs="python3-docutils systemd groff-base"
+rraim_pkgs_debugkernel="linux-source-6.1 gcc make bc bison flex libelf-dev
+	libssl-dev ccache xz-utils kmod util-linux"
 
 rraim_deps() {
 	local group pkgs="" missing="" p
@@ -53,6 +58,10 @@ rraim_deps() {
 rraim_kver() {
 	local dep
 
+	if [ -n "${RRAIM_KVER:-}" ]; then
+		echo "$RRAIM_KVER"
+		return 0
+	fi
 	dep=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null) ||
 		rraim_die "linux-headers-amd64 is not installed"
 	dep=${dep%%[ ,]*}
@@ -67,6 +76,12 @@ rraim_kver() {
 rraim_kernel_dir() {
 	local kver dir deb tmp
 
+	if [ -n "${RRAIM_KERNEL_DIR:-}" ]; then
+		[ -f "$RRAIM_KERNEL_DIR/boot/vmlinuz-$(rraim_kver)" ] ||
+			rraim_die "RRAIM_KERNEL_DIR has no boot/vmlinuz-$(rraim_kver)"
+		echo "$RRAIM_KERNEL_DIR"
+		return 0
+	fi
 	kver=$(rraim_kver)
 	dir=$RRAIM_CACHE/kernel-$kver
 	if [ ! -f "$dir/.done" ]; then
