@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test-rraim-vm.sh - tests of the test bed itself (tools/rraim-vm).
+#
+# Without a VM: options whose memory cannot fit are refused with a clear
+# message before anything is built or booted, and the option sets of
+# tools/check's VM groups, tools/demo and tools/bench are accepted.  With
+# one VM boot (a minute or two under TCG; --no-vm skips it): a memory
+# server that cannot start fails the run, which names the server and the
+# error it logged, and SCRIPT never runs.
+#
+#   tools/tests/test-rraim-vm.sh [--no-vm]
+#
+# Prints TAP; exits 1 when a test fails.
+
+set -u
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VM=$TOP/tools/rraim-vm
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+no_vm=0
+[ "${1:-}" = --no-vm ] && no_vm=1
+
+N=0
+FAILED=0
+
+ok() {		# ok CONDITION-STATUS NAME [DIAGNOSTIC-FILE]
+	N=$((N + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $N - $2"
+	else
+		echo "not ok $N - $2"
+		FAILED=1
+		[ -n "${3:-}" ] && sed 's/^/# /' "$3" | tail -n 15
+	fi
+}
+
+skip() {
+	N=$((N + 1))
+	echo "ok $N - $1 # SKIP $2"
+}
+
+# Whatever would build or boot, faked: a refusal must come before any of
+# them runs.
+mkdir -p "$TMP/bin"
+for f in make qemu-system-x86_64 apt-get dpkg-query depmod cpio; do
+	printf '#!/bin/sh\ntouch "%s/ran-%s"\nexit 1\n' "$TMP" "$f" >"$TMP/bin/$f"
+	chmod +x "$TMP/bin/$f"
+done
+printf '#!/bin/sh\nexit 0\n' >"$TMP/script"
+chmod +x "$TMP/script"
+
+# rraim-vm run with the fakes first on PATH; output in $TMP/out.
+run_faked() {
+	rm -f "$TMP"/ran-*
+	PATH=$TMP/bin:$PATH "$VM" run "$@" >"$TMP/out" 2>&1
+}
+
+# refused NAME REGEX OPTION...: refused before building, saying REGEX.
+refused() {
+	local name=$1 re=$2 rc
+	shift 2
+
+	run_faked "$@" "$TMP/script"
+	rc=$?
+	[ $rc != 0 ] && grep -Eq -- "$re" "$TMP/out" && ! ls "$TMP"/ran-* >/dev/null 2>&1
+	ok $? "refused before building: $name" "$TMP/out"
+}
+
+# accepted NAME OPTION...: --dry-run passes, nothing is built.
+accepted() {
+	local name=$1
+	shift
+
+	run_faked --dry-run "$@" "$TMP/script" && ! ls "$TMP"/ran-* >/dev/null 2>&1
+	ok $? "accepted: $name ($*)" "$TMP/out"
+}
+
+# ---------------------------------------------------------------- refusals
+
+refused "three 256M servers in a 512 MiB guest (issue 9)" \
+	'^rraim: --mem 512 is too small for 3 memory servers of 256M: they pin 3 x 256 MiB inside the client guest, which needs [0-9]+ MiB in all.*give --mem [0-9]+ or more' \
+	--servers 3 --rraim --replicas 1 --mem 512
+refused "four 512M servers in the default 2048 MiB" \
+	'^rraim: --mem 2048 is too small for 4 memory servers of 512M: they pin 4 x 512 MiB' \
+	--servers 4 --capacity 512M
+refused "a client guest too small for itself" \
+	'^rraim: --mem 256 is too small: the client guest needs [0-9]+ MiB' \
+	--servers 0 --mem 256
+refused "a separate-VM client too small for itself" \
+	'^rraim: --mem 256 is too small: the client guest needs [0-9]+ MiB' \
+	--servers 3 --separate-vms --mem 256
+refused "node VMs larger than the host" \
+	"^rraim: the guests need [0-9]+ MiB \\(client 2048, 3 nodes x [0-9]+\\), more than this host's [0-9]+ MiB" \
+	--servers 3 --separate-vms --capacity 64T
+refused "a pool that is not a whole number of chunks" \
+	'^rraim: --capacity 6M: must be a positive multiple of 4M' --capacity 6M
+refused "an empty pool" \
+	'^rraim: --capacity 0: must be a positive multiple of 4M' --capacity 0
+
+# ---------------------------------------------------------- what must pass
+
+# tools/check's VM groups: "name|options|tests".
+while IFS='|' read -r name opts _; do
+	# shellcheck disable=SC2086
+	accepted "tools/check VM group '$name'" $opts
+done < <(sed -n '/^VM_GROUPS=(/,/^)/s/^[[:space:]]*"\(.*\)"$/\1/p' "$TOP/tools/check")
+for f in demo bench; do
+	opts=$(sed -n 's/.*rraim-vm" run \(.*\) \\$/\1/p' "$TOP/tools/$f")
+	# shellcheck disable=SC2086
+	accepted "tools/$f" $opts
+done
+
+run_faked --dry-run --servers 3 --separate-vms --capacity 128M "$TMP/script"
+node=$(sed -n 's/^node guests: 3 x \([0-9]*\) MiB$/\1/p' "$TMP/out")
+[ -n "$node" ] && [ "$node" -gt $((128 + 192)) ]
+ok $? "a 128M node gets more than the 320 MiB in which its server was OOM-killed (${node:-?} MiB)" "$TMP/out"
+
+# ------------------------------------------------------------ one VM boot
+
+name="a server that cannot start fails the run"
+if [ $no_vm = 1 ]; then
+	skip "$name: exit 125" "--no-vm"
+	skip "$name: SCRIPT does not run" "--no-vm"
+	skip "$name: names server 2 and its error" "--no-vm"
+else
+	printf '#!/bin/sh\necho SCRIPT-RAN\n' >"$TMP/script"
+	RRAIM_VM_FAIL_SERVER=2 "$VM" run --servers 2 --capacity 64M \
+		--timeout 900 "$TMP/script" >"$TMP/vm.out" 2>&1
+	rc=$?
+	[ $rc = 125 ]
+	ok $? "$name: exit 125 (got $rc)" "$TMP/vm.out"
+	! grep -q SCRIPT-RAN "$TMP/vm.out"
+	ok $? "$name: SCRIPT does not run" "$TMP/vm.out"
+	grep -Eq '^rraim-vm: server 2 exited at start \(exit status [0-9]+\): rraim-server: error: ' "$TMP/vm.out" &&
+		! grep -q '^rraim-vm: server 1 ' "$TMP/vm.out"
+	ok $? "$name: names server 2 and its error" "$TMP/vm.out"
+	grep '^rraim-vm: server ' "$TMP/vm.out" | sed 's/^/# /'
+fi
+
+echo "1..$N"
+exit $FAILED
