@@ -19,7 +19,10 @@
  *   rraim_pool_lock      the free-mchunk pool
  *   mchunk->lock         an mchunk's replica descriptors
  * Servers are looked up under SRCU (rraim_srcu): store and load sleep while
- * they use one, and removal waits for them.
+ * they use one, and removal waits for them.  A second SRCU domain,
+ * rraim_store_srcu, covers each store from its first look at the knobs to
+ * its publication: stopping stores (enabled=0, a detach), a removal's
+ * leaving phase and an area's teardown wait for the stores in flight.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -341,10 +344,16 @@ void rraim_rep_release(struct rraim_server *s, const struct rraim_replica *rep,
 	atomic_dec(&s->nr_chunks);
 	if (rep->sgen != READ_ONCE(s->session_gen))
 		return;
-	if (!defer && rraim_server_ready(s) &&
-	    rraim_free_settled(rraim_peer_free_chunk(s->peer, rep->chunk)))
+	if (!defer && rraim_server_ready(s)) {
+		if (rraim_free_settled(rraim_peer_free_chunk(s->peer,
+							     rep->chunk)))
+			return;
+		/* not now: the next sync pass gives it back */
+		rraim_orphan(s, rep);
+		rraim_sync_kick(HZ);
 		return;
-	/* away, or the FREE did not get through: given back when it can be */
+	}
+	/* away: given back when it returns; deferred: after a grace period */
 	rraim_orphan(s, rep);
 }
 
@@ -353,12 +362,14 @@ void rraim_rep_release(struct rraim_server *s, const struct rraim_replica *rep,
  * @ret: what rraim_peer_free_chunk() returned
  *
  * Done, or refused for good (the server holds no such chunk, or rejects
- * the request): no use asking again.  A timeout or a lost connection
- * leaves the chunk held on the server: keep it as an orphan and retry.
+ * the request): no use asking again.  A timeout, a lost connection or an
+ * abandoned read still in flight (-EAGAIN) leaves the chunk held on the
+ * server: keep it as an orphan and retry.
  */
 bool rraim_free_settled(int ret)
 {
-	return ret != -ENOTCONN && ret != -ETIMEDOUT && ret != -EIO;
+	return ret != -ENOTCONN && ret != -ETIMEDOUT && ret != -EIO &&
+	       ret != -EAGAIN;
 }
 
 bool rraim_server_ready(struct rraim_server *s)
@@ -1493,6 +1504,14 @@ static int __rraim_core_store(unsigned int type, pgoff_t offset,
 	rraim_count(RRAIM_STAT_STORES);
 	if (hweight32(valid) < READ_ONCE(rraim_tun.replicas))
 		rraim_count(RRAIM_STAT_STORES_DEGRADED);
+	/*
+	 * A copy this store meant to make failed (a deadline, a transport
+	 * error): its replica is still there, so the sync can make the copy
+	 * soon.  Waiting for the next server event could leave the page with
+	 * its only copy on a server that goes away first.
+	 */
+	if (hweight32(valid) < posted)
+		rraim_sync_kick_soon();
 	rraim_count_add(RRAIM_STAT_WRITE_BYTES, (u64)hweight32(valid) * PAGE_SIZE);
 	rraim_hist_note(&rraim_stats->store_lat, t0);
 	return 0;
@@ -1954,6 +1973,7 @@ void rraim_core_invalidate_area(unsigned int type)
 		xa_erase(&a->leaves, idx);
 		list_add(&virt_to_page(leaf)->lru, &leaves);
 	}
+	synchronize_srcu(&rraim_store_srcu);
 	synchronize_srcu(&rraim_srcu);
 	synchronize_rcu();
 	list_for_each_entry_safe(page, next, &leaves, lru) {

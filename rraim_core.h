@@ -327,6 +327,7 @@ void rraim_wait_writes(struct rraim_xfer *x, unsigned int n,
 int rraim_sync_init(void);
 void rraim_sync_exit(void);
 void rraim_sync_kick(unsigned long delay);
+void rraim_sync_kick_soon(void);
 int rraim_server_drain(struct rraim_server *s, bool on);
 const char *rraim_server_sync_state(struct rraim_server *s);
 

@@ -65,6 +65,8 @@ enum {
  * @lock: guards @waiter against the completion handler
  * @waiter: whom to wake at completion; NULL once the owner let go
  * @done: the hardware is finished with the request (success or flush)
+ * @abandoned: its reader let go before it completed (counted in the
+ *	peer's @abandoned until it does)
  * @status: 0 or -EIO, valid once @done
  * @refs: 2 while in flight (owner and hardware), freed at 0
  */
@@ -78,6 +80,7 @@ struct rraim_req {
 	spinlock_t lock;		/* guards waiter against completion */
 	struct rraim_waiter *waiter;
 	bool done;
+	bool abandoned;
 	int status;
 	atomic_t refs;
 };
@@ -186,6 +189,8 @@ enum {
  *	on this connection, is given back (conn->lock)
  * @late_chunks: grants that came too late, to give back (conn->lock)
  * @nr_late: entries in @late_chunks
+ * @abandoned: READs whose reader stopped waiting and that have not yet
+ *	completed: one may still target a chunk the core wants to free
  * @gone_wq: woken when the connections are torn down
  */
 struct rraim_peer {
@@ -231,6 +236,7 @@ struct rraim_peer {
 	u32 late_alloc_seq;
 	u32 late_chunks[4];
 	unsigned int nr_late;
+	atomic_t abandoned;
 
 	wait_queue_head_t gone_wq;
 };
@@ -399,6 +405,10 @@ static void rraim_req_put(struct rraim_req *req)
 
 	if (!atomic_dec_and_test(&req->refs))
 		return;
+	if (req->abandoned) {
+		req->abandoned = false;
+		atomic_dec(&conn->peer->abandoned);
+	}
 	spin_lock_irqsave(&conn->lock, flags);
 	if (req->is_write && req->page_dma) {
 		dev = conn->peer->ibdev;
@@ -646,6 +656,9 @@ void rraim_xfer_abandon(struct rraim_xfer *x)
 
 	WARN_ON_ONCE(req->is_write && !rraim_xfer_done(x));
 	rraim_req_detach(req);
+	/* until it completes, it may still read a chunk: see free_chunk */
+	req->abandoned = true;
+	atomic_inc(&x->peer->abandoned);
 	x->req = NULL;
 	x->status = -ETIMEDOUT;
 	rraim_req_put(req);
@@ -921,12 +934,23 @@ int rraim_peer_alloc_chunk(struct rraim_peer *peer,
  * rraim_peer_free_chunk - give a chunk back to the server
  * @peer: the server
  * @chunk: the server's number for it
+ *
+ * Sleeps.  Return: 0; -EAGAIN while an abandoned READ of this peer is in
+ * flight (try later); -ENOTCONN, -ETIMEDOUT, or the server's refusal
+ * (-ENOENT: it holds no such chunk).
  */
 int rraim_peer_free_chunk(struct rraim_peer *peer, u32 chunk)
 {
 	struct rraim_msg reply;
 	int ret;
 
+	/*
+	 * A READ that was abandoned may still be on its way to this very
+	 * chunk: freed under it, the server would answer with a remote
+	 * access error and a healthy session would fail.
+	 */
+	if (atomic_read(&peer->abandoned))
+		return -EAGAIN;
 	ret = rraim_rpc(peer, RRAIM_MSG_FREE, chunk, &reply);
 	if (!ret)
 		rraim_peer_note_pool(peer, &reply);
@@ -938,6 +962,7 @@ static void rraim_peer_free_late(struct rraim_peer *peer)
 {
 	struct rraim_conn *conn = &peer->ctrl;
 	u32 chunk;
+	int ret;
 
 	for (;;) {
 		spin_lock_bh(&conn->lock);
@@ -945,9 +970,16 @@ static void rraim_peer_free_late(struct rraim_peer *peer)
 			spin_unlock_bh(&conn->lock);
 			return;
 		}
-		chunk = peer->late_chunks[--peer->nr_late];
+		chunk = peer->late_chunks[peer->nr_late - 1];
 		spin_unlock_bh(&conn->lock);
-		if (rraim_peer_free_chunk(peer, chunk))
+		ret = rraim_peer_free_chunk(peer, chunk);
+		if (ret == -EAGAIN)
+			return;	/* the next heartbeat tries again */
+		spin_lock_bh(&conn->lock);
+		if (peer->nr_late)
+			peer->nr_late--;
+		spin_unlock_bh(&conn->lock);
+		if (ret)
 			return;	/* the session is failing: it ends with it */
 		pr_info_ratelimited("server %s: gave back chunk %u, granted after its request timed out\n",
 				    peer->name, chunk);

@@ -95,6 +95,24 @@ void rraim_sync_kick(unsigned long delay)
 	rraim_sync_kick_at(delay);
 }
 
+/**
+ * rraim_sync_kick_soon - a page has fewer copies than its mchunk could hold
+ *
+ * Any context that may sleep or not.  Runs a pass a tenth of a second
+ * from now, at most once per such interval, so that a burst of failed
+ * writes costs one pass.
+ */
+void rraim_sync_kick_soon(void)
+{
+	static unsigned long last;
+	unsigned long now = jiffies;
+
+	if (time_before(now, READ_ONCE(last) + HZ / 10))
+		return;
+	WRITE_ONCE(last, now);
+	rraim_sync_kick_at(HZ / 10);
+}
+
 static bool rraim_sync_should_stop(void)
 {
 	return READ_ONCE(rraim_sync_stopping);
