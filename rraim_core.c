@@ -658,6 +658,13 @@ static void rraim_pos_free(struct rraim_area *a, struct rraim_mchunk *mc,
 	__clear_bit(pos, mc->used);
 	mc->nr_used--;
 	mc->rmap[pos] = 0;
+	if (!mc->nr_used && mc != a->cur) {
+		/* its chunks are of no use to this area any more */
+		list_move_tail(&mc->node, &a->empty);
+		mc->full = false;
+		rraim_kick_worker();
+		return;
+	}
 	if (mc->full && mc != a->cur) {
 		list_move_tail(&mc->node, &a->partial);
 		mc->full = false;
@@ -1240,12 +1247,50 @@ static void rraim_pool_put(struct rraim_mchunk *mc)
 	wake_up_all(&rraim_pool_wq);
 }
 
+/*
+ * Give the mchunks that areas emptied back to the free pool: an area
+ * keeps no chunk it has no page in, or a server that is away for a while
+ * (whose mchunks new pages avoid) would make every area take fresh chunks
+ * until the other servers are full.  The pool's cleaning frees what new
+ * pages cannot use, its trim what it does not need.  Like an area's
+ * teardown, the detach bumps owner_gen so that the sync lets them be.
+ */
+static void rraim_areas_release_empty(void)
+{
+	struct rraim_mchunk *mc, *tmp;
+	struct rraim_area *a;
+	unsigned int i;
+	LIST_HEAD(done);
+
+	for (i = 0; i < MAX_SWAPFILES; i++) {
+		a = &rraim_areas[i];
+		if (list_empty_careful(&a->empty))
+			continue;
+		spin_lock(&a->lock);
+		list_for_each_entry_safe(mc, tmp, &a->empty, node) {
+			if (WARN_ON_ONCE(mc->nr_used)) {
+				list_move_tail(&mc->node, &a->partial);
+				continue;
+			}
+			list_move_tail(&mc->node, &done);
+			mc->owner_gen++;
+			mc->area = NULL;
+		}
+		spin_unlock(&a->lock);
+	}
+	list_for_each_entry_safe(mc, tmp, &done, node) {
+		list_del_init(&mc->node);
+		rraim_pool_put(mc);
+	}
+}
+
 static void rraim_worker_fn(struct work_struct *work)
 {
 	struct rraim_mchunk *mc, *extra = NULL;
 	unsigned int noio;
 
 	noio = memalloc_noio_save();
+	rraim_areas_release_empty();
 	rraim_pool_clean();
 	while (READ_ONCE(rraim_pool_count) < RRAIM_POOL_LOW) {
 		mc = rraim_mchunk_create();
@@ -1958,6 +2003,7 @@ void rraim_core_invalidate_area(unsigned int type)
 	a->cur = NULL;
 	list_splice_init(&a->partial, &done);
 	list_splice_init(&a->full, &done);
+	list_splice_init(&a->empty, &done);
 	list_for_each_entry(mc, &done, node) {
 		mc->owner_gen++;
 		mc->area = NULL;
@@ -2120,6 +2166,7 @@ int rraim_core_init(void)
 		xa_init(&a->leaves);
 		INIT_LIST_HEAD(&a->partial);
 		INIT_LIST_HEAD(&a->full);
+		INIT_LIST_HEAD(&a->empty);
 	}
 	rraim_stats = alloc_percpu(struct rraim_stats);
 	if (!rraim_stats)

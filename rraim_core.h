@@ -249,6 +249,8 @@ struct rraim_mchunk {
  * @cur: mchunk new pages go to
  * @partial: mchunks with free positions
  * @full: mchunks without
+ * @empty: mchunks whose last page went: the worker gives them back to the
+ *	free pool (or frees them), so that remote memory follows the pages
  * @stored: pages held
  */
 struct rraim_area {
@@ -259,6 +261,7 @@ struct rraim_area {
 	struct rraim_mchunk *cur;
 	struct list_head partial;
 	struct list_head full;
+	struct list_head empty;
 	atomic_long_t stored;
 };
 

@@ -16,14 +16,19 @@ require_servers 2
 
 secs=${RRAIM_CHURN_SECS:-90}
 peers=${RRAIM_CHURN_PEERS:-20}
+# refusers add|remove: the refusing servers, half on each healthy
+# server's host (the connect is refused at once)
+refusers() {
+	i=0
+	while [ "$i" -lt "$peers" ]; do
+		echo "$(server_addr $((i % 2 + 1))):$((7500 + i))" >"$RRAIM_SYS/$1_server" ||
+			fail "$1 refusing server $i"
+		i=$((i + 1))
+	done
+}
+
 load_rraim 2 replicas=2 || fail "load"
-i=0
-while [ "$i" -lt "$peers" ]; do
-	# half on each healthy server's host: the connect is refused at once
-	echo "$(server_addr $((i % 2 + 1))):$((7500 + i))" >"$RRAIM_SYS/add_server" ||
-		fail "add refusing server $i"
-	i=$((i + 1))
-done
+refusers add
 swap_on || fail "swapon"
 cg=$(make_cgroup churn 32M)
 t0=$(date +%s)
@@ -37,12 +42,7 @@ done
 attempts=$(dmesg | grep -c 'connecting -> dead')
 diag "${secs}s: $runs verified runs, $attempts failed connects logged, lost $(stat_of lost_pages)"
 [ "$(stat_of lost_pages)" = 0 ] || fail "pages lost"
-i=0
-while [ "$i" -lt "$peers" ]; do
-	echo "$(server_addr $((i % 2 + 1))):$((7500 + i))" >"$RRAIM_SYS/remove_server" ||
-		fail "remove refusing server $i"
-	i=$((i + 1))
-done
+refusers remove
 swapoff /dev/vda || fail "swapoff"
 rmdir "$cg"
 unload_rraim || fail "unload"
