@@ -31,7 +31,7 @@ wait_until '[ "$(stat_of stores)" -gt 2000 ]' 600 || fail "no stores"
 f=$RRAIM_SYS/stats/stored_pages
 rounds=0
 late=0
-while [ "$rounds" -lt "${RRAIM_STOP_ROUNDS:-12}" ]; do
+while [ "$rounds" -lt "${RRAIM_STOP_ROUNDS:-8}" ]; do
 	before=$(stat_of stores)
 	echo 0 >"$RRAIM_SYS/enabled"
 	read -r a <"$f"
@@ -43,7 +43,7 @@ while [ "$rounds" -lt "${RRAIM_STOP_ROUNDS:-12}" ]; do
 		diag "round $rounds: stored_pages rose from $a to $b after enabled=0 returned"
 	fi
 	# let stores flow again before the next round
-	wait_until "[ \"\$(stat_of stores)\" -gt $((before + 50)) ]" 100 ||
+	wait_until "[ \"\$(stat_of stores)\" -gt $((before + 50)) ]" 50 ||
 		diag "round $rounds: stores did not resume"
 	rounds=$((rounds + 1))
 done
