@@ -32,7 +32,7 @@ rraim_pkgs_vm="qemu-system-x86 qemu-utils busybox-static iproute2 rdma-core
 rraim_pkgs_check="sparse linux-source-6.1 perl python3"
 rraim_pkgs_docs="python3-docutils systemd groff-base"
 rraim_pkgs_debugkernel="linux-source-6.1 gcc make bc bison flex libelf-dev
-	libssl-dev ccache xz-utils kmod util-linux"
+	libssl-dev ccache xz-utils kmod util-linux patch"
 
 rraim_deps() {
 	local group pkgs="" missing="" p
