@@ -27,6 +27,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitfield.h>
+#include <linux/delay.h>
 #include <linux/inet.h>
 #include <linux/mempool.h>
 #include <linux/module.h>
@@ -1417,6 +1418,22 @@ void rraim_wait_writes(struct rraim_xfer *x, unsigned int n,
 	}
 }
 
+/* Test hook (debugfs): a pause between a store's writes and its publication */
+u32 rraim_fault_store_delay_ms;
+
+/*
+ * Widen the window in which a store has written its copies but not yet
+ * published them, for tests of what may happen meanwhile (a server
+ * removed, stores stopped).  0, the default, costs one read.
+ */
+static void rraim_fault_store_pause(void)
+{
+	u32 ms = READ_ONCE(rraim_fault_store_delay_ms);
+
+	if (unlikely(ms))
+		msleep(ms);
+}
+
 /*
  * Which of the copies a store wrote may it mark valid?  Not one whose
  * replica was pointed at another chunk meanwhile (the sync rebuilt it),
@@ -1532,6 +1549,7 @@ static int __rraim_core_store(unsigned int type, pgoff_t offset,
 		ret = -EIO;
 		goto out_free_pos;
 	}
+	rraim_fault_store_pause();
 
 	spin_lock(&a->lock);
 	valid = rraim_publish_mask(mc, pos, rep, valid);

@@ -366,6 +366,7 @@ void rraim_stats_reset(void);
 unsigned long rraim_lost_pages(void);
 u64 rraim_slot_map_bytes(void);
 int rraim_fault_forget_area(unsigned int type);
+extern u32 rraim_fault_store_delay_ms;
 
 void rraim_hist_add(struct rraim_hist *h, u64 us);
 void rraim_hist_fold(struct rraim_hist *sum, const struct rraim_hist *h);

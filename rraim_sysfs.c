@@ -1068,6 +1068,8 @@ int rraim_sysfs_init(void)
 			    &rraim_latency_fops);
 	debugfs_create_file("fault_forget_area", 0200, rraim_debugfs, NULL,
 			    &rraim_forget_fops);
+	debugfs_create_u32("fault_store_delay_ms", 0600, rraim_debugfs,
+			   &rraim_fault_store_delay_ms);
 	return 0;
 
 out_remove_stats:
