@@ -186,7 +186,8 @@ enum {
  * @rpc_type: type of the request being waited for (its reply must match)
  * @rpc_reply: the reply (copied by the receive handler)
  * @late_alloc_seq: an ALLOC that timed out: its grant, if it still comes
- *	on this connection, is given back (conn->lock)
+ *	on this connection, is given back (conn->lock).  No other ALLOC is
+ *	sent until it is answered, so one is all there can be
  * @late_chunks: grants that came too late, to give back (conn->lock)
  * @nr_late: entries in @late_chunks
  * @abandoned: READs whose reader stopped waiting and that have not yet
@@ -740,6 +741,23 @@ static bool rraim_late_grant(struct rraim_peer *peer,
 	return true;
 }
 
+/*
+ * Is @m the late reply to an earlier request of this connection (one that
+ * timed out)?  Only ALLOC's answer matters then (rraim_late_grant()); a
+ * PING's, QUERY's or FREE's is dropped without a word (a FREE that timed
+ * out is asked again, and the server then answers ENOENT).  conn->lock
+ * held.
+ */
+static bool rraim_late_reply(struct rraim_peer *peer,
+			     const struct rraim_msg *m)
+{
+	u32 seq = le32_to_cpu(m->seq);
+
+	return le32_to_cpu(m->magic) == RRAIM_PROTO_MAGIC &&
+	       (le16_to_cpu(m->type) & RRAIM_MSG_REPLY) &&
+	       seq && (s32)(peer->rpc_seq - seq) >= 0;
+}
+
 static void rraim_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 {
 	struct rraim_conn *conn = cq->cq_context;
@@ -776,6 +794,8 @@ static void rraim_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 	} else if (wc->byte_len == sizeof(*m) && rraim_late_grant(peer, m)) {
 		/* a chunk nobody waits for any more: give it back */
 		mod_delayed_work(rraim_wq, &peer->hb_work, 0);
+	} else if (wc->byte_len == sizeof(*m) && rraim_late_reply(peer, m)) {
+		/* the answer to a request that timed out: nothing to do */
 	} else {
 		pr_warn_ratelimited("server %s: dropped a malformed or stale control message (%u bytes)\n",
 				    peer->name, wc->byte_len);
@@ -838,6 +858,16 @@ static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
 	if (conn->tx_busy) {
 		/* The last SEND never completed: the link is gone. */
 		ret = -ETIMEDOUT;
+		goto out_unlock;
+	}
+	if (type == RRAIM_MSG_ALLOC && peer->late_alloc_seq) {
+		/*
+		 * The last ALLOC timed out and its grant has not come yet:
+		 * a second one could time out too, and its grant would not
+		 * be recognised when it came (a chunk held for nothing
+		 * until the session ends).  Ask again once it is answered.
+		 */
+		ret = -EAGAIN;
 		goto out_unlock;
 	}
 	seq = ++peer->rpc_seq;
@@ -903,7 +933,8 @@ static void rraim_peer_note_pool(struct rraim_peer *peer,
  * @desc: filled with the grant
  *
  * Sleeps.  Return: 0, -ENOSPC when the server is full, -ENOTCONN,
- * -ETIMEDOUT, -EPROTO for a malformed grant.
+ * -ETIMEDOUT, -EAGAIN while the grant of an ALLOC that timed out has not
+ * come yet, -EPROTO for a malformed grant.
  */
 int rraim_peer_alloc_chunk(struct rraim_peer *peer,
 			   struct rraim_chunk_desc *desc)

@@ -1,0 +1,68 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# No chunk is lost on a server: every chunk a server granted to this host
+# is one the module knows it holds, or has given back.  Server 1's process
+# is stopped for a second, ten times, while stores run; each time the free
+# pool is rebuilt at once (replicas written again), so the refill asks the
+# stopped server for chunks and gives it back the pool's old ones: the
+# ALLOCs and FREEs miss their deadline.  A grant that comes after its
+# ALLOC was given up must be freed, and a FREE that failed retried, not
+# forgotten (the server would keep the chunk for the session's lifetime).
+# At rest, the server's count of chunks granted to our session equals the
+# module's servers/<addr>/chunks; after the unload, the servers hold
+# nothing.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_rdma
+require_servers 2
+[ "${RRAIM_TOPOLOGY:-single}" = single ] || skip "reads the servers' status sockets"
+
+# session chunks the server granted (live sessions)
+server_chunks() {
+	rraim-server --status "$(server_sock "$1")" |
+		awk '$1 == "session" { n += $6 } END { print n + 0 }'
+}
+
+# a heartbeat that never fires: a stopped server is slow, not dead
+load_rraim 2 replicas=2 deadline_ms=50 heartbeat_ms=60000 || fail "load"
+swap_on || fail "swapon"
+cg=$(make_cgroup leak 64M)
+spid=$(cat "$(server_pidfile 1)")
+allocs0=$(rraim-server --status "$(server_sock 1)" | awk '$1 == "allocs" { print $2 }')
+bg_in_cgroup "$cg" rraim-pattern -q -p 2 -r -t 60 48M
+wl=$BG_PID
+round=1
+while [ $round -le 10 ]; do
+	kill -STOP "$spid"
+	echo 2 >"$RRAIM_SYS/replicas" || { kill -CONT "$spid"; fail "replicas"; }
+	sleep 1
+	kill -CONT "$spid"
+	sleep 1
+	round=$((round + 1))
+done
+wait "$wl" || fail "the workload failed"
+allocs=$(( $(rraim-server --status "$(server_sock 1)" | awk '$1 == "allocs" { print $2 }') - allocs0 ))
+# at rest: the refill is done, late replies are in
+sleep 3
+wait_until '[ "$(cat "$(server_dir 1)/state")" = live ]' 300 || fail "server 1 not live"
+mine=$(cat "$(server_dir 1)/chunks")
+theirs=$(server_chunks 1)
+late=$(dmesg | grep -c 'gave back chunk .*, granted after its request timed out')
+diag "server 1 granted $allocs chunks during the rounds, $late of them late; it holds $theirs for us, the module counts $mine"
+[ "$theirs" = "$mine" ] ||
+	fail "server 1 holds $theirs chunks for this host, the module knows of $mine"
+[ "$late" -gt 0 ] || fail "no grant came late: the test missed its window"
+mine=$(cat "$(server_dir 2)/chunks")
+theirs=$(server_chunks 2)
+[ "$theirs" = "$mine" ] ||
+	fail "server 2 holds $theirs chunks for this host, the module knows of $mine"
+rmdir "$cg"
+unload_rraim || fail "unload"
+# the sessions ended: every chunk is back in the pools
+for i in 1 2; do
+	wait_until "[ \"\$(rraim-server --status \"\$(server_sock $i)\" |
+		awk '\$1 == \"chunks_granted\" { print \$2 }')\" = 0 ]" 100 ||
+		fail "server $i still grants chunks after the unload"
+done
+no_splat || fail "kernel splat"
+exit $KSFT_PASS
