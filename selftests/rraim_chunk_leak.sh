@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # No chunk is lost on a server: every chunk a server granted to this host
 # is one the module knows it holds, or has given back.  Server 1's process
-# is stopped for a second, ten times, while stores run; each time the free
+# is stopped for a second, six times, while stores run; each time the free
 # pool is rebuilt at once (replicas written again), so the refill asks the
 # stopped server for chunks and gives it back the pool's old ones: the
 # ALLOCs and FREEs miss their deadline.  A grant that comes after its
@@ -29,10 +29,10 @@ swap_on || fail "swapon"
 cg=$(make_cgroup leak 64M)
 spid=$(cat "$(server_pidfile 1)")
 allocs0=$(rraim-server --status "$(server_sock 1)" | awk '$1 == "allocs" { print $2 }')
-bg_in_cgroup "$cg" rraim-pattern -q -p 2 -r -t 60 48M
+bg_in_cgroup "$cg" rraim-pattern -q -p 2 -r -t 20 48M
 wl=$BG_PID
 round=1
-while [ $round -le 10 ]; do
+while [ $round -le 6 ]; do
 	kill -STOP "$spid"
 	echo 2 >"$RRAIM_SYS/replicas" || { kill -CONT "$spid"; fail "replicas"; }
 	sleep 1
