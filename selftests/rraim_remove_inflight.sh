@@ -4,9 +4,12 @@
 # server 1 the only one: the first store writes its one copy there and
 # (debugfs fault_store_delay_ms) waits two seconds before publishing it.
 # Meanwhile server 1 is removed.  It holds no published page yet, but the
-# store will publish one whose only copy is there: the removal must wait
-# for the store and then refuse (-EBUSY), never forget the copy and lose
-# the page.  Every byte verifies, no page is lost.
+# store will publish one whose only copy is there: the removal stops new
+# copies there, waits for the stores in flight, and only then checks, so
+# it refuses (-EBUSY).  (A removal that checked first could let a store
+# publish between its check and the server's copies being marked gone:
+# that page's only copy would be on a removed server.)  Every byte
+# verifies, no page is lost.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma
