@@ -363,14 +363,17 @@ void rraim_rep_release(struct rraim_server *s, const struct rraim_replica *rep,
  * @ret: what rraim_peer_free_chunk() returned
  *
  * Done, or refused for good (the server holds no such chunk, or rejects
- * the request): no use asking again.  A timeout, a lost connection or an
- * abandoned read still in flight (-EAGAIN) leaves the chunk held on the
- * server: keep it as an orphan and retry.
+ * the request): no use asking again.  A FREE that was never sent (no
+ * connection, or an abandoned read still in flight: -EAGAIN) or that the
+ * server failed (-EIO) leaves the chunk held: keep it as an orphan and
+ * retry.  A FREE that timed out is settled too: the server may have done
+ * it, and may have granted the number again since, to a replica in use;
+ * asking again could free that.  If the server did not do it, the chunk
+ * stays held until the session ends.
  */
 bool rraim_free_settled(int ret)
 {
-	return ret != -ENOTCONN && ret != -ETIMEDOUT && ret != -EIO &&
-	       ret != -EAGAIN;
+	return ret != -ENOTCONN && ret != -EIO && ret != -EAGAIN;
 }
 
 bool rraim_server_ready(struct rraim_server *s)
