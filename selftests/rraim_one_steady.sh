@@ -10,6 +10,7 @@
 #
 #   RRAIM_FLAP_SECS    how long (default 200)
 #   RRAIM_FLAP_PERIOD  seconds between kills of server 2 (default 30)
+# rraim-timeout: 600
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma

@@ -4,6 +4,7 @@
 # dead node never complete nor fail): a server node is powered off while a
 # verifying workload runs with replicas=2.  No byte is wrong, no load waits
 # longer than the deadline, the node is declared dead by the heartbeat.
+# rraim-timeout: 600
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma

@@ -9,6 +9,7 @@
 # page is lost, no page ever counts a copy on the rogue, the module logs
 # why it does not use the server, nothing splats, and it unloads.  The
 # real server 3 comes back before the next mode.
+# rraim-timeout: 600
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma

@@ -9,6 +9,7 @@
 # limit); enabled=0 and the read of the count are shell builtins, a few
 # microseconds apart, so a store that is in flight at the write and
 # publishes after it is caught in most rounds.
+# rraim-timeout: 600
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma

@@ -5,7 +5,9 @@
 #   run_vm.sh [VAR=VALUE]... TEST...     (names of scripts in this directory)
 # VAR=VALUE arguments are exported to the tests (e.g. RRAIM_CHURN_SECS=1800
 # for a long run); RRAIM_TEST_TIMEOUT overrides the timeout of ./settings.
-# Each test gets that timeout; exit code 4 is a skip.  The exit status is
+# Each test gets that timeout, or more if its script says so in a line
+# "# rraim-timeout: SECONDS" (tests whose workloads need more time on a
+# loaded host); exit code 4 is a skip.  The exit status is
 # the number of failed tests (0: all passed).
 
 # In the guest the tests are under /opt/rraim/selftests (rraim-vm runs this
@@ -27,14 +29,19 @@ echo "1..$#"
 for t in "$@"; do
 	n=$((n + 1))
 	start=$(date +%s)
-	timeout "${limit:-300}" sh "$dir/$t" >/tmp/selftest.out 2>&1
+	tlimit=${limit:-300}
+	own=$(sed -n 's/^# rraim-timeout: *\([0-9][0-9]*\)$/\1/p' "$dir/$t" | head -n 1)
+	if [ -z "${RRAIM_TEST_TIMEOUT:-}" ] && [ -n "$own" ] && [ "$own" -gt "$tlimit" ]; then
+		tlimit=$own
+	fi
+	timeout "$tlimit" sh "$dir/$t" >/tmp/selftest.out 2>&1
 	rc=$?
 	sed -e 's/^# //' -e 's/^/# /' /tmp/selftest.out
 	secs=$(( $(date +%s) - start ))
 	case $rc in
 	0) echo "ok $n $t # ${secs}s" ;;
 	4) echo "ok $n $t # SKIP" ;;
-	124|143) echo "not ok $n $t # timed out after ${limit}s"; failed=$((failed + 1)) ;;
+	124|143) echo "not ok $n $t # timed out after ${tlimit}s"; failed=$((failed + 1)) ;;
 	*) echo "not ok $n $t # exit $rc"; failed=$((failed + 1)) ;;
 	esac
 done
