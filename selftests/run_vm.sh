@@ -36,6 +36,11 @@ for t in "$@"; do
 	fi
 	timeout "$tlimit" sh "$dir/$t" >/tmp/selftest.out 2>&1
 	rc=$?
+	# a test killed by its timeout did not clean up after itself (its
+	# workload, swap area, module): lib.sh's exit handler does it
+	case $rc in
+	124|143) sh -c '. "$0/lib.sh"' "$dir" >/dev/null 2>&1 ;;
+	esac
 	sed -e 's/^# //' -e 's/^/# /' /tmp/selftest.out
 	secs=$(( $(date +%s) - start ))
 	case $rc in
