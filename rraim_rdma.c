@@ -745,8 +745,7 @@ static bool rraim_late_grant(struct rraim_peer *peer,
  * Is @m the late reply to an earlier request of this connection (one that
  * timed out)?  Only ALLOC's answer matters then (rraim_late_grant()); a
  * PING's, QUERY's or FREE's is dropped without a word (a FREE that timed
- * out is asked again, and the server then answers ENOENT).  conn->lock
- * held.
+ * out is settled: rraim_free_settled()).  conn->lock held.
  */
 static bool rraim_late_reply(struct rraim_peer *peer,
 			     const struct rraim_msg *m)
