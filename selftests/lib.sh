@@ -18,6 +18,18 @@ diag() {
 	echo "# $*"
 }
 
+# True on a kernel with the debug checkers (tools/debug-kernel: KASAN,
+# lockdep, kmemleak), where a workload runs several times slower.
+debug_kernel() {
+	[ -e /sys/kernel/debug/kmemleak ]
+}
+
+# light NORMAL DEBUG: NORMAL, or DEBUG on a debug kernel.  For the size of
+# a workload that only has to be long enough to hit its window.
+light() {
+	if debug_kernel; then echo "$2"; else echo "$1"; fi
+}
+
 fail() {
 	local i=1
 

@@ -19,7 +19,7 @@ run_case() {
 		fail "load"
 	swap_on || fail "swapon"
 	cg=$(make_cgroup kill 48M)
-	bg_in_cgroup "$cg" rraim-pattern -q -p 3 -r 128M
+	bg_in_cgroup "$cg" rraim-pattern -q -p "$(light 3 1)" -r 128M
 	pid=$BG_PID
 	# kill once the pages are out and being read back
 	wait_until '[ "$(stat_of loads)" -gt 2000 ]' 600 || fail "no loads"

@@ -88,8 +88,8 @@ diag "module text $mod_lo..$mod_hi"
 
 swap_on || fail "swapon"
 # small: a debug kernel under emulation moves a few MB/s
-cg=$(make_cgroup kmemleak 48M)
-in_cgroup "$cg" rraim-pattern -q -p 1 96M || fail "the pattern did not verify"
+cg=$(make_cgroup kmemleak 32M)
+in_cgroup "$cg" rraim-pattern -q -p 1 64M || fail "the pattern did not verify"
 stores=$(stat_of stores)
 diag "stores $stores loads $(stat_of loads)"
 [ "$stores" -gt 5000 ] || fail "too few stores went remote ($stores)"

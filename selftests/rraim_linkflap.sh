@@ -14,7 +14,7 @@ load_rraim "$RRAIM_SERVERS" replicas=1 lost_wait_ms=60000 || fail "load"
 swap_on || fail "swapon"
 cg=$(make_cgroup flap 48M)
 inc0=$(cat "$(server_dir 1)/incarnation")
-bg_in_cgroup "$cg" rraim-pattern -q -p 3 -r 128M
+bg_in_cgroup "$cg" rraim-pattern -q -p "$(light 3 1)" -r 128M
 pid=$BG_PID
 wait_until '[ "$(stat_of loads)" -gt 2000 ]' 600 || fail "no loads"
 writes0=$(cat "$(server_dir 1)/writes")

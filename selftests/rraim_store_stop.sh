@@ -32,7 +32,7 @@ wait_until '[ "$(stat_of stores)" -gt 2000 ]' 600 || fail "no stores"
 f=$RRAIM_SYS/stats/stored_pages
 rounds=0
 late=0
-while [ "$rounds" -lt "${RRAIM_STOP_ROUNDS:-8}" ]; do
+while [ "$rounds" -lt "${RRAIM_STOP_ROUNDS:-$(light 8 3)}" ]; do
 	before=$(stat_of stores)
 	echo 0 >"$RRAIM_SYS/enabled"
 	read -r a <"$f"

@@ -26,7 +26,7 @@ rm -f /tmp/swapoff.done
 readers &
 rd=$!
 round=1
-while [ $round -le 3 ]; do
+while [ $round -le "$(light 3 1)" ]; do
 	swap_on || fail "round $round: swapon"
 	bg_in_cgroup "$cg" rraim-pattern -q -P -p 1 -s $round -S 120 32M
 	wl=$BG_PID
