@@ -22,7 +22,7 @@ stop=/tmp/store-stop.stop
 rm -f "$stop"
 (
 	while [ ! -e "$stop" ]; do
-		in_cgroup "$cg" rraim-pattern -q -p 1 -R 40 48M ||
+		in_cgroup "$cg" rraim-pattern -q -p 1 -R 4 48M ||
 			{ echo "# workload failed" >&2; exit 1; }
 	done
 ) &
