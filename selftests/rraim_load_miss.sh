@@ -20,6 +20,10 @@ cg=$(make_cgroup loadmiss 64M)
 bg_in_cgroup "$cg" rraim-pattern -q -P -p 1 -S 120 16M
 pid=$BG_PID
 wait_until '[ "$(stat_of stored_pages)" -ge 4000 ]' 600 || fail "pages not stored"
+# stop stores first: the page-out may still be storing its last pages (or
+# another process's), which would be held after the forget; enabled=0
+# waits for the stores in flight, and loads go on as before
+echo 0 >"$RRAIM_SYS/enabled" || fail "enabled=0"
 stored=$(stat_of stored_pages)
 echo "$type" >"$hook" || fail "the hook refused type $type"
 [ "$(stat_of stored_pages)" = 0 ] || fail "stored_pages $(stat_of stored_pages) after forgetting"
