@@ -18,10 +18,9 @@
 #include <linux/swap.h>
 #include <linux/xarray.h>
 
+#include "rraim_limits.h"
 #include "rraim_proto.h"
 
-#define RRAIM_MAX_SERVERS	32
-#define RRAIM_MAX_REPLICAS	8
 #define RRAIM_CHUNK_PAGES	(RRAIM_CHUNK_SIZE >> PAGE_SHIFT)
 #define RRAIM_NO_SERVER		0xff
 #define RRAIM_NO_REPLICA	0xff

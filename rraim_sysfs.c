@@ -21,13 +21,7 @@
 
 /* ------------------------------------------------------------- tunables */
 
-#define RRAIM_DEADLINE_MIN_MS	5
-#define RRAIM_DEADLINE_MAX_MS	60000
-#define RRAIM_HEARTBEAT_MIN_MS	10
-#define RRAIM_HEARTBEAT_MAX_MS	60000
-#define RRAIM_LOST_WAIT_MAX_MS	3600000
-#define RRAIM_SYNC_RATE_MAX	10000000
-#define RRAIM_REBUILD_DELAY_MAX_MS	86400000
+/* ranges: rraim_limits.h, shared with rraimctl */
 
 static int rraim_param_set_uint(const char *val, const struct kernel_param *kp,
 				unsigned int min, unsigned int max)
