@@ -43,144 +43,7 @@
 #include "rraim.h"
 #include "rraim_core.h"
 #include "rraim_rdma.h"
-
-/* ------------------------------------------------------------ statistics */
-
-struct rraim_stats __percpu *rraim_stats;
-
-static void rraim_count(enum rraim_stat stat)
-{
-	this_cpu_inc(rraim_stats->count[stat]);
-}
-
-static void rraim_count_add(enum rraim_stat stat, u64 n)
-{
-	this_cpu_add(rraim_stats->count[stat], n);
-}
-
-static void rraim_server_count(struct rraim_server *s,
-			       enum rraim_server_stat stat)
-{
-	this_cpu_inc(s->stats->count[stat]);
-}
-
-u64 rraim_stat_sum(enum rraim_stat stat)
-{
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += per_cpu_ptr(rraim_stats, cpu)->count[stat];
-	return sum;
-}
-
-u64 rraim_server_stat_sum(struct rraim_server *s, enum rraim_server_stat stat)
-{
-	u64 sum = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		sum += per_cpu_ptr(s->stats, cpu)->count[stat];
-	return sum;
-}
-
-/* Bucket of a latency: exact below 4 us, then four buckets per octave. */
-static unsigned int rraim_hist_bucket(u64 us)
-{
-	unsigned int msb, sub, b;
-
-	if (us < (1 << RRAIM_HIST_SUB_BITS))
-		return us;
-	msb = fls64(us) - 1;
-	sub = (us >> (msb - RRAIM_HIST_SUB_BITS)) &
-	      ((1 << RRAIM_HIST_SUB_BITS) - 1);
-	b = ((msb - RRAIM_HIST_SUB_BITS + 1) << RRAIM_HIST_SUB_BITS) + sub;
-	return min(b, RRAIM_HIST_BUCKETS - 1U);
-}
-
-u64 rraim_hist_bucket_floor(unsigned int bucket)
-{
-	unsigned int octave = bucket >> RRAIM_HIST_SUB_BITS;
-	unsigned int sub = bucket & ((1 << RRAIM_HIST_SUB_BITS) - 1);
-
-	if (!octave)
-		return bucket;
-	return (u64)((1 << RRAIM_HIST_SUB_BITS) + sub) << (octave - 1);
-}
-
-void rraim_hist_add(struct rraim_hist *h, u64 us)
-{
-	h->bucket[rraim_hist_bucket(us)]++;
-	if (us > h->max_us)
-		h->max_us = us;
-}
-
-void rraim_hist_fold(struct rraim_hist *sum, const struct rraim_hist *h)
-{
-	unsigned int i;
-
-	for (i = 0; i < RRAIM_HIST_BUCKETS; i++)
-		sum->bucket[i] += h->bucket[i];
-	sum->max_us = max(sum->max_us, h->max_us);
-}
-
-/*
- * Latency below which @permille of the samples fall: the upper edge of the
- * bucket holding that sample (never more than the largest sample).
- */
-u64 rraim_hist_percentile(const struct rraim_hist *h, unsigned int permille)
-{
-	u64 total = 0, seen = 0, want;
-	unsigned int i;
-
-	for (i = 0; i < RRAIM_HIST_BUCKETS; i++)
-		total += h->bucket[i];
-	if (!total)
-		return 0;
-	want = div_u64(total * permille + 999, 1000);
-	for (i = 0; i < RRAIM_HIST_BUCKETS; i++) {
-		seen += h->bucket[i];
-		if (seen >= want)
-			break;
-	}
-	if (i + 1 >= RRAIM_HIST_BUCKETS)
-		return h->max_us;
-	return min(rraim_hist_bucket_floor(i + 1) - 1, h->max_us);
-}
-
-static u64 rraim_since_us(ktime_t t0)
-{
-	return div_u64(ktime_to_ns(ktime_sub(ktime_get(), t0)), NSEC_PER_USEC);
-}
-
-static void rraim_hist_note(struct rraim_hist __percpu *h, ktime_t t0)
-{
-	u64 us = rraim_since_us(t0);
-
-	preempt_disable();
-	rraim_hist_add(this_cpu_ptr(h), us);
-	preempt_enable();
-}
-
-void rraim_stats_reset(void)
-{
-	struct rraim_server *s;
-	unsigned int i;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(rraim_stats, cpu), 0, sizeof(*rraim_stats));
-	mutex_lock(&rraim_servers_mutex);
-	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
-		s = rcu_dereference_protected(rraim_servers[i],
-					      lockdep_is_held(&rraim_servers_mutex));
-		if (!s)
-			continue;
-		for_each_possible_cpu(cpu)
-			memset(per_cpu_ptr(s->stats, cpu), 0, sizeof(*s->stats));
-	}
-	mutex_unlock(&rraim_servers_mutex);
-}
+#include "rraim_stats.h"
 
 /* ------------------------------------------------------------- tunables */
 
@@ -807,6 +670,23 @@ unsigned int rraim_nr_servers(void)
 	return n;
 }
 
+/* Zero the counters and histograms of the module and of every server. */
+void rraim_stats_reset_all(void)
+{
+	struct rraim_server *s;
+	unsigned int i;
+
+	rraim_stats_reset();
+	mutex_lock(&rraim_servers_mutex);
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
+		s = rcu_dereference_protected(rraim_servers[i],
+					      lockdep_is_held(&rraim_servers_mutex));
+		if (s)
+			rraim_server_stats_reset(s->stats);
+	}
+	mutex_unlock(&rraim_servers_mutex);
+}
+
 /* Parse "a.b.c.d[:port]" into @ss and a canonical "a.b.c.d:port". */
 static int rraim_parse_addr(const char *str, struct sockaddr_storage *ss,
 			    char *name, size_t len)
@@ -858,7 +738,7 @@ static void rraim_server_release(struct kref *ref)
 	struct rraim_server *s = container_of(ref, struct rraim_server, ref);
 
 	xa_destroy(&s->orphans);
-	free_percpu(s->stats);
+	rraim_server_stats_free(s->stats);
 	kfree(s);
 }
 
@@ -938,7 +818,7 @@ int rraim_server_add(const char *addr)
 	ret = rraim_parse_addr(addr, &s->addr, s->name, sizeof(s->name));
 	if (ret)
 		goto out_put;
-	s->stats = alloc_percpu(struct rraim_server_stats);
+	s->stats = rraim_server_stats_alloc();
 	if (!s->stats) {
 		ret = -ENOMEM;
 		goto out_put;
@@ -1541,10 +1421,10 @@ static int __rraim_core_store(unsigned int type, pgoff_t offset,
 			continue;
 		if (!rraim_xfer_finish(&x[i], NULL)) {
 			valid |= BIT(i);
-			rraim_server_count(srv[i], RRAIM_SSTAT_WRITES);
-			rraim_hist_note(&srv[i]->stats->write_lat, t0);
+			rraim_sstat_inc(srv[i]->stats, RRAIM_SSTAT_WRITES);
+			rraim_slat_note(srv[i]->stats, RRAIM_SLAT_WRITE, t0);
 		} else {
-			rraim_server_count(srv[i], RRAIM_SSTAT_ERRORS);
+			rraim_sstat_inc(srv[i]->stats, RRAIM_SSTAT_ERRORS);
 		}
 	}
 	if (!valid) {
@@ -1579,7 +1459,7 @@ static int __rraim_core_store(unsigned int type, pgoff_t offset,
 	if (hweight32(valid) < posted)
 		rraim_sync_kick_soon();
 	rraim_count_add(RRAIM_STAT_WRITE_BYTES, (u64)hweight32(valid) * PAGE_SIZE);
-	rraim_hist_note(&rraim_stats->store_lat, t0);
+	rraim_lat_note(RRAIM_LAT_STORE, t0);
 	return 0;
 
 out_free_pos:
@@ -1719,7 +1599,7 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 *slot, u64 *wp,
 					     rep[i].addr + ((u64)pos << PAGE_SHIFT),
 					     rep[i].rkey))
 				break;
-			rraim_server_count(srv[i], RRAIM_SSTAT_ERRORS);
+			rraim_sstat_inc(srv[i]->stats, RRAIM_SSTAT_ERRORS);
 			next = now;
 		}
 		/* Collect what completed. */
@@ -1731,10 +1611,10 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 *slot, u64 *wp,
 			    rraim_replica_unchanged(mc, i, &rep[i])) {
 				winner = i;
 				*failover |= k > 0;
-				rraim_server_count(srv[i], RRAIM_SSTAT_READS);
-				rraim_hist_note(&srv[i]->stats->read_lat, t0);
+				rraim_sstat_inc(srv[i]->stats, RRAIM_SSTAT_READS);
+				rraim_slat_note(srv[i]->stats, RRAIM_SLAT_READ, t0);
 			} else {
-				rraim_server_count(srv[i], RRAIM_SSTAT_ERRORS);
+				rraim_sstat_inc(srv[i]->stats, RRAIM_SSTAT_ERRORS);
 				next = now;	/* try the next copy now */
 			}
 		}
@@ -1776,7 +1656,7 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 *slot, u64 *wp,
 		rraim_xfer_abandon(&x[i]);
 		if (ktime_ms_delta(now, asked[i]) < deadline_ms)
 			continue;
-		rraim_server_count(srv[i], RRAIM_SSTAT_TIMEOUTS);
+		rraim_sstat_inc(srv[i]->stats, RRAIM_SSTAT_TIMEOUTS);
 		rraim_peer_suspect(srv[i]->peer, "read deadline");
 	}
 	return ret;
@@ -1912,7 +1792,7 @@ int rraim_core_load(unsigned int type, pgoff_t offset, struct page *page)
 	if (failover)
 		rraim_count(RRAIM_STAT_LOAD_FAILOVERS);
 	rraim_count_add(RRAIM_STAT_READ_BYTES, PAGE_SIZE);
-	rraim_hist_note(&rraim_stats->load_lat, t0);
+	rraim_lat_note(RRAIM_LAT_LOAD, t0);
 	return 0;
 
 out_unlock:
@@ -2189,9 +2069,9 @@ int rraim_core_init(void)
 		INIT_LIST_HEAD(&a->full);
 		INIT_LIST_HEAD(&a->empty);
 	}
-	rraim_stats = alloc_percpu(struct rraim_stats);
-	if (!rraim_stats)
-		return -ENOMEM;
+	ret = rraim_stats_init();
+	if (ret)
+		return ret;
 	rraim_leaf_pool = mempool_create_page_pool(RRAIM_LEAF_RESERVE, 0);
 	if (!rraim_leaf_pool) {
 		ret = -ENOMEM;
@@ -2219,7 +2099,7 @@ out_destroy_wq:
 out_destroy_pool:
 	mempool_destroy(rraim_leaf_pool);
 out_free_stats:
-	free_percpu(rraim_stats);
+	rraim_stats_exit();
 	return ret;
 }
 
@@ -2283,6 +2163,6 @@ void rraim_core_exit(void)
 	rraim_rdma_exit();
 	destroy_workqueue(rraim_core_wq);
 	mempool_destroy(rraim_leaf_pool);
-	free_percpu(rraim_stats);
+	rraim_stats_exit();
 	WARN_ON_ONCE(!xa_empty(&rraim_mchunks));
 }

@@ -20,6 +20,7 @@
 
 #include "rraim_limits.h"
 #include "rraim_proto.h"
+#include "rraim_stats.h"
 
 #define RRAIM_CHUNK_PAGES	(RRAIM_CHUNK_SIZE >> PAGE_SHIFT)
 #define RRAIM_NO_SERVER		0xff
@@ -53,66 +54,6 @@ struct rraim_tunables {
 extern struct rraim_tunables rraim_tun;
 extern char *rraim_servers_param;
 extern bool rraim_replicas_param_given;
-
-/* ------------------------------------------------------------- statistics */
-
-/*
- * Latency histograms: log-linear buckets in microseconds, four per power of
- * two (at most 25% wide), exact below 4 us; the last bucket holds
- * everything from 7.3 s up.
- */
-#define RRAIM_HIST_SUB_BITS	2
-#define RRAIM_HIST_BUCKETS	88
-
-struct rraim_hist {
-	u64 bucket[RRAIM_HIST_BUCKETS];
-	u64 max_us;
-};
-
-/* Global counters, one per outcome and per reject reason. */
-enum rraim_stat {
-	RRAIM_STAT_STORES,		/* pages stored */
-	RRAIM_STAT_STORES_DEGRADED,	/* ... with fewer copies than wanted */
-	RRAIM_STAT_LOADS,		/* pages loaded */
-	RRAIM_STAT_LOAD_FAILOVERS,	/* ... while a copy was out of reach */
-	RRAIM_STAT_LOAD_WAITS,		/* loads that waited for a server */
-	RRAIM_STAT_LOAD_LOST,		/* loads of a lost page */
-	RRAIM_STAT_LOAD_MISSES,		/* loads of a slot the core never held */
-	RRAIM_STAT_INVALIDATES,		/* pages forgotten */
-	RRAIM_STAT_REJECT_DISABLED,	/* not enabled */
-	RRAIM_STAT_REJECT_DETACHED,	/* front end not (yet) attached */
-	RRAIM_STAT_REJECT_THP,		/* huge page */
-	RRAIM_STAT_REJECT_AREA,		/* swap area not known */
-	RRAIM_STAT_REJECT_ALLOC,	/* no memory for metadata */
-	RRAIM_STAT_REJECT_NO_SERVER,	/* no live server */
-	RRAIM_STAT_REJECT_NO_SPACE,	/* remote space exhausted */
-	RRAIM_STAT_REJECT_TRANSPORT,	/* every write failed */
-	RRAIM_STAT_WRITE_BYTES,		/* bytes written to servers */
-	RRAIM_STAT_READ_BYTES,		/* bytes read from servers */
-	RRAIM_STAT_SYNC_COPIES,		/* copies the sync made */
-	RRAIM_STAT_NR,
-};
-
-struct rraim_stats {
-	u64 count[RRAIM_STAT_NR];
-	struct rraim_hist store_lat;
-	struct rraim_hist load_lat;
-};
-
-/* Per-server counters. */
-enum rraim_server_stat {
-	RRAIM_SSTAT_WRITES,		/* page writes that completed */
-	RRAIM_SSTAT_READS,		/* page reads that completed */
-	RRAIM_SSTAT_ERRORS,		/* transfers that failed */
-	RRAIM_SSTAT_TIMEOUTS,		/* transfers that missed the deadline */
-	RRAIM_SSTAT_NR,
-};
-
-struct rraim_server_stats {
-	u64 count[RRAIM_SSTAT_NR];
-	struct rraim_hist write_lat;
-	struct rraim_hist read_lat;
-};
 
 /* ------------------------------------------------------- data structures */
 
@@ -302,7 +243,6 @@ static inline bool rraim_slot_is_miss(u64 w)
 
 extern struct rraim_server __rcu *rraim_servers[RRAIM_MAX_SERVERS];
 extern struct mutex rraim_servers_mutex;
-extern struct rraim_stats __percpu *rraim_stats;
 extern struct srcu_struct rraim_srcu;
 extern struct xarray rraim_mchunks;
 extern struct mutex rraim_mchunks_mutex;
@@ -359,18 +299,11 @@ struct rraim_health {
 
 void rraim_health(struct rraim_health *h);
 unsigned long rraim_server_pages(struct rraim_server *s);
-u64 rraim_stat_sum(enum rraim_stat stat);
-u64 rraim_server_stat_sum(struct rraim_server *s, enum rraim_server_stat stat);
-void rraim_stats_reset(void);
+void rraim_stats_reset_all(void);
 unsigned long rraim_lost_pages(void);
 u64 rraim_slot_map_bytes(void);
 int rraim_fault_forget_area(unsigned int type);
 extern u32 rraim_fault_store_delay_ms;
-
-void rraim_hist_add(struct rraim_hist *h, u64 us);
-void rraim_hist_fold(struct rraim_hist *sum, const struct rraim_hist *h);
-u64 rraim_hist_percentile(const struct rraim_hist *h, unsigned int permille);
-u64 rraim_hist_bucket_floor(unsigned int bucket);
 
 int rraim_sysfs_init(void);
 void rraim_sysfs_exit(void);

@@ -484,7 +484,7 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 		    cmpxchg(slot, w, w | FIELD_PREP(RRAIM_SLOT_VALID, BIT(dst))) == w) {
 			n++;
 			atomic_long_inc(&t->sync_done);
-			this_cpu_inc(rraim_stats->count[RRAIM_STAT_SYNC_COPIES]);
+			rraim_count(RRAIM_STAT_SYNC_COPIES);
 		}
 		spin_unlock(&a->lock);
 		if (ret) {

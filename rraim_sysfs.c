@@ -523,14 +523,8 @@ static ssize_t remote_bytes_show(struct kobject *kobj,
 
 static void rraim_fold_global(struct rraim_hist *store, struct rraim_hist *load)
 {
-	int cpu;
-
-	memset(store, 0, sizeof(*store));
-	memset(load, 0, sizeof(*load));
-	for_each_possible_cpu(cpu) {
-		rraim_hist_fold(store, &per_cpu_ptr(rraim_stats, cpu)->store_lat);
-		rraim_hist_fold(load, &per_cpu_ptr(rraim_stats, cpu)->load_lat);
-	}
+	rraim_lat_fold(RRAIM_LAT_STORE, store);
+	rraim_lat_fold(RRAIM_LAT_LOAD, load);
 }
 
 enum rraim_lat_field {
@@ -597,7 +591,7 @@ static ssize_t reset_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 	if (rraim_parse_uint(buf, 1, 1, &v))
 		return -EINVAL;
-	rraim_stats_reset();
+	rraim_stats_reset_all();
 	return count;
 }
 
@@ -803,8 +797,8 @@ static ssize_t rraim_sstat_show(struct kobject *kobj,
 						   attr);
 
 	return sysfs_emit(buf, "%llu\n",
-			  rraim_server_stat_sum(rraim_kobj_server(kobj),
-						sa->stat));
+			  rraim_sstat_sum(rraim_kobj_server(kobj)->stats,
+					  sa->stat));
 }
 
 #define RRAIM_SSTAT_ATTR(_name, _stat)					\
@@ -821,14 +815,8 @@ RRAIM_SSTAT_ATTR(timeouts, RRAIM_SSTAT_TIMEOUTS);
 static void rraim_fold_server(struct rraim_server *s, struct rraim_hist *write,
 			      struct rraim_hist *read)
 {
-	int cpu;
-
-	memset(write, 0, sizeof(*write));
-	memset(read, 0, sizeof(*read));
-	for_each_possible_cpu(cpu) {
-		rraim_hist_fold(write, &per_cpu_ptr(s->stats, cpu)->write_lat);
-		rraim_hist_fold(read, &per_cpu_ptr(s->stats, cpu)->read_lat);
-	}
+	rraim_slat_fold(s->stats, RRAIM_SLAT_WRITE, write);
+	rraim_slat_fold(s->stats, RRAIM_SLAT_READ, read);
 }
 
 struct rraim_slat_attr {
