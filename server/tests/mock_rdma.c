@@ -18,7 +18,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "../rraim_proto.h"
+#include "../../rraim_proto.h"
 #include "mock_rdma.h"
 
 #undef ibv_reg_mr	/* verbs.h wraps the function in a macro */
