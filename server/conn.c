@@ -23,10 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "server.h"
-#ifdef RRAIM_ROGUE_SERVER
-#include "rogue-server.h"
-#endif
 
 static void rraim_conn_set_state(struct rraim_conn *conn,
 				 enum rraim_conn_state state)
@@ -83,9 +81,10 @@ static int rraim_ctrl_post_reply(struct rraim_conn *conn, unsigned int slot)
 	struct rraim_ctrl *ctrl = conn->ctrl;
 	struct ibv_sge sge = {
 		.addr = (uintptr_t)rraim_ctrl_reply_buf(ctrl, slot),
-		.length = sizeof(struct rraim_msg),
+		.length = ctrl->reply_len[slot],
 		.lkey = ctrl->msgs_mr->lkey,
 	};
+	uintptr_t end = (uintptr_t)&ctrl->msgs[2 * RRAIM_CTRL_DEPTH];
 	struct ibv_send_wr wr = {
 		.wr_id = RRAIM_CTRL_DEPTH + slot,
 		.sg_list = &sge,
@@ -97,17 +96,13 @@ static int rraim_ctrl_post_reply(struct rraim_conn *conn, unsigned int slot)
 	struct ibv_send_wr *bad;
 	int ret;
 
-#ifdef RRAIM_ROGUE_SERVER
 	/*
-	 * A reply longer than a message reads on into the next reply
-	 * buffers; one of the last slots starts early to stay in the MR.
+	 * Only a fault hook (fault.h) makes a reply longer than a message:
+	 * it reads on into the next reply buffers, and from one of the last
+	 * slots starts early, to stay inside msgs_mr.
 	 */
-	sge.length = ctrl->rogue_len[slot];
-	if (sge.length > sizeof(struct rraim_msg) &&
-	    slot > RRAIM_CTRL_DEPTH - RRAIM_ROGUE_REPLY_MAX / sizeof(struct rraim_msg))
-		sge.addr = (uintptr_t)rraim_ctrl_reply_buf(ctrl, RRAIM_CTRL_DEPTH -
-				RRAIM_ROGUE_REPLY_MAX / sizeof(struct rraim_msg));
-#endif
+	if (sge.addr + sge.length > end)
+		sge.addr = end - sge.length;
 	ret = ibv_post_send(conn->id->qp, &wr, &bad);
 	if (ret) {
 		rraim_conn_log(conn, LOG_ERR, "cannot post a reply: %s",
@@ -172,11 +167,10 @@ static int rraim_ctrl_handle_recv(struct rraim_conn *conn,
 
 	rraim_session_request(conn->session, status, &req, &rep);
 	rraim_msg_encode(rraim_ctrl_reply_buf(ctrl, slot), &rep);
-#ifdef RRAIM_ROGUE_SERVER
-	if (rraim_rogue_reply(&req, rraim_ctrl_reply_buf(ctrl, slot),
-			      &ctrl->rogue_len[slot]) == RRAIM_ROGUE_DROP)
+	ctrl->reply_len[slot] = sizeof(struct rraim_msg);
+	if (rraim_fault_reply(&req, rraim_ctrl_reply_buf(ctrl, slot),
+			      &ctrl->reply_len[slot]) == RRAIM_FAULT_DROP)
 		return rraim_ctrl_post_recv(conn, slot);
-#endif
 	return rraim_ctrl_queue_reply(conn, slot);
 }
 
@@ -443,11 +437,8 @@ int rraim_conn_accept(struct rraim_conn *conn, uint8_t responder_resources,
 	rraim_welcome_encode(&welcome, &info);
 	memset(&param, 0, sizeof(param));
 	param.private_data = &welcome;
-	param.private_data_len = sizeof(welcome);
-#ifdef RRAIM_ROGUE_SERVER
-	param.private_data_len = (uint8_t)rraim_rogue_welcome(&welcome,
+	param.private_data_len = (uint8_t)rraim_fault_welcome(&welcome,
 							      sizeof(welcome));
-#endif
 	param.responder_resources = rraim_rd_atom(responder_resources,
 						  attr.max_qp_rd_atom);
 	param.initiator_depth = rraim_rd_atom(initiator_depth,

@@ -7,12 +7,10 @@
  */
 #include <stdio.h>
 
+#include "fault.h"
 #include "options.h"
 #include "server.h"
 #include "util.h"
-#ifdef RRAIM_ROGUE_SERVER
-#include "rogue-server.h"
-#endif
 
 int main(int argc, char *argv[])
 {
@@ -20,10 +18,8 @@ int main(int argc, char *argv[])
 	char err[512];
 	int ret;
 
-#ifdef RRAIM_ROGUE_SERVER
-	if (rraim_rogue_args(&argc, argv))
+	if (rraim_fault_args(&argc, argv))
 		return RRAIM_EXIT_USAGE;
-#endif
 	rraim_options_init(&opts);
 	switch (rraim_options_load(&opts, argc, argv, err, sizeof(err))) {
 	case RRAIM_ACTION_HELP:

@@ -1,9 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rraim-rogue-server: fault injection into the memory server's welcome and
- * control replies (see rogue-server.h).  A test tool: it breaks the
- * protocol on purpose, so that the kernel client can be shown to survive
- * such a server.
+ * rraim-rogue-server: the memory server with fault injection, for tests of
+ * the kernel client against a malicious or broken server.  A test tool:
+ * it breaks the protocol on purpose, so that the kernel client can be
+ * shown to survive such a server.  Never installed.
+ *
+ * The server's own sources are compiled a second time with
+ * RRAIM_FAULT_INJECTION defined and linked with this file, which
+ * implements the hooks of fault.h: the command line (--rogue), the
+ * welcome, every control reply and the status report.  rraim-server
+ * itself gets the no-op versions of the hooks.
+ *
+ * One mode per process, chosen with --rogue MODE:
+ *
+ *   welcome-magic     accept with a welcome whose magic is wrong
+ *   welcome-short     accept with the first 32 bytes of the welcome only
+ *                     (the CM pads the rest with zeros)
+ *   welcome-shift     accept with a wrong chunk_shift
+ *   grant-misaligned  grant ALLOCs at an address that is not page aligned
+ *   grant-bad-rkey    grant ALLOCs with a wrong rkey (the chunk itself is
+ *                     real): the client's READs and WRITEs to it fail with
+ *                     a remote access error
+ *   reply-type        answer an ALLOC with a PING reply (the right seq);
+ *                     other requests are answered correctly
+ *   reply-garbage     answer every request with garbage: random bytes of a
+ *                     random length, or a reply with a bad status, nonzero
+ *                     reserved bytes, a wrong seq or a wrong magic
+ *   reply-long        answer every request with 128 bytes (the client's
+ *                     receive buffers hold 64)
+ *   silent            accept connections, never answer a control message
+ *   die-alloc         grant the first ALLOC, then die (SIGKILL) before
+ *                     answering it
  */
 #include <endian.h>
 #include <inttypes.h>
@@ -14,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rogue-server.h"
+#include "fault.h"
 #include "util.h"
 
 #define RRAIM_ROGUE_PROG	"rraim-rogue-server"
@@ -98,7 +125,7 @@ static int rraim_rogue_set(const char *name)
 	return -1;
 }
 
-int rraim_rogue_args(int *argc, char *argv[])
+int rraim_fault_args(int *argc, char *argv[])
 {
 	bool serve = true;
 	int i, n = 0;
@@ -168,7 +195,7 @@ static void rraim_rogue_note(const char *fmt, ...)
 		     rraim_rogue_injected);
 }
 
-size_t rraim_rogue_welcome(struct rraim_welcome *welcome, size_t len)
+size_t rraim_fault_welcome(struct rraim_welcome *welcome, size_t len)
 {
 	switch (rraim_rogue_mode) {
 	case RRAIM_ROGUE_WELCOME_MAGIC:
@@ -228,7 +255,7 @@ static void rraim_rogue_garbage(struct rraim_msg *rep, uint32_t *len)
 	}
 }
 
-enum rraim_rogue_action rraim_rogue_reply(const struct rraim_msg_info *req,
+enum rraim_fault_action rraim_fault_reply(const struct rraim_msg_info *req,
 					  struct rraim_msg *rep,
 					  uint32_t *len)
 {
@@ -263,14 +290,14 @@ enum rraim_rogue_action rraim_rogue_reply(const struct rraim_msg_info *req,
 		rraim_rogue_garbage(rep, len);
 		break;
 	case RRAIM_ROGUE_REPLY_LONG:
-		*len = RRAIM_ROGUE_REPLY_MAX;
+		*len = RRAIM_FAULT_REPLY_MAX;
 		rraim_rogue_note("%s reply of %u bytes",
 				 rraim_msg_type_str(req->type), *len);
 		break;
 	case RRAIM_ROGUE_SILENT:
 		rraim_rogue_note("%s seq %u not answered",
 				 rraim_msg_type_str(req->type), req->seq);
-		return RRAIM_ROGUE_DROP;
+		return RRAIM_FAULT_DROP;
 	case RRAIM_ROGUE_DIE_ALLOC:
 		if (req->type != RRAIM_MSG_ALLOC)
 			break;
@@ -282,10 +309,10 @@ enum rraim_rogue_action rraim_rogue_reply(const struct rraim_msg_info *req,
 	default:
 		break;
 	}
-	return RRAIM_ROGUE_SEND;
+	return RRAIM_FAULT_SEND;
 }
 
-void rraim_rogue_report(FILE *f)
+void rraim_fault_report(FILE *f)
 {
 	fprintf(f, "rogue_mode %s\n", rraim_rogue_mode < RRAIM_ROGUE_NR_MODES ?
 		rraim_rogue_names[rraim_rogue_mode] : "none");

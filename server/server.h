@@ -85,6 +85,8 @@ enum rraim_slot_state {
  * @slot: enum rraim_slot_state of each receive/reply pair
  * @backlog: slots in RRAIM_SLOT_REPLY, oldest first
  * @nr_backlog: entries in @backlog
+ * @reply_len: bytes to send of each reply: one message, unless a fault
+ *	hook (fault.h, test builds only) asks for another length
  */
 struct rraim_ctrl {
 	struct rraim_msg *msgs;
@@ -92,9 +94,7 @@ struct rraim_ctrl {
 	uint8_t slot[RRAIM_CTRL_DEPTH];
 	uint8_t backlog[RRAIM_CTRL_DEPTH];
 	unsigned int nr_backlog;
-#ifdef RRAIM_ROGUE_SERVER
-	uint32_t rogue_len[RRAIM_CTRL_DEPTH];	/* bytes of each reply */
-#endif
+	uint32_t reply_len[RRAIM_CTRL_DEPTH];
 };
 
 /**

@@ -69,10 +69,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "server.h"
-#ifdef RRAIM_ROGUE_SERVER
-#include "rogue-server.h"
-#endif
 
 /* Clients accepted per wake-up. */
 #define RRAIM_STATUS_BUDGET	16
@@ -262,9 +260,7 @@ void rraim_status_report(const struct rraim_server *srv, FILE *f)
 	fprintf(f, "sessions_max %u\n", srv->opts->max_sessions);
 	fprintf(f, "connections %u\n", srv->nr_conns);
 	rraim_status_counters(&srv->stats, f);
-#ifdef RRAIM_ROGUE_SERVER
-	rraim_rogue_report(f);
-#endif
+	rraim_fault_report(f);
 	rraim_status_sessions(srv, f);
 }
 
