@@ -10,7 +10,8 @@
  * which replicas hold a valid copy, and a generation.
  *
  * Locking, from the outside in:
- *   rraim_servers_mutex  adding and removing servers (sleeps)
+ *   rraim_servers_mutex  adding and removing servers (sleeps; in
+ *                        rraim_server.c, the server registry)
  *   rraim_mchunks_mutex  creating and freeing mchunks; whole-table walks
  *   area->lock           position allocation, an area's mchunk lists, the
  *                        publication of a slot word by a store; may be
@@ -18,8 +19,8 @@
  *                        (invalidate_page), so never sleeps
  *   rraim_pool_lock      the free-mchunk pool
  *   mchunk->lock         an mchunk's replica descriptors
- * Servers are looked up under SRCU (rraim_srcu): store and load sleep while
- * they use one, and removal waits for them.  A second SRCU domain,
+ * Servers are looked up under SRCU (rraim_server_read_lock()): store and
+ * load sleep while they use one, and removal waits for them.  A second SRCU domain,
  * rraim_store_srcu, covers each store from its first look at the knobs to
  * its publication: stopping stores (enabled=0, a detach), a removal's
  * leaving phase and an area's teardown wait for the stores in flight.
@@ -28,7 +29,6 @@
 
 #include <linux/bitfield.h>
 #include <linux/delay.h>
-#include <linux/inet.h>
 #include <linux/mempool.h>
 #include <linux/module.h>
 #include <linux/mm.h>
@@ -71,19 +71,10 @@ struct rraim_tunables rraim_tun = {
 #define RRAIM_POOL_LOW		4
 #define RRAIM_POOL_HIGH		8
 
-/* How a page is spread over the data connections of a server. */
-#define RRAIM_DEPTH		64
-
 static struct rraim_area rraim_areas[MAX_SWAPFILES];
 static bool rraim_attached;
 
-struct rraim_server __rcu *rraim_servers[RRAIM_MAX_SERVERS];
-DEFINE_MUTEX(rraim_servers_mutex);	/* adding and removing servers */
-/* First session generation of the next server at each index. */
-static u8 rraim_index_gen[RRAIM_MAX_SERVERS];	/* rraim_servers_mutex */
-static bool rraim_closing;	/* module exit: no new servers (same lock) */
 static bool rraim_shut_down;	/* rraim_core_shutdown() ran */
-DEFINE_SRCU(rraim_srcu);
 /* Stores in flight (rraim_core_store()), waited for when stores stop. */
 DEFINE_STATIC_SRCU(rraim_store_srcu);
 
@@ -101,10 +92,6 @@ static mempool_t *rraim_leaf_pool;
 static atomic_long_t rraim_nr_leaves;	/* leaf pages of every area */
 static atomic_t rraim_gen = ATOMIC_INIT(0);
 
-/* Loads waiting for a server to come back sleep here. */
-static DECLARE_WAIT_QUEUE_HEAD(rraim_ready_wq);
-static atomic_t rraim_ready_gen = ATOMIC_INIT(0);
-
 static atomic_long_t rraim_lost;		/* pages declared lost */
 static unsigned long rraim_lost_logged;	/* jiffies of the last log */
 
@@ -119,6 +106,19 @@ static void rraim_kick_worker(void)
 {
 	if (!READ_ONCE(rraim_stopping))
 		mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+}
+
+/* A server may have room again: refill the pool (placement). */
+void rraim_pool_kick(void)
+{
+	rraim_kick_worker();
+}
+
+/* A server came up: the pool may find room it found none for before. */
+void rraim_pool_server_up(void)
+{
+	WRITE_ONCE(rraim_pool_starved, false);
+	rraim_kick_worker();
 }
 
 static u64 rraim_slot_make(u32 mchunk, unsigned int pos, unsigned int valid)
@@ -161,103 +161,6 @@ u64 *rraim_slot_ptr(struct rraim_area *a, pgoff_t offset, bool create)
 	return &leaf[offset & (RRAIM_LEAF_SLOTS - 1)];
 }
 
-struct rraim_server *rraim_server_get(unsigned int index)
-{
-	if (index >= RRAIM_MAX_SERVERS)
-		return NULL;
-	return srcu_dereference_check(rraim_servers[index], &rraim_srcu,
-				      lockdep_is_held(&rraim_servers_mutex));
-}
-
-/**
- * rraim_rep_usable - can replica @rep (on server @s) be read or written now?
- * @rep: a copy of the replica descriptor
- * @s: its server (NULL when removed)
- */
-bool rraim_rep_usable(const struct rraim_replica *rep, struct rraim_server *s)
-{
-	return rep->state == RRAIM_REP_OK && s && READ_ONCE(s->ready) &&
-	       rep->sgen == READ_ONCE(s->session_gen);
-}
-
-/**
- * rraim_orphan - remember a chunk of @rep that no replica uses any more
- * @s: the server holding it, away now
- * @rep: the replica that used it
- *
- * Freed when the server is back with the same session (rraim_sync.c).
- */
-void rraim_orphan(struct rraim_server *s, const struct rraim_replica *rep)
-{
-	xa_store(&s->orphans, rep->chunk, xa_mk_value(rep->sgen), GFP_KERNEL);
-}
-
-/**
- * rraim_rep_release - give back the chunk of a replica that is no more used
- * @s: the replica's server
- * @rep: a copy of the replica descriptor, already GONE or unreachable
- * @defer: transfers that started before may still use the chunk: keep it
- *	as an orphan, which the sync gives back after an SRCU grace period
- *
- * A chunk of an older session of the server went with that session: it
- * is never given back, since the number may name another chunk now.
- */
-void rraim_rep_release(struct rraim_server *s, const struct rraim_replica *rep,
-		       bool defer)
-{
-	atomic_dec(&s->nr_chunks);
-	if (rep->sgen != READ_ONCE(s->session_gen))
-		return;
-	if (!defer && rraim_server_ready(s)) {
-		if (rraim_free_settled(rraim_peer_free_chunk(s->peer,
-							     rep->chunk)))
-			return;
-		/* not now: the next sync pass gives it back */
-		rraim_orphan(s, rep);
-		rraim_sync_kick(HZ);
-		return;
-	}
-	/* away: given back when it returns; deferred: after a grace period */
-	rraim_orphan(s, rep);
-}
-
-/**
- * rraim_free_settled - is a chunk's FREE over, whatever its result?
- * @ret: what rraim_peer_free_chunk() returned
- *
- * Done, or refused for good (the server holds no such chunk, or rejects
- * the request): no use asking again.  A FREE that was never sent (no
- * connection, or an abandoned read still in flight: -EAGAIN) or that the
- * server failed (-EIO) leaves the chunk held: keep it as an orphan and
- * retry.  A FREE that timed out is settled too: the server may have done
- * it, and may have granted the number again since, to a replica in use;
- * asking again could free that.  If the server did not do it, the chunk
- * stays held until the session ends.
- */
-bool rraim_free_settled(int ret)
-{
-	return ret != -ENOTCONN && ret != -EIO && ret != -EAGAIN;
-}
-
-bool rraim_server_ready(struct rraim_server *s)
-{
-	return s && READ_ONCE(s->ready);
-}
-
-/* Is any server usable?  Takes its own SRCU read lock. */
-static bool rraim_any_server_ready(void)
-{
-	bool ready = false;
-	unsigned int i;
-	int idx;
-
-	idx = srcu_read_lock(&rraim_srcu);
-	for (i = 0; i < RRAIM_MAX_SERVERS && !ready; i++)
-		ready = rraim_server_ready(rraim_server_get(i));
-	srcu_read_unlock(&rraim_srcu, idx);
-	return ready;
-}
-
 /* Copy an mchunk's replica descriptors out. */
 unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
 			       struct rraim_replica *rep)
@@ -282,24 +185,6 @@ unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc)
 		if (rraim_rep_usable(&rep[i], rraim_server_get(rep[i].server)))
 			mask |= BIT(i);
 	return mask;
-}
-
-bool rraim_server_live(struct rraim_server *s)
-{
-	return rraim_server_ready(s) &&
-	       rraim_peer_state(s->peer) == RRAIM_PEER_LIVE;
-}
-
-/* Live, not draining, and with room for another chunk when it last said. */
-bool rraim_server_has_room(struct rraim_server *s)
-{
-	u64 capacity, free;
-
-	if (!rraim_server_live(s) || READ_ONCE(s->draining) ||
-	    READ_ONCE(s->leaving))
-		return false;
-	rraim_peer_pool(s->peer, &capacity, &free);
-	return free >= RRAIM_CHUNK_SIZE;
 }
 
 /*
@@ -388,7 +273,7 @@ static void rraim_mchunk_free(struct rraim_mchunk *mc)
 		rraim_pool_put(mc);
 		return;
 	}
-	idx = srcu_read_lock(&rraim_srcu);
+	idx = rraim_server_read_lock();
 	for (i = 0; i < mc->nr_rep; i++) {
 		if (mc->rep[i].state != RRAIM_REP_OK)
 			continue;
@@ -396,7 +281,7 @@ static void rraim_mchunk_free(struct rraim_mchunk *mc)
 		if (s)
 			rraim_rep_release(s, &mc->rep[i], false);
 	}
-	srcu_read_unlock(&rraim_srcu, idx);
+	rraim_server_read_unlock(idx);
 	xa_erase(&rraim_mchunks, mc->id);
 	kvfree(mc->rmap);
 	kfree(mc);
@@ -557,27 +442,19 @@ static void rraim_slot_release(struct rraim_area *a, u64 w)
 	atomic_long_dec(&a->stored);
 }
 
-/* ------------------------------------------------------------ servers */
-
-static void rraim_ready_changed(void)
-{
-	atomic_inc(&rraim_ready_gen);
-	wake_up_all(&rraim_ready_wq);
-}
-
-/*
- * The server lost our session (it restarted, or kept us away longer than
- * its grace period): every copy it held is gone.  Mark its replicas so that
- * their valid bits are ignored from now on.  Returns how many were marked.
+/**
+ * rraim_mchunks_forget_server - every copy on a server is gone
+ * @s: the server, whose session generation was bumped already
+ *
+ * Marks its replicas so that their valid bits are ignored from now on.
+ * Return: how many were marked.
  */
-static unsigned int rraim_mark_gone(struct rraim_server *s)
+unsigned int rraim_mchunks_forget_server(struct rraim_server *s)
 {
 	struct rraim_mchunk *mc;
 	unsigned long id;
 	unsigned int i, n = 0;
 
-	/* first: from now on no chunk of the old session is used */
-	WRITE_ONCE(s->session_gen, s->session_gen + 1);
 	mutex_lock(&rraim_mchunks_mutex);
 	xa_for_each(&rraim_mchunks, id, mc) {
 		spin_lock(&mc->lock);
@@ -591,294 +468,11 @@ static unsigned int rraim_mark_gone(struct rraim_server *s)
 		spin_unlock(&mc->lock);
 	}
 	mutex_unlock(&rraim_mchunks_mutex);
-	atomic_sub(n, &s->nr_chunks);
-	/* chunk numbers of the old session mean nothing any more */
-	xa_destroy(&s->orphans);
 	return n;
-}
-
-static void rraim_server_up(struct rraim_peer *peer, void *priv,
-			    const struct rraim_peer_info *info)
-{
-	struct rraim_server *s = priv;
-	unsigned int n;
-
-	if (s->have_incarnation &&
-	    (info->incarnation != s->incarnation || !info->resumed)) {
-		n = rraim_mark_gone(s);
-		if (n)
-			pr_warn("server %s: our session there is gone (%s): %u chunks of copies lost\n",
-				s->name, info->incarnation != s->incarnation ?
-				"server restarted" : "grace period expired", n);
-	}
-	s->incarnation = info->incarnation;
-	s->have_incarnation = true;
-	WRITE_ONCE(rraim_pool_starved, false);
-	WRITE_ONCE(s->ready, true);
-	rraim_ready_changed();
-	rraim_kick_worker();
-	/* bring it up to date: the copies it missed, or all of them */
-	rraim_sync_kick(0);
-}
-
-static void rraim_server_down(struct rraim_peer *peer, void *priv)
-{
-	struct rraim_server *s = priv;
-
-	WRITE_ONCE(s->down_since, ktime_get());
-	WRITE_ONCE(s->ready, false);
-	rraim_ready_changed();
-	rraim_kick_worker();
-	/* if it stays away, its copies are rebuilt elsewhere */
-	rraim_sync_kick(msecs_to_jiffies(READ_ONCE(rraim_tun.rebuild_delay_ms)) + HZ / 10);
-}
-
-static const struct rraim_peer_ops rraim_server_ops = {
-	.up = rraim_server_up,
-	.down = rraim_server_down,
-};
-
-/* Deadline of a heartbeat or control request: twice the data deadline. */
-unsigned int rraim_control_timeout_ms(void)
-{
-	return max(2 * READ_ONCE(rraim_tun.deadline_ms), 200U);
-}
-
-/* Apply changed heartbeat and deadline knobs to every server. */
-void rraim_servers_retune(void)
-{
-	struct rraim_server *s;
-	unsigned int i;
-
-	mutex_lock(&rraim_servers_mutex);
-	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
-		s = rraim_server_get(i);
-		if (s)
-			rraim_peer_tune(s->peer, READ_ONCE(rraim_tun.heartbeat_ms),
-					rraim_control_timeout_ms());
-	}
-	mutex_unlock(&rraim_servers_mutex);
-}
-
-unsigned int rraim_nr_servers(void)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < RRAIM_MAX_SERVERS; i++)
-		if (rcu_access_pointer(rraim_servers[i]))
-			n++;
-	return n;
-}
-
-/* Zero the counters and histograms of the module and of every server. */
-void rraim_stats_reset_all(void)
-{
-	struct rraim_server *s;
-	unsigned int i;
-
-	rraim_stats_reset();
-	mutex_lock(&rraim_servers_mutex);
-	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
-		s = rcu_dereference_protected(rraim_servers[i],
-					      lockdep_is_held(&rraim_servers_mutex));
-		if (s)
-			rraim_server_stats_reset(s->stats);
-	}
-	mutex_unlock(&rraim_servers_mutex);
-}
-
-/* Parse "a.b.c.d[:port]" into @ss and a canonical "a.b.c.d:port". */
-static int rraim_parse_addr(const char *str, struct sockaddr_storage *ss,
-			    char *name, size_t len)
-{
-	char host[INET6_ADDRSTRLEN + 1], port[8];
-	const char *colon;
-	size_t hlen;
-	u16 p;
-	int ret;
-
-	colon = strrchr(str, ':');
-	hlen = colon ? colon - str : strlen(str);
-	if (!hlen || hlen >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, str, hlen);
-	host[hlen] = '\0';
-	if (colon) {
-		ret = kstrtou16(colon + 1, 10, &p);
-		if (ret || !p)
-			return -EINVAL;
-	} else {
-		p = RRAIM_DEFAULT_PORT;
-	}
-	snprintf(port, sizeof(port), "%u", p);
-	ret = inet_pton_with_scope(&init_net, AF_INET, host, port, ss);
-	if (ret)
-		return -EINVAL;
-	snprintf(name, len, "%pISpc", ss);
-	return 0;
-}
-
-static struct rraim_server *rraim_server_find(const char *name)
-{
-	struct rraim_server *s;
-	unsigned int i;
-
-	lockdep_assert_held(&rraim_servers_mutex);
-	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
-		s = rcu_dereference_protected(rraim_servers[i],
-					      lockdep_is_held(&rraim_servers_mutex));
-		if (s && !strcmp(s->name, name))
-			return s;
-	}
-	return NULL;
-}
-
-static void rraim_server_release(struct kref *ref)
-{
-	struct rraim_server *s = container_of(ref, struct rraim_server, ref);
-
-	xa_destroy(&s->orphans);
-	rraim_server_stats_free(s->stats);
-	kfree(s);
-}
-
-/**
- * rraim_server_put - drop a reference to a server
- * @s: the server; freed with the last reference, by then unpublished and
- *	without a peer
- */
-void rraim_server_put(struct rraim_server *s)
-{
-	kref_put(&s->ref, rraim_server_release);
-}
-
-/*
- * Take a server out of the table: its copies are forgotten, and a later
- * server at its index starts past every session generation it used, so
- * no replica of it can ever name the newcomer.
- */
-static unsigned int rraim_server_unpublish(struct rraim_server *s)
-{
-	unsigned int n;
-
-	lockdep_assert_held(&rraim_servers_mutex);
-	WRITE_ONCE(s->ready, false);
-	n = rraim_mark_gone(s);
-	rraim_index_gen[s->index] = READ_ONCE(s->session_gen) + 1;
-	RCU_INIT_POINTER(rraim_servers[s->index], NULL);
-	return n;
-}
-
-/* Wait for readers of the table, end the session, drop the core's reference. */
-static void rraim_server_finish(struct rraim_server *s)
-{
-	synchronize_srcu(&rraim_srcu);
-	rraim_peer_destroy(s->peer, true);
-	s->peer = NULL;
-	rraim_server_put(s);
-}
-
-/*
- * The second half of a removal, once the server is marked removing: its
- * sysfs files first (kobject_del() waits for readers inside a show or a
- * store), then its place in the table, then SRCU readers of the table
- * (stores, loads, the sync), then the session; the reference last.
- */
-static unsigned int rraim_server_teardown(struct rraim_server *s)
-{
-	unsigned int n;
-
-	rraim_sysfs_server_remove(s);
-	mutex_lock(&rraim_servers_mutex);
-	n = rraim_server_unpublish(s);
-	mutex_unlock(&rraim_servers_mutex);
-	rraim_server_finish(s);
-	return n;
-}
-
-/**
- * rraim_server_add - start using a memory server
- * @addr: "a.b.c.d[:port]"
- *
- * Return: 0, -EINVAL for a malformed address, -EEXIST, -ENOSPC when
- * RRAIM_MAX_SERVERS are configured, -ENOMEM.
- */
-int rraim_server_add(const char *addr)
-{
-	struct rraim_peer_config cfg = {};
-	struct rraim_server *s;
-	unsigned int i;
-	int ret;
-
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
-	if (!s)
-		return -ENOMEM;
-	kref_init(&s->ref);
-	xa_init(&s->orphans);
-	ret = rraim_parse_addr(addr, &s->addr, s->name, sizeof(s->name));
-	if (ret)
-		goto out_put;
-	s->stats = rraim_server_stats_alloc();
-	if (!s->stats) {
-		ret = -ENOMEM;
-		goto out_put;
-	}
-	s->down_since = ktime_get();
-
-	mutex_lock(&rraim_servers_mutex);
-	if (rraim_closing) {
-		ret = -ESHUTDOWN;
-		goto out_unlock;
-	}
-	if (rraim_server_find(s->name)) {
-		ret = -EEXIST;
-		goto out_unlock;
-	}
-	for (i = 0; i < RRAIM_MAX_SERVERS; i++)
-		if (!rcu_access_pointer(rraim_servers[i]))
-			break;
-	if (i == RRAIM_MAX_SERVERS) {
-		ret = -ENOSPC;
-		goto out_unlock;
-	}
-	s->index = i;
-	s->session_gen = rraim_index_gen[i];
-
-	/* build it completely, publish it, and show it in sysfs last */
-	cfg.nr_data_conns = clamp(num_online_cpus(), 1U, 4U);
-	cfg.depth = RRAIM_DEPTH;
-	cfg.heartbeat_ms = READ_ONCE(rraim_tun.heartbeat_ms);
-	cfg.timeout_ms = rraim_control_timeout_ms();
-	s->peer = rraim_peer_create(s->name, &s->addr, &cfg, &rraim_server_ops,
-				    s);
-	if (IS_ERR(s->peer)) {
-		ret = PTR_ERR(s->peer);
-		s->peer = NULL;
-		goto out_unlock;
-	}
-	rcu_assign_pointer(rraim_servers[i], s);
-	ret = rraim_sysfs_server_add(s);
-	if (ret)
-		goto out_unpublish;
-	mutex_unlock(&rraim_servers_mutex);
-	pr_info("server %s added\n", s->name);
-	rraim_sync_kick(0);	/* a newcomer may restore redundancy */
-	return 0;
-
-out_unpublish:
-	rraim_server_unpublish(s);
-	mutex_unlock(&rraim_servers_mutex);
-	rraim_server_finish(s);
-	return ret;
-out_unlock:
-	mutex_unlock(&rraim_servers_mutex);
-out_put:
-	rraim_server_put(s);
-	return ret;
 }
 
 /* Does every page with a copy on @s have a reachable copy elsewhere? */
-static bool rraim_server_expendable(struct rraim_server *s)
+bool rraim_server_expendable(struct rraim_server *s)
 {
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	struct rraim_mchunk *mc;
@@ -921,58 +515,6 @@ static bool rraim_server_expendable(struct rraim_server *s)
 	}
 	mutex_unlock(&rraim_mchunks_mutex);
 	return ok;
-}
-
-/**
- * rraim_server_remove - stop using a memory server
- * @addr: as given to rraim_server_add()
- *
- * Refused (-EBUSY) while the server holds the only reachable copy of a
- * page.  The server's copies are forgotten and its session ended.
- */
-int rraim_server_remove(const char *addr)
-{
-	char name[64];
-	struct sockaddr_storage ss;
-	struct rraim_server *s;
-	unsigned int n;
-	int ret;
-
-	ret = rraim_parse_addr(addr, &ss, name, sizeof(name));
-	if (ret)
-		return ret;
-	mutex_lock(&rraim_servers_mutex);
-	s = rraim_server_find(name);
-	if (!s || s->removing || s->leaving) {
-		mutex_unlock(&rraim_servers_mutex);
-		return -ENOENT;
-	}
-	/*
-	 * A store in flight may still publish a copy on @s that is its
-	 * page's only one: stop new copies there, wait for the stores in
-	 * flight, and only then look for pages that would lose their last
-	 * reachable copy.
-	 */
-	WRITE_ONCE(s->leaving, true);
-	mutex_unlock(&rraim_servers_mutex);
-	synchronize_srcu(&rraim_store_srcu);
-
-	mutex_lock(&rraim_servers_mutex);
-	if (!rraim_server_expendable(s)) {
-		WRITE_ONCE(s->leaving, false);
-		mutex_unlock(&rraim_servers_mutex);
-		pr_warn("server %s holds the only reachable copy of some pages: not removed\n",
-			name);
-		return -EBUSY;
-	}
-	s->removing = true;
-	mutex_unlock(&rraim_servers_mutex);
-
-	n = rraim_server_teardown(s);
-	pr_info("server %s removed (%u chunks of copies dropped)\n", name, n);
-	rraim_kick_worker();
-	rraim_sync_kick(0);	/* its pages get their copies back elsewhere */
-	return 0;
 }
 
 /**
@@ -1040,7 +582,7 @@ static struct rraim_mchunk *rraim_mchunk_create(void)
 	mc = rraim_mchunk_alloc();
 	if (!mc)
 		return NULL;
-	idx = srcu_read_lock(&rraim_srcu);
+	idx = rraim_server_read_lock();
 	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
 		s = rraim_server_get(i);
 		if (!rraim_server_has_room(s))
@@ -1059,7 +601,7 @@ static struct rraim_mchunk *rraim_mchunk_create(void)
 		/*
 		 * The grant slept: the session it came from may have ended
 		 * (the server restarted, or was removed and another server
-		 * took its index).  rraim_mark_gone() bumps the generation
+		 * took its index).  rraim_server_lost_session() bumps the generation
 		 * before it walks the mchunks under their locks, so either
 		 * it is seen changed here, or the walk sees this replica.
 		 * A chunk of an ended session is not ours to give back.
@@ -1077,7 +619,7 @@ static struct rraim_mchunk *rraim_mchunk_create(void)
 		}
 		spin_unlock(&mc->lock);
 	}
-	srcu_read_unlock(&rraim_srcu, idx);
+	rraim_server_read_unlock(idx);
 	if (!mc->nr_rep) {
 		mutex_lock(&rraim_mchunks_mutex);
 		rraim_mchunk_free(mc);
@@ -1099,7 +641,7 @@ static void rraim_pool_clean(void)
 	int idx;
 
 	mutex_lock(&rraim_mchunks_mutex);
-	idx = srcu_read_lock(&rraim_srcu);
+	idx = rraim_server_read_lock();
 	want = rraim_want_replicas();
 	spin_lock(&rraim_pool_lock);
 	list_for_each_entry_safe(mc, tmp, &rraim_pool, node) {
@@ -1109,7 +651,7 @@ static void rraim_pool_clean(void)
 		rraim_pool_count--;
 	}
 	spin_unlock(&rraim_pool_lock);
-	srcu_read_unlock(&rraim_srcu, idx);
+	rraim_server_read_unlock(idx);
 	list_for_each_entry_safe(mc, tmp, &stale, node) {
 		list_del(&mc->node);
 		rraim_mchunk_free(mc);
@@ -1382,7 +924,7 @@ static int __rraim_core_store(unsigned int type, pgoff_t offset,
 	if (old)
 		rraim_slot_release(a, old);
 
-	idx = srcu_read_lock(&rraim_srcu);
+	idx = rraim_server_read_lock();
 	mc = rraim_store_pos(a, offset, &pos);
 	if (!mc) {
 		rraim_count(rraim_any_server_ready() ? RRAIM_STAT_REJECT_NO_SPACE :
@@ -1444,7 +986,7 @@ static int __rraim_core_store(unsigned int type, pgoff_t offset,
 		ret = -EIO;
 		goto out_free_pos;
 	}
-	srcu_read_unlock(&rraim_srcu, idx);
+	rraim_server_read_unlock(idx);
 
 	atomic_long_inc(&a->stored);
 	rraim_count(RRAIM_STAT_STORES);
@@ -1467,7 +1009,7 @@ out_free_pos:
 	rraim_pos_free(a, mc, pos);
 	spin_unlock(&a->lock);
 out_unlock:
-	srcu_read_unlock(&rraim_srcu, idx);
+	rraim_server_read_unlock(idx);
 	return ret;
 }
 
@@ -1485,6 +1027,12 @@ int rraim_core_store(unsigned int type, pgoff_t offset, struct page *page)
 	ret = __rraim_core_store(type, offset, page);
 	srcu_read_unlock(&rraim_store_srcu, idx);
 	return ret;
+}
+
+/* Wait for every store in flight to publish its slot word or give up. */
+void rraim_stores_wait(void)
+{
+	synchronize_srcu(&rraim_store_srcu);
 }
 
 /* Order in which a load tries the copies: live servers first, rotated. */
@@ -1745,14 +1293,14 @@ int rraim_core_load(unsigned int type, pgoff_t offset, struct page *page)
 	if (w & RRAIM_SLOT_LOST)
 		return -EIO;
 
-	idx = srcu_read_lock(&rraim_srcu);
+	idx = rraim_server_read_lock();
 	mc = xa_load(&rraim_mchunks, rraim_slot_mchunk(w));
 	if (WARN_ON_ONCE(!mc)) {
 		ret = -EIO;
 		goto out_unlock;
 	}
 	for (;;) {
-		gen = atomic_read(&rraim_ready_gen);
+		gen = rraim_server_ready_gen();
 		ret = rraim_load_copies(mc, slot, &w, page, &failover);
 		if (!ret || ret == -ESTALE)
 			break;
@@ -1765,14 +1313,12 @@ int rraim_core_load(unsigned int type, pgoff_t offset, struct page *page)
 			rraim_count(RRAIM_STAT_LOAD_WAITS);
 		waited = true;
 		left = usecs_to_jiffies(ktime_us_delta(until, ktime_get()) + 1);
-		if (wait_event_killable_timeout(rraim_ready_wq,
-						atomic_read(&rraim_ready_gen) != gen,
-						left) < 0) {
+		if (rraim_server_wait_ready(gen, left) < 0) {
 			ret = -EINTR;
 			break;
 		}
 	}
-	srcu_read_unlock(&rraim_srcu, idx);
+	rraim_server_read_unlock(idx);
 
 	if (ret) {
 		/* Never let the caller fall back to the unwritten disk slot. */
@@ -1796,7 +1342,7 @@ int rraim_core_load(unsigned int type, pgoff_t offset, struct page *page)
 	return 0;
 
 out_unlock:
-	srcu_read_unlock(&rraim_srcu, idx);
+	rraim_server_read_unlock(idx);
 	return ret;
 }
 
@@ -1921,7 +1467,7 @@ void rraim_core_invalidate_area(unsigned int type)
 		list_add(&virt_to_page(leaf)->lru, &leaves);
 	}
 	synchronize_srcu(&rraim_store_srcu);
-	synchronize_srcu(&rraim_srcu);
+	rraim_server_sync_readers();
 	synchronize_rcu();
 	list_for_each_entry_safe(page, next, &leaves, lru) {
 		list_del(&page->lru);
@@ -2004,12 +1550,12 @@ void rraim_health(struct rraim_health *h)
 
 	memset(h, 0, sizeof(*h));
 	mutex_lock(&rraim_mchunks_mutex);
-	idx = srcu_read_lock(&rraim_srcu);
+	idx = rraim_server_read_lock();
 	xa_for_each(&rraim_mchunks, id, mc) {
 		rraim_health_mchunk(mc, want, h);
 		cond_resched();
 	}
-	srcu_read_unlock(&rraim_srcu, idx);
+	rraim_server_read_unlock(idx);
 	mutex_unlock(&rraim_mchunks_mutex);
 }
 
@@ -2106,16 +1652,13 @@ out_free_stats:
 void rraim_core_shutdown(void)
 {
 	struct rraim_mchunk *mc, *tmp;
-	struct rraim_server *s;
 	unsigned int i;
 	LIST_HEAD(all);
 
 	if (rraim_shut_down)
 		return;
 	rraim_shut_down = true;
-	mutex_lock(&rraim_servers_mutex);
-	rraim_closing = true;
-	mutex_unlock(&rraim_servers_mutex);
+	rraim_servers_close();
 
 	WRITE_ONCE(rraim_stopping, true);
 	rraim_sync_exit();
@@ -2133,33 +1676,14 @@ void rraim_core_shutdown(void)
 		rraim_mchunk_free(mc);
 	}
 	mutex_unlock(&rraim_mchunks_mutex);
-
-	/*
-	 * A remove_server write may be removing a server right now (with
-	 * nothing stored, its check passes): it is not ours to remove, and
-	 * the control interface's exit waits for that write to return.
-	 */
-	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
-		mutex_lock(&rraim_servers_mutex);
-		s = rraim_server_get(i);
-		if (!s || s->removing || s->leaving) {
-			mutex_unlock(&rraim_servers_mutex);
-			continue;
-		}
-		s->removing = true;
-		mutex_unlock(&rraim_servers_mutex);
-		rraim_server_teardown(s);
-	}
+	rraim_servers_remove_all();
 }
 
 void rraim_core_exit(void)
 {
-	unsigned int i;
-
 	rraim_core_shutdown();
 	cancel_delayed_work_sync(&rraim_worker);
-	for (i = 0; i < RRAIM_MAX_SERVERS; i++)
-		WARN_ON_ONCE(rcu_access_pointer(rraim_servers[i]));
+	rraim_servers_exit();
 	rraim_rdma_exit();
 	destroy_workqueue(rraim_core_wq);
 	mempool_destroy(rraim_leaf_pool);

@@ -20,6 +20,7 @@
 
 #include "rraim_limits.h"
 #include "rraim_proto.h"
+#include "rraim_server.h"
 #include "rraim_stats.h"
 
 #define RRAIM_CHUNK_PAGES	(RRAIM_CHUNK_SIZE >> PAGE_SHIFT)
@@ -56,92 +57,6 @@ extern char *rraim_servers_param;
 extern bool rraim_replicas_param_given;
 
 /* ------------------------------------------------------- data structures */
-
-/**
- * struct rraim_server - a memory server as the core sees it
- * @index: position in rraim_servers[]
- * @name: "ip:port"
- * @addr: parsed @name
- * @peer: the transport's session
- * @ready: the session is up and the core processed it (@up done);
- *	replicas on a server that is not ready are never read or written
- * @have_incarnation: @incarnation is known
- * @incarnation: server process identity at the last connect
- * @down_since: when @ready last became false
- * @nr_chunks: replicas (chunks) the core holds on the server
- * @stats: per-CPU counters
- * @ref: the server's own reference count: one for the core (from add to
- *	the end of remove) and one for its sysfs directory while it exists;
- *	the last rraim_server_put() frees it
- * @kobj: /sys/kernel/rraim/servers/<name>; its release only drops the
- *	directory's reference, it never decides when the server dies
- * @removing: a removal has begun (rraim_servers_mutex): the server is no
- *	longer found by add or remove, its sysfs files are going
- * @session_gen: bumped when the server lost our session (its chunks)
- * @draining: copies are being moved off; no new placements
- * @leaving: a removal is checking whether the server can go: no store
- *	writes a copy there meanwhile, so none can become a page's only copy
- *	between the check and the removal (rraim_servers_mutex)
- * @orphans: chunks held on the server that no replica uses any more (their
- *	replica was rebuilt elsewhere while the server was away); freed when
- *	it is back, by chunk number
- * @sync_total: pages the current (or last) sync pass had to copy here
- * @sync_done: pages copied so far
- * @sync_ns: time the pass has spent on this server
- * @syncing: a pass is copying pages here
- */
-struct rraim_server {
-	unsigned int index;
-	char name[64];
-	struct sockaddr_storage addr;
-	struct rraim_peer *peer;
-	bool ready;
-	bool have_incarnation;
-	u64 incarnation;
-	ktime_t down_since;
-	atomic_t nr_chunks;
-	struct rraim_server_stats __percpu *stats;
-	struct kref ref;
-	struct kobject kobj;
-	bool removing;
-	u8 session_gen;
-	bool draining;
-	bool leaving;
-	struct xarray orphans;
-	atomic_long_t sync_total;
-	atomic_long_t sync_done;
-	atomic64_t sync_ns;
-	bool syncing;
-};
-
-/* rraim_replica.state */
-enum rraim_replica_state {
-	RRAIM_REP_NONE,		/* never used (zeroed memory) */
-	RRAIM_REP_OK,		/* the chunk holds the copies its valid bits say */
-	RRAIM_REP_GONE,		/* the chunk is lost or dropped: ignore valid bits */
-};
-
-/**
- * struct rraim_replica - one copy of a mirrored chunk
- * @server: index in rraim_servers[]
- * @state: enum rraim_replica_state
- * @epoch: changes whenever the replica is pointed at another chunk, so a
- *	store that wrote the old one does not mark the new one valid
- * @sgen: the server's session generation when the chunk was granted; a
- *	chunk of an older session is never used (its rkey means nothing)
- * @chunk: the server's number for the chunk
- * @rkey: its remote key
- * @addr: its remote address
- */
-struct rraim_replica {
-	u8 server;
-	u8 state;
-	u8 epoch;
-	u8 sgen;
-	u32 chunk;
-	u32 rkey;
-	u64 addr;
-};
 
 /**
  * struct rraim_mchunk - a mirrored chunk: RRAIM_CHUNK_PAGES positions, the
@@ -241,9 +156,6 @@ static inline bool rraim_slot_is_miss(u64 w)
 
 /* ------------------------------------------------------------- interface */
 
-extern struct rraim_server __rcu *rraim_servers[RRAIM_MAX_SERVERS];
-extern struct mutex rraim_servers_mutex;
-extern struct srcu_struct rraim_srcu;
 extern struct xarray rraim_mchunks;
 extern struct mutex rraim_mchunks_mutex;
 
@@ -251,20 +163,16 @@ struct rraim_xfer;
 struct rraim_waiter;
 
 u64 *rraim_slot_ptr(struct rraim_area *a, pgoff_t offset, bool create);
-struct rraim_server *rraim_server_get(unsigned int index);
-bool rraim_server_ready(struct rraim_server *s);
-bool rraim_server_live(struct rraim_server *s);
-bool rraim_server_has_room(struct rraim_server *s);
-bool rraim_rep_usable(const struct rraim_replica *rep, struct rraim_server *s);
-void rraim_orphan(struct rraim_server *s, const struct rraim_replica *rep);
-bool rraim_free_settled(int ret);
-void rraim_rep_release(struct rraim_server *s, const struct rraim_replica *rep,
-		       bool defer);
 unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
 			       struct rraim_replica *rep);
 unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc);
 void rraim_wait_writes(struct rraim_xfer *x, unsigned int n,
 		       struct rraim_waiter *w);
+unsigned int rraim_mchunks_forget_server(struct rraim_server *s);
+bool rraim_server_expendable(struct rraim_server *s);
+void rraim_pool_kick(void);
+void rraim_pool_server_up(void);
+void rraim_stores_wait(void);
 
 int rraim_sync_init(void);
 void rraim_sync_exit(void);
@@ -273,12 +181,6 @@ void rraim_sync_kick_soon(void);
 int rraim_server_drain(struct rraim_server *s, bool on);
 const char *rraim_server_sync_state(struct rraim_server *s);
 
-int rraim_server_add(const char *name);
-void rraim_server_put(struct rraim_server *s);
-unsigned int rraim_control_timeout_ms(void);
-void rraim_servers_retune(void);
-int rraim_server_remove(const char *name);
-unsigned int rraim_nr_servers(void);
 int rraim_set_replicas(unsigned int replicas);
 bool rraim_core_attached(void);
 void rraim_core_set_enabled(bool enabled);
@@ -299,7 +201,6 @@ struct rraim_health {
 
 void rraim_health(struct rraim_health *h);
 unsigned long rraim_server_pages(struct rraim_server *s);
-void rraim_stats_reset_all(void);
 unsigned long rraim_lost_pages(void);
 u64 rraim_slot_map_bytes(void);
 int rraim_fault_forget_area(unsigned int type);

@@ -628,7 +628,7 @@ static void rraim_sync_schedule_rebuild(void)
 
 	if (!READ_ONCE(rraim_tun.auto_rebuild))
 		return;
-	idx = srcu_read_lock(&rraim_srcu);
+	idx = rraim_server_read_lock();
 	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
 		s = rraim_server_get(i);
 		if (!s || rraim_server_ready(s))
@@ -640,7 +640,7 @@ static void rraim_sync_schedule_rebuild(void)
 		d = usecs_to_jiffies(ktime_us_delta(due, now)) + HZ / 10;
 		delay = min(delay, d);
 	}
-	srcu_read_unlock(&rraim_srcu, idx);
+	rraim_server_read_unlock(idx);
 	if (delay != MAX_JIFFY_OFFSET)
 		rraim_sync_kick_at(delay);
 }
@@ -706,7 +706,7 @@ static void rraim_sync_walk(enum rraim_sync_step step,
 	int idx;
 
 	while (!rraim_sync_should_stop() && (mc = rraim_sync_next(&id))) {
-		idx = srcu_read_lock(&rraim_srcu);
+		idx = rraim_server_read_lock();
 		switch (step) {
 		case RRAIM_SYNC_REPAIR:
 			rraim_sync_repair(mc);
@@ -719,7 +719,7 @@ static void rraim_sync_walk(enum rraim_sync_step step,
 			rraim_sync_drop_drained(mc, pass);
 			break;
 		}
-		srcu_read_unlock(&rraim_srcu, idx);
+		rraim_server_read_unlock(idx);
 		rraim_sync_release(mc);
 		cond_resched();
 	}
@@ -732,26 +732,26 @@ static void rraim_sync_fn(struct work_struct *work)
 	int idx;
 
 	noio = memalloc_noio_save();
-	idx = srcu_read_lock(&rraim_srcu);
+	idx = rraim_server_read_lock();
 	rraim_sync_free_orphans();
-	srcu_read_unlock(&rraim_srcu, idx);
+	rraim_server_read_unlock(idx);
 
 	rraim_sync_walk(RRAIM_SYNC_REPAIR, &pass);
-	idx = srcu_read_lock(&rraim_srcu);
+	idx = rraim_server_read_lock();
 	rraim_sync_set_syncing(true);
-	srcu_read_unlock(&rraim_srcu, idx);
+	rraim_server_read_unlock(idx);
 	rraim_sync_walk(RRAIM_SYNC_COUNT, &pass);
 	pass.incomplete = false;
 	rraim_sync_walk(RRAIM_SYNC_COPY, &pass);
-	idx = srcu_read_lock(&rraim_srcu);
+	idx = rraim_server_read_lock();
 	rraim_sync_set_syncing(false);
-	srcu_read_unlock(&rraim_srcu, idx);
+	rraim_server_read_unlock(idx);
 	if (pass.orphaned) {
 		/* the transfers that may use the dropped chunks are done */
-		synchronize_srcu(&rraim_srcu);
-		idx = srcu_read_lock(&rraim_srcu);
+		rraim_server_sync_readers();
+		idx = rraim_server_read_lock();
 		rraim_sync_free_orphans();
-		srcu_read_unlock(&rraim_srcu, idx);
+		rraim_server_read_unlock(idx);
 	}
 	memalloc_noio_restore(noio);
 
@@ -781,13 +781,13 @@ int rraim_server_drain(struct rraim_server *s, bool on)
 
 	if (on) {
 		/* every page must keep its count of copies on the others */
-		idx = srcu_read_lock(&rraim_srcu);
+		idx = rraim_server_read_lock();
 		for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
 			o = rraim_server_get(i);
 			if (o && o != s && rraim_server_has_room(o))
 				others++;
 		}
-		srcu_read_unlock(&rraim_srcu, idx);
+		rraim_server_read_unlock(idx);
 		if (others < READ_ONCE(rraim_tun.replicas)) {
 			pr_warn("server %s: not drained: %u other servers with room, %u copies per page\n",
 				s->name, others, READ_ONCE(rraim_tun.replicas));

@@ -503,21 +503,17 @@ static ssize_t slot_map_bytes_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%llu\n", rraim_slot_map_bytes());
 }
 
+static void rraim_add_chunks(struct rraim_server *s, void *arg)
+{
+	*(unsigned long *)arg += atomic_read(&s->nr_chunks);
+}
+
 static ssize_t remote_bytes_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
-	struct rraim_server *s;
 	unsigned long chunks = 0;
-	unsigned int i;
 
-	mutex_lock(&rraim_servers_mutex);
-	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
-		s = rcu_dereference_protected(rraim_servers[i],
-					      lockdep_is_held(&rraim_servers_mutex));
-		if (s)
-			chunks += atomic_read(&s->nr_chunks);
-	}
-	mutex_unlock(&rraim_servers_mutex);
+	rraim_servers_for_each(rraim_add_chunks, &chunks);
 	return sysfs_emit(buf, "%llu\n", (u64)chunks * RRAIM_CHUNK_SIZE);
 }
 
@@ -968,34 +964,37 @@ static void rraim_hist_print(struct seq_file *m, const char *name,
  * /sys/kernel/debug/rraim/latency: one line per histogram,
  * "NAME p50_us P p99_us P max_us M buckets FLOOR_US:COUNT ...".
  */
+/* Two histograms to fold into, and the file being written. */
+struct rraim_latency_print {
+	struct seq_file *m;
+	struct rraim_hist a, b;
+	char name[96];
+};
+
+static void rraim_latency_print_server(struct rraim_server *s, void *arg)
+{
+	struct rraim_latency_print *lp = arg;
+
+	rraim_fold_server(s, &lp->a, &lp->b);
+	snprintf(lp->name, sizeof(lp->name), "write@%s", s->name);
+	rraim_hist_print(lp->m, lp->name, &lp->a);
+	snprintf(lp->name, sizeof(lp->name), "read@%s", s->name);
+	rraim_hist_print(lp->m, lp->name, &lp->b);
+}
+
 static int rraim_latency_show(struct seq_file *m, void *v)
 {
-	struct rraim_hist *a, *b;
-	struct rraim_server *s;
-	char name[96];
-	unsigned int i;
+	struct rraim_latency_print *lp;
 
-	a = kmalloc(2 * sizeof(*a), GFP_KERNEL);
-	if (!a)
+	lp = kmalloc(sizeof(*lp), GFP_KERNEL);
+	if (!lp)
 		return -ENOMEM;
-	b = a + 1;
-	rraim_fold_global(a, b);
-	rraim_hist_print(m, "store", a);
-	rraim_hist_print(m, "load", b);
-	mutex_lock(&rraim_servers_mutex);
-	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
-		s = rcu_dereference_protected(rraim_servers[i],
-					      lockdep_is_held(&rraim_servers_mutex));
-		if (!s)
-			continue;
-		rraim_fold_server(s, a, b);
-		snprintf(name, sizeof(name), "write@%s", s->name);
-		rraim_hist_print(m, name, a);
-		snprintf(name, sizeof(name), "read@%s", s->name);
-		rraim_hist_print(m, name, b);
-	}
-	mutex_unlock(&rraim_servers_mutex);
-	kfree(a);
+	lp->m = m;
+	rraim_fold_global(&lp->a, &lp->b);
+	rraim_hist_print(m, "store", &lp->a);
+	rraim_hist_print(m, "load", &lp->b);
+	rraim_servers_for_each(rraim_latency_print_server, lp);
+	kfree(lp);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rraim_latency);
