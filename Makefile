@@ -4,6 +4,8 @@
 # tools and the test suite.
 #
 #   make                 module + server + tools
+#   make server          rraim-server, and the test tools of tools/rogue
+#                        built from its sources (never installed)
 #   make KDIR=...        build the module against another kernel tree
 #   make check           the whole suite (host tests, static checks, VM tests)
 #   make install         module, server, rraimctl, units, configuration
@@ -58,6 +60,7 @@ module:
 
 server:
 	$(MAKE) -C server
+	$(MAKE) -C tools/rogue
 
 workloads:
 	$(MAKE) -C tools/workloads
@@ -118,5 +121,6 @@ dkms-uninstall:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C server clean
+	$(MAKE) -C tools/rogue clean
 	$(MAKE) -C tools/workloads clean
 	$(MAKE) -C rraimctl clean

@@ -5,9 +5,9 @@
  * it breaks the protocol on purpose, so that the kernel client can be
  * shown to survive such a server.  Never installed.
  *
- * The server's own sources are compiled a second time with
- * RRAIM_FAULT_INJECTION defined and linked with this file, which
- * implements the hooks of fault.h: the command line (--rogue), the
+ * The server's own sources, those of ../../server, are compiled a second
+ * time with RRAIM_FAULT_INJECTION defined and linked with this file, which
+ * implements the hooks of server/fault.h: the command line (--rogue), the
  * welcome, every control reply and the status report.  rraim-server
  * itself gets the no-op versions of the hooks.
  *
