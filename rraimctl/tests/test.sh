@@ -8,13 +8,13 @@
 # the unit passes systemd-analyze verify, the man pages format without
 # groff warnings.  Exits 1 if a test failed.
 #
-#   ./test.sh            (from rraimctl/, after make; "make check" does both)
+#   tests/test.sh        (from rraimctl/, after make; "make check" does both)
 
 set -u
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TOP=$(cd "$HERE/.." && pwd)
-CTL=$HERE/rraimctl
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)	# rraimctl/tests
+TOP=$(cd "$HERE/../.." && pwd)
+CTL=$TOP/rraimctl/rraimctl
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 

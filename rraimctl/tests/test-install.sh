@@ -10,7 +10,7 @@
 # is loaded, dkms itself is not run.  Needs the build dependencies of the
 # tree (gcc, make, linux-headers-amd64, librdmacm-dev, libibverbs-dev).
 #
-#   ./test-install.sh    (from rraimctl/; "make check-install")
+#   tests/test-install.sh    (from rraimctl/; "make check-install")
 
 # dkms.conf is sourced: its variables are set and read out of sight.
 # shellcheck disable=SC1091,SC2034,SC2317
@@ -18,8 +18,8 @@
 unset MAKEFLAGS MFLAGS MAKELEVEL	# a silent outer make would hide the build lines
 set -u
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TOP=$(cd "$HERE/.." && pwd)
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)	# rraimctl/tests
+TOP=$(cd "$HERE/../.." && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
