@@ -32,13 +32,10 @@
 #include <linux/mempool.h>
 #include <linux/module.h>
 #include <linux/mm.h>
-#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/srcu.h>
 #include <linux/vmalloc.h>
-#include <linux/workqueue.h>
 
 #include "rraim.h"
 #include "rraim_core.h"
@@ -60,16 +57,10 @@ struct rraim_tunables rraim_tun = {
 
 /* ------------------------------------------------------- data structures */
 
-#define RRAIM_MCHUNK_MAX	(RRAIM_SLOT_MCHUNK >> 0)
-
 /* Slot words live in leaf pages, RRAIM_LEAF_SLOTS per leaf. */
 #define RRAIM_LEAF_SHIFT	(PAGE_SHIFT - 3)
 #define RRAIM_LEAF_SLOTS	BIT(RRAIM_LEAF_SHIFT)
 #define RRAIM_LEAF_RESERVE	8
-
-/* Free-pool watermarks, in mchunks. */
-#define RRAIM_POOL_LOW		4
-#define RRAIM_POOL_HIGH		8
 
 static struct rraim_area rraim_areas[MAX_SWAPFILES];
 static bool rraim_attached;
@@ -78,16 +69,6 @@ static bool rraim_shut_down;	/* rraim_core_shutdown() ran */
 /* Stores in flight (rraim_core_store()), waited for when stores stop. */
 DEFINE_STATIC_SRCU(rraim_store_srcu);
 
-DEFINE_XARRAY_ALLOC1(rraim_mchunks);
-DEFINE_MUTEX(rraim_mchunks_mutex);	/* mchunk creation, freeing, walks */
-
-static DEFINE_SPINLOCK(rraim_pool_lock);
-static LIST_HEAD(rraim_pool);
-static unsigned int rraim_pool_count;		/* rraim_pool_lock */
-static DECLARE_WAIT_QUEUE_HEAD(rraim_pool_wq);
-static atomic_t rraim_pool_gen = ATOMIC_INIT(0);	/* bumped per addition */
-
-static bool rraim_pool_starved;	/* the last refill found no room */
 static mempool_t *rraim_leaf_pool;
 static atomic_long_t rraim_nr_leaves;	/* leaf pages of every area */
 static atomic_t rraim_gen = ATOMIC_INIT(0);
@@ -95,31 +76,7 @@ static atomic_t rraim_gen = ATOMIC_INIT(0);
 static atomic_long_t rraim_lost;		/* pages declared lost */
 static unsigned long rraim_lost_logged;	/* jiffies of the last log */
 
-static struct workqueue_struct *rraim_core_wq;
-static struct delayed_work rraim_worker;
-static bool rraim_stopping;	/* module exit: the worker stays idle */
-
 /* -------------------------------------------------------------- helpers */
-
-/* Run the background work now (refill, clean, trim). */
-static void rraim_kick_worker(void)
-{
-	if (!READ_ONCE(rraim_stopping))
-		mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
-}
-
-/* A server may have room again: refill the pool (placement). */
-void rraim_pool_kick(void)
-{
-	rraim_kick_worker();
-}
-
-/* A server came up: the pool may find room it found none for before. */
-void rraim_pool_server_up(void)
-{
-	WRITE_ONCE(rraim_pool_starved, false);
-	rraim_kick_worker();
-}
 
 static u64 rraim_slot_make(u32 mchunk, unsigned int pos, unsigned int valid)
 {
@@ -161,267 +118,7 @@ u64 *rraim_slot_ptr(struct rraim_area *a, pgoff_t offset, bool create)
 	return &leaf[offset & (RRAIM_LEAF_SLOTS - 1)];
 }
 
-/* Copy an mchunk's replica descriptors out. */
-unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
-			       struct rraim_replica *rep)
-{
-	unsigned int n;
-
-	spin_lock(&mc->lock);
-	n = mc->nr_rep;
-	memcpy(rep, mc->rep, n * sizeof(*rep));
-	spin_unlock(&mc->lock);
-	return n;
-}
-
-/* Replicas of @mc that can be read or written now (bit i: replica i). */
-unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc)
-{
-	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
-	unsigned int i, n, mask = 0;
-
-	n = rraim_mchunk_reps(mc, rep);
-	for (i = 0; i < n; i++)
-		if (rraim_rep_usable(&rep[i], rraim_server_get(rep[i].server)))
-			mask |= BIT(i);
-	return mask;
-}
-
-/*
- * Copies a new page should get: the knob, capped by the servers that are
- * live (neither away nor suspected) and have room.
- */
-static unsigned int rraim_want_replicas(void)
-{
-	unsigned int i, live = 0;
-
-	for (i = 0; i < RRAIM_MAX_SERVERS; i++)
-		if (rraim_server_has_room(rraim_server_get(i)))
-			live++;
-	return min(READ_ONCE(rraim_tun.replicas), max(live, 1U));
-}
-
-/*
- * A good home for new pages: as many replicas as a new page should get,
- * every one usable, no server suspected.
- */
-static bool rraim_mchunk_healthy(struct rraim_mchunk *mc, unsigned int want)
-{
-	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
-	struct rraim_server *s;
-	unsigned int i, n;
-
-	unsigned int ok = 0;
-
-	n = rraim_mchunk_reps(mc, rep);
-	for (i = 0; i < n; i++) {
-		if (rep[i].state != RRAIM_REP_OK)
-			continue;
-		s = rraim_server_get(rep[i].server);
-		if (!rraim_rep_usable(&rep[i], s) || !rraim_server_live(s) ||
-		    READ_ONCE(s->draining))
-			return false;
-		ok++;
-	}
-	return ok && ok == want;
-}
-
-static struct rraim_mchunk *rraim_mchunk_alloc(void)
-{
-	struct rraim_mchunk *mc;
-	u32 id;
-	int ret;
-
-	mc = kzalloc(sizeof(*mc), GFP_KERNEL);
-	if (!mc)
-		return NULL;
-	mc->rmap = kvcalloc(RRAIM_CHUNK_PAGES, sizeof(*mc->rmap), GFP_KERNEL);
-	if (!mc->rmap)
-		goto out_free;
-	spin_lock_init(&mc->lock);
-	INIT_LIST_HEAD(&mc->node);
-	mc->sync_rep = RRAIM_NO_REPLICA;
-	ret = xa_alloc(&rraim_mchunks, &id, mc,
-		       XA_LIMIT(1, RRAIM_MCHUNK_MAX), GFP_KERNEL);
-	if (ret)
-		goto out_free_rmap;
-	mc->id = id;
-	return mc;
-
-out_free_rmap:
-	kvfree(mc->rmap);
-out_free:
-	kfree(mc);
-	return NULL;
-}
-
-static void rraim_pool_put(struct rraim_mchunk *mc);
-
-/*
- * Give an unused mchunk's chunks back to their servers and free it.
- * Caller holds rraim_mchunks_mutex; no slot refers to @mc.
- */
-static void rraim_mchunk_free(struct rraim_mchunk *mc)
-{
-	struct rraim_server *s;
-	unsigned int i;
-	int idx;
-
-	lockdep_assert_held(&rraim_mchunks_mutex);
-	if (mc->sync_busy) {
-		/* the sync still looks at it: back to the pool, freed later */
-		rraim_pool_put(mc);
-		return;
-	}
-	idx = rraim_server_read_lock();
-	for (i = 0; i < mc->nr_rep; i++) {
-		if (mc->rep[i].state != RRAIM_REP_OK)
-			continue;
-		s = rraim_server_get(mc->rep[i].server);
-		if (s)
-			rraim_rep_release(s, &mc->rep[i], false);
-	}
-	rraim_server_read_unlock(idx);
-	xa_erase(&rraim_mchunks, mc->id);
-	kvfree(mc->rmap);
-	kfree(mc);
-}
-
 /* ------------------------------------------------------------- positions */
-
-/* Take a healthy fresh mchunk from the pool for @a.  Area lock held. */
-static struct rraim_mchunk *rraim_pool_take(struct rraim_area *a,
-					    unsigned int want)
-{
-	struct rraim_mchunk *mc, *found = NULL;
-	unsigned int left;
-
-	spin_lock(&rraim_pool_lock);
-	list_for_each_entry(mc, &rraim_pool, node) {
-		if (rraim_mchunk_healthy(mc, want)) {
-			found = mc;
-			list_del_init(&mc->node);
-			rraim_pool_count--;
-			break;
-		}
-	}
-	mc = found;
-	left = rraim_pool_count;
-	spin_unlock(&rraim_pool_lock);
-	if (left < RRAIM_POOL_LOW)
-		rraim_kick_worker();
-	if (mc)
-		mc->area = a;
-	return mc;
-}
-
-/* Park the area's current mchunk on the list it belongs to. */
-static void rraim_area_park(struct rraim_area *a, struct rraim_mchunk *mc)
-{
-	mc->full = mc->nr_used == RRAIM_CHUNK_PAGES;
-	list_add_tail(&mc->node, mc->full ? &a->full : &a->partial);
-}
-
-/*
- * Choose the mchunk for a new page: the current one if it is healthy and
- * has room, else a healthy partial one, else a fresh one from the pool,
- * else (with @fallback) any partial one with at least one usable replica.
- * Area lock held.
- */
-static struct rraim_mchunk *rraim_area_pick(struct rraim_area *a,
-					    bool fallback_ok)
-{
-	unsigned int want = rraim_want_replicas();
-	struct rraim_mchunk *mc, *fallback = NULL;
-
-	lockdep_assert_held(&a->lock);
-	mc = a->cur;
-	if (mc && mc->nr_used < RRAIM_CHUNK_PAGES &&
-	    rraim_mchunk_healthy(mc, want))
-		return mc;
-	if (mc) {
-		rraim_area_park(a, mc);
-		a->cur = NULL;
-	}
-	list_for_each_entry(mc, &a->partial, node) {
-		if (rraim_mchunk_healthy(mc, want))
-			goto found;
-		if (!fallback && rraim_mchunk_avail(mc))
-			fallback = mc;
-	}
-	mc = rraim_pool_take(a, want);
-	if (mc) {
-		a->cur = mc;
-		return mc;
-	}
-	mc = fallback_ok ? fallback : NULL;
-	if (!mc)
-		return NULL;
-found:
-	list_del_init(&mc->node);
-	a->cur = mc;
-	return mc;
-}
-
-/* Reserve a position for @offset.  Area lock held. */
-static struct rraim_mchunk *rraim_pos_alloc(struct rraim_area *a,
-					    pgoff_t offset, unsigned int *pos,
-					    bool fallback_ok)
-{
-	struct rraim_mchunk *mc = rraim_area_pick(a, fallback_ok);
-	unsigned int p;
-
-	if (!mc)
-		return NULL;
-	/* a free position the sync is not copying (its late copy would win) */
-	p = mc->hint;
-	for (;;) {
-		p = find_next_zero_bit(mc->used, RRAIM_CHUNK_PAGES, p);
-		if (p >= RRAIM_CHUNK_PAGES)
-			break;
-		if (!test_bit(p, mc->copying))
-			break;
-		p++;
-	}
-	if (p >= RRAIM_CHUNK_PAGES) {
-		for (p = 0; p < RRAIM_CHUNK_PAGES; p++) {
-			p = find_next_zero_bit(mc->used, RRAIM_CHUNK_PAGES, p);
-			if (p >= RRAIM_CHUNK_PAGES || !test_bit(p, mc->copying))
-				break;
-		}
-	}
-	if (p >= RRAIM_CHUNK_PAGES)
-		return NULL;	/* the free ones are being copied: try later */
-	__set_bit(p, mc->used);
-	mc->nr_used++;
-	mc->hint = p + 1;
-	mc->rmap[p] = offset;
-	*pos = p;
-	return mc;
-}
-
-/* Release a position.  Area lock held. */
-static void rraim_pos_free(struct rraim_area *a, struct rraim_mchunk *mc,
-			   unsigned int pos)
-{
-	lockdep_assert_held(&a->lock);
-	if (WARN_ON_ONCE(!test_bit(pos, mc->used)))
-		return;
-	__clear_bit(pos, mc->used);
-	mc->nr_used--;
-	mc->rmap[pos] = 0;
-	if (!mc->nr_used && mc != a->cur) {
-		/* its chunks are of no use to this area any more */
-		list_move_tail(&mc->node, &a->empty);
-		mc->full = false;
-		rraim_kick_worker();
-		return;
-	}
-	if (mc->full && mc != a->cur) {
-		list_move_tail(&mc->node, &a->partial);
-		mc->full = false;
-	}
-}
 
 /* Forget slot word @w of area @a: its position becomes free. */
 static void rraim_slot_release(struct rraim_area *a, u64 w)
@@ -432,7 +129,7 @@ static void rraim_slot_release(struct rraim_area *a, u64 w)
 		return;		/* a failed read's marker: nothing held */
 
 	rcu_read_lock();
-	mc = xa_load(&rraim_mchunks, rraim_slot_mchunk(w));
+	mc = rraim_mchunk_find(rraim_slot_mchunk(w));
 	if (!WARN_ON_ONCE(!mc)) {
 		spin_lock(&a->lock);
 		rraim_pos_free(a, mc, rraim_slot_pos(w));
@@ -440,35 +137,6 @@ static void rraim_slot_release(struct rraim_area *a, u64 w)
 	}
 	rcu_read_unlock();
 	atomic_long_dec(&a->stored);
-}
-
-/**
- * rraim_mchunks_forget_server - every copy on a server is gone
- * @s: the server, whose session generation was bumped already
- *
- * Marks its replicas so that their valid bits are ignored from now on.
- * Return: how many were marked.
- */
-unsigned int rraim_mchunks_forget_server(struct rraim_server *s)
-{
-	struct rraim_mchunk *mc;
-	unsigned long id;
-	unsigned int i, n = 0;
-
-	mutex_lock(&rraim_mchunks_mutex);
-	xa_for_each(&rraim_mchunks, id, mc) {
-		spin_lock(&mc->lock);
-		for (i = 0; i < mc->nr_rep; i++) {
-			if (mc->rep[i].server == s->index &&
-			    mc->rep[i].state == RRAIM_REP_OK) {
-				mc->rep[i].state = RRAIM_REP_GONE;
-				n++;
-			}
-		}
-		spin_unlock(&mc->lock);
-	}
-	mutex_unlock(&rraim_mchunks_mutex);
-	return n;
 }
 
 /* Does every page with a copy on @s have a reachable copy elsewhere? */
@@ -482,8 +150,8 @@ bool rraim_server_expendable(struct rraim_server *s)
 	bool ok = true;
 	u64 *slot;
 
-	mutex_lock(&rraim_mchunks_mutex);
-	xa_for_each(&rraim_mchunks, id, mc) {
+	rraim_mchunks_lock();
+	for (id = 0; (mc = rraim_mchunk_next(&id)); ) {
 		n = rraim_mchunk_reps(mc, rep);
 		mine = 0;
 		for (i = 0; i < n; i++)
@@ -513,164 +181,8 @@ bool rraim_server_expendable(struct rraim_server *s)
 		if (!ok)
 			break;
 	}
-	mutex_unlock(&rraim_mchunks_mutex);
+	rraim_mchunks_unlock();
 	return ok;
-}
-
-/**
- * rraim_set_replicas - change the number of copies of new pages
- * @replicas: 1..min(servers, RRAIM_MAX_REPLICAS)
- *
- * Pages already stored keep the copies they have; the fresh mchunks of the
- * free pool are rebuilt with the new count.
- */
-int rraim_set_replicas(unsigned int replicas)
-{
-	struct rraim_mchunk *mc, *tmp;
-	LIST_HEAD(stale);
-
-	if (replicas < 1 || replicas > RRAIM_MAX_REPLICAS ||
-	    replicas > max(rraim_nr_servers(), 1U))
-		return -EINVAL;
-	WRITE_ONCE(rraim_tun.replicas, replicas);
-
-	mutex_lock(&rraim_mchunks_mutex);
-	spin_lock(&rraim_pool_lock);
-	list_splice_init(&rraim_pool, &stale);
-	rraim_pool_count = 0;
-	spin_unlock(&rraim_pool_lock);
-	list_for_each_entry_safe(mc, tmp, &stale, node) {
-		list_del(&mc->node);
-		rraim_mchunk_free(mc);
-	}
-	mutex_unlock(&rraim_mchunks_mutex);
-	rraim_kick_worker();
-	rraim_sync_kick(0);	/* stored pages get the new count too */
-	return 0;
-}
-
-/* ---------------------------------------------------- the background work */
-
-struct rraim_candidate {
-	struct rraim_server *s;
-	u64 free;
-};
-
-static int rraim_candidate_cmp(const void *a, const void *b)
-{
-	const struct rraim_candidate *x = a, *y = b;
-
-	if (x->free != y->free)
-		return x->free < y->free ? 1 : -1;
-	return x->s->index - y->s->index;
-}
-
-/*
- * A new mchunk with up to rraim_tun.replicas replicas on distinct live
- * servers, the emptiest first.  Returns NULL when no server grants a chunk.
- */
-static struct rraim_mchunk *rraim_mchunk_create(void)
-{
-	struct rraim_candidate cand[RRAIM_MAX_SERVERS];
-	unsigned int i, n = 0, want = READ_ONCE(rraim_tun.replicas);
-	struct rraim_chunk_desc desc;
-	struct rraim_mchunk *mc;
-	struct rraim_server *s;
-	u64 capacity;
-	int idx;
-
-	mc = rraim_mchunk_alloc();
-	if (!mc)
-		return NULL;
-	idx = rraim_server_read_lock();
-	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
-		s = rraim_server_get(i);
-		if (!rraim_server_has_room(s))
-			continue;
-		cand[n].s = s;
-		rraim_peer_pool(s->peer, &capacity, &cand[n].free);
-		n++;
-	}
-	sort(cand, n, sizeof(cand[0]), rraim_candidate_cmp, NULL);
-	for (i = 0; i < n && mc->nr_rep < want; i++) {
-		struct rraim_replica *rep = &mc->rep[mc->nr_rep];
-		u8 sgen = READ_ONCE(cand[i].s->session_gen);
-
-		if (rraim_peer_alloc_chunk(cand[i].s->peer, &desc))
-			continue;
-		/*
-		 * The grant slept: the session it came from may have ended
-		 * (the server restarted, or was removed and another server
-		 * took its index).  rraim_server_lost_session() bumps the generation
-		 * before it walks the mchunks under their locks, so either
-		 * it is seen changed here, or the walk sees this replica.
-		 * A chunk of an ended session is not ours to give back.
-		 */
-		spin_lock(&mc->lock);
-		if (READ_ONCE(cand[i].s->session_gen) == sgen) {
-			rep->sgen = sgen;
-			rep->server = cand[i].s->index;
-			rep->state = RRAIM_REP_OK;
-			rep->chunk = desc.chunk;
-			rep->rkey = desc.rkey;
-			rep->addr = desc.addr;
-			mc->nr_rep++;
-			atomic_inc(&cand[i].s->nr_chunks);
-		}
-		spin_unlock(&mc->lock);
-	}
-	rraim_server_read_unlock(idx);
-	if (!mc->nr_rep) {
-		mutex_lock(&rraim_mchunks_mutex);
-		rraim_mchunk_free(mc);
-		mutex_unlock(&rraim_mchunks_mutex);
-		return NULL;
-	}
-	return mc;
-}
-
-/*
- * Drop pool mchunks that lost a replica or have another replica count than
- * new pages should get (the knob changed, or servers came and went).
- */
-static void rraim_pool_clean(void)
-{
-	struct rraim_mchunk *mc, *tmp;
-	unsigned int want;
-	LIST_HEAD(stale);
-	int idx;
-
-	mutex_lock(&rraim_mchunks_mutex);
-	idx = rraim_server_read_lock();
-	want = rraim_want_replicas();
-	spin_lock(&rraim_pool_lock);
-	list_for_each_entry_safe(mc, tmp, &rraim_pool, node) {
-		if (rraim_mchunk_healthy(mc, want))
-			continue;
-		list_move(&mc->node, &stale);
-		rraim_pool_count--;
-	}
-	spin_unlock(&rraim_pool_lock);
-	rraim_server_read_unlock(idx);
-	list_for_each_entry_safe(mc, tmp, &stale, node) {
-		list_del(&mc->node);
-		rraim_mchunk_free(mc);
-	}
-	mutex_unlock(&rraim_mchunks_mutex);
-}
-
-static void rraim_pool_put(struct rraim_mchunk *mc)
-{
-	mc->owner_gen++;
-	mc->area = NULL;
-	mc->full = false;
-	mc->hint = 0;
-	spin_lock(&rraim_pool_lock);
-	list_add_tail(&mc->node, &rraim_pool);
-	rraim_pool_count++;
-	spin_unlock(&rraim_pool_lock);
-	atomic_inc(&rraim_pool_gen);
-	wake_up_all(&rraim_pool_wq);
 }
 
 /*
@@ -681,7 +193,7 @@ static void rraim_pool_put(struct rraim_mchunk *mc)
  * pages cannot use, its trim what it does not need.  Like an area's
  * teardown, the detach bumps owner_gen so that the sync lets them be.
  */
-static void rraim_areas_release_empty(void)
+void rraim_areas_release_empty(void)
 {
 	struct rraim_mchunk *mc, *tmp;
 	struct rraim_area *a;
@@ -708,39 +220,6 @@ static void rraim_areas_release_empty(void)
 		list_del_init(&mc->node);
 		rraim_pool_put(mc);
 	}
-}
-
-static void rraim_worker_fn(struct work_struct *work)
-{
-	struct rraim_mchunk *mc, *extra = NULL;
-	unsigned int noio;
-
-	noio = memalloc_noio_save();
-	rraim_areas_release_empty();
-	rraim_pool_clean();
-	while (READ_ONCE(rraim_pool_count) < RRAIM_POOL_LOW) {
-		mc = rraim_mchunk_create();
-		WRITE_ONCE(rraim_pool_starved, !mc && rraim_any_server_ready());
-		if (!mc)
-			break;
-		rraim_pool_put(mc);
-	}
-	spin_lock(&rraim_pool_lock);
-	if (rraim_pool_count > RRAIM_POOL_HIGH) {
-		extra = list_first_entry(&rraim_pool, struct rraim_mchunk, node);
-		list_del_init(&extra->node);
-		rraim_pool_count--;
-	}
-	spin_unlock(&rraim_pool_lock);
-	if (extra) {
-		mutex_lock(&rraim_mchunks_mutex);
-		rraim_mchunk_free(extra);
-		mutex_unlock(&rraim_mchunks_mutex);
-		rraim_kick_worker();
-	}
-	memalloc_noio_restore(noio);
-	if (!READ_ONCE(rraim_stopping))
-		queue_delayed_work(rraim_core_wq, &rraim_worker, HZ);
 }
 
 /* ----------------------------------------------------------------- hooks */
@@ -774,37 +253,6 @@ void rraim_core_area_init(unsigned int type)
 {
 	if (type < MAX_SWAPFILES)
 		WRITE_ONCE(rraim_areas[type].known, true);
-}
-
-/*
- * Reserve a position.  When no healthy mchunk has room and the background
- * work can make one, wait for it a little (a page stored now gets all its
- * copies); after that, take any mchunk with a usable replica.  Without a
- * reachable server, or when the servers are full, the page goes to the
- * swap device at once.
- */
-static struct rraim_mchunk *rraim_store_pos(struct rraim_area *a,
-					    pgoff_t offset, unsigned int *pos)
-{
-	unsigned long timeout = msecs_to_jiffies(READ_ONCE(rraim_tun.deadline_ms));
-	struct rraim_mchunk *mc;
-	bool can_wait;
-	int gen;
-
-	for (;;) {
-		gen = atomic_read(&rraim_pool_gen);
-		can_wait = timeout && !READ_ONCE(rraim_pool_starved) &&
-			   rraim_any_server_ready();
-		spin_lock(&a->lock);
-		mc = rraim_pos_alloc(a, offset, pos, !can_wait);
-		spin_unlock(&a->lock);
-		if (mc || !can_wait)
-			return mc;
-		rraim_kick_worker();
-		timeout = wait_event_timeout(rraim_pool_wq,
-					     atomic_read(&rraim_pool_gen) != gen,
-					     timeout);
-	}
 }
 
 /* Wait for the writes of a store: all of them, however long it takes. */
@@ -1294,7 +742,7 @@ int rraim_core_load(unsigned int type, pgoff_t offset, struct page *page)
 		return -EIO;
 
 	idx = rraim_server_read_lock();
-	mc = xa_load(&rraim_mchunks, rraim_slot_mchunk(w));
+	mc = rraim_mchunk_find(rraim_slot_mchunk(w));
 	if (WARN_ON_ONCE(!mc)) {
 		ret = -EIO;
 		goto out_unlock;
@@ -1480,7 +928,7 @@ void rraim_core_invalidate_area(unsigned int type)
 		WARN_ON_ONCE(mc->nr_used);
 		rraim_pool_put(mc);
 	}
-	rraim_kick_worker();
+	rraim_pool_kick();
 }
 
 unsigned long rraim_core_stored_pages(void)
@@ -1549,14 +997,14 @@ void rraim_health(struct rraim_health *h)
 	int idx;
 
 	memset(h, 0, sizeof(*h));
-	mutex_lock(&rraim_mchunks_mutex);
+	rraim_mchunks_lock();
 	idx = rraim_server_read_lock();
-	xa_for_each(&rraim_mchunks, id, mc) {
+	for (id = 0; (mc = rraim_mchunk_next(&id)); ) {
 		rraim_health_mchunk(mc, want, h);
 		cond_resched();
 	}
 	rraim_server_read_unlock(idx);
-	mutex_unlock(&rraim_mchunks_mutex);
+	rraim_mchunks_unlock();
 }
 
 /**
@@ -1572,8 +1020,8 @@ unsigned long rraim_server_pages(struct rraim_server *s)
 	unsigned long id, count = 0;
 	u64 *slot;
 
-	mutex_lock(&rraim_mchunks_mutex);
-	xa_for_each(&rraim_mchunks, id, mc) {
+	rraim_mchunks_lock();
+	for (id = 0; (mc = rraim_mchunk_next(&id)); ) {
 		n = rraim_mchunk_reps(mc, rep);
 		mine = 0;
 		for (i = 0; i < n; i++)
@@ -1594,7 +1042,7 @@ unsigned long rraim_server_pages(struct rraim_server *s)
 		spin_unlock(&a->lock);
 		cond_resched();
 	}
-	mutex_unlock(&rraim_mchunks_mutex);
+	rraim_mchunks_unlock();
 	return count;
 }
 
@@ -1623,25 +1071,22 @@ int rraim_core_init(void)
 		ret = -ENOMEM;
 		goto out_free_stats;
 	}
-	rraim_core_wq = alloc_workqueue("rraim_core", WQ_MEM_RECLAIM, 0);
-	if (!rraim_core_wq) {
-		ret = -ENOMEM;
+	ret = rraim_pool_init();
+	if (ret)
 		goto out_destroy_pool;
-	}
-	INIT_DELAYED_WORK(&rraim_worker, rraim_worker_fn);
 	ret = rraim_sync_init();
 	if (ret)
-		goto out_destroy_wq;
+		goto out_pool_exit;
 	ret = rraim_rdma_init();
 	if (ret)
 		goto out_sync_exit;
-	queue_delayed_work(rraim_core_wq, &rraim_worker, 0);
+	rraim_pool_start();
 	return 0;
 
 out_sync_exit:
 	rraim_sync_exit();
-out_destroy_wq:
-	destroy_workqueue(rraim_core_wq);
+out_pool_exit:
+	rraim_pool_exit();
 out_destroy_pool:
 	mempool_destroy(rraim_leaf_pool);
 out_free_stats:
@@ -1651,42 +1096,27 @@ out_free_stats:
 
 void rraim_core_shutdown(void)
 {
-	struct rraim_mchunk *mc, *tmp;
 	unsigned int i;
-	LIST_HEAD(all);
 
 	if (rraim_shut_down)
 		return;
 	rraim_shut_down = true;
 	rraim_servers_close();
 
-	WRITE_ONCE(rraim_stopping, true);
+	rraim_pool_stop();
 	rraim_sync_exit();
-	cancel_delayed_work_sync(&rraim_worker);
 	for (i = 0; i < MAX_SWAPFILES; i++)
 		rraim_core_invalidate_area(i);
-
-	mutex_lock(&rraim_mchunks_mutex);
-	spin_lock(&rraim_pool_lock);
-	list_splice_init(&rraim_pool, &all);
-	rraim_pool_count = 0;
-	spin_unlock(&rraim_pool_lock);
-	list_for_each_entry_safe(mc, tmp, &all, node) {
-		list_del(&mc->node);
-		rraim_mchunk_free(mc);
-	}
-	mutex_unlock(&rraim_mchunks_mutex);
+	rraim_pool_empty();
 	rraim_servers_remove_all();
 }
 
 void rraim_core_exit(void)
 {
 	rraim_core_shutdown();
-	cancel_delayed_work_sync(&rraim_worker);
 	rraim_servers_exit();
 	rraim_rdma_exit();
-	destroy_workqueue(rraim_core_wq);
+	rraim_pool_exit();
 	mempool_destroy(rraim_leaf_pool);
 	rraim_stats_exit();
-	WARN_ON_ONCE(!xa_empty(&rraim_mchunks));
 }

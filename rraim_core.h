@@ -154,25 +154,45 @@ static inline bool rraim_slot_is_miss(u64 w)
 	return w && !rraim_slot_mchunk(w);
 }
 
-/* ------------------------------------------------------------- interface */
+/* ----------------------------------- placement and the pool (rraim_pool.c) */
 
-extern struct xarray rraim_mchunks;
-extern struct mutex rraim_mchunks_mutex;
+void rraim_mchunks_lock(void);
+void rraim_mchunks_unlock(void);
+/* Walk: for (id = 0; (mc = rraim_mchunk_next(&id)); ), under the lock. */
+struct rraim_mchunk *rraim_mchunk_next(unsigned long *id);
+struct rraim_mchunk *rraim_mchunk_find(u32 id);
+
+unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
+			       struct rraim_replica *rep);
+unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc);
+unsigned int rraim_mchunks_forget_server(struct rraim_server *s);
+struct rraim_mchunk *rraim_store_pos(struct rraim_area *a, pgoff_t offset,
+				     unsigned int *pos);
+void rraim_pos_free(struct rraim_area *a, struct rraim_mchunk *mc,
+		    unsigned int pos);
+void rraim_pool_put(struct rraim_mchunk *mc);
+void rraim_pool_kick(void);
+void rraim_pool_server_up(void);
+int rraim_set_replicas(unsigned int replicas);
+int rraim_pool_init(void);
+void rraim_pool_start(void);
+void rraim_pool_stop(void);
+void rraim_pool_empty(void);
+void rraim_pool_exit(void);
+
+/* ------------------------------------------ the data path (rraim_core.c) */
 
 struct rraim_xfer;
 struct rraim_waiter;
 
 u64 *rraim_slot_ptr(struct rraim_area *a, pgoff_t offset, bool create);
-unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
-			       struct rraim_replica *rep);
-unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc);
+void rraim_areas_release_empty(void);
 void rraim_wait_writes(struct rraim_xfer *x, unsigned int n,
 		       struct rraim_waiter *w);
-unsigned int rraim_mchunks_forget_server(struct rraim_server *s);
 bool rraim_server_expendable(struct rraim_server *s);
-void rraim_pool_kick(void);
-void rraim_pool_server_up(void);
 void rraim_stores_wait(void);
+
+/* ----------------------------------------- the sync (rraim_sync.c) */
 
 int rraim_sync_init(void);
 void rraim_sync_exit(void);
@@ -181,7 +201,6 @@ void rraim_sync_kick_soon(void);
 int rraim_server_drain(struct rraim_server *s, bool on);
 const char *rraim_server_sync_state(struct rraim_server *s);
 
-int rraim_set_replicas(unsigned int replicas);
 bool rraim_core_attached(void);
 void rraim_core_set_enabled(bool enabled);
 

@@ -650,23 +650,23 @@ static struct rraim_mchunk *rraim_sync_next(unsigned long *id)
 {
 	struct rraim_mchunk *mc;
 
-	mutex_lock(&rraim_mchunks_mutex);
+	rraim_mchunks_lock();
 	for (;;) {
-		mc = xa_find_after(&rraim_mchunks, id, ULONG_MAX, XA_PRESENT);
+		mc = rraim_mchunk_next(id);
 		if (!mc || READ_ONCE(mc->area))
 			break;
 	}
 	if (mc)
 		mc->sync_busy = true;
-	mutex_unlock(&rraim_mchunks_mutex);
+	rraim_mchunks_unlock();
 	return mc;
 }
 
 static void rraim_sync_release(struct rraim_mchunk *mc)
 {
-	mutex_lock(&rraim_mchunks_mutex);
+	rraim_mchunks_lock();
 	mc->sync_busy = false;
-	mutex_unlock(&rraim_mchunks_mutex);
+	rraim_mchunks_unlock();
 }
 
 static void rraim_sync_set_syncing(bool on)
