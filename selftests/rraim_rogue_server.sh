@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # A malicious or broken memory server.  For each mode of
-# rraim-rogue-server (see server/rogue-server.h) server 3 is replaced by
+# rraim-rogue-server (see tools/rogue/rogue-server.c) server 3 is replaced by
 # the rogue on its address; the module is loaded for the three servers
 # with replicas=2 and a verifying workload swaps through it.  Whatever the
 # rogue does (a bad welcome, bad grants, malformed, oversized or missing
