@@ -40,6 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../rraim_limits.h"	/* the module's limits and knob ranges */
+#include "../rraim_proto.h"	/* RRAIM_DEFAULT_PORT */
+
 #ifndef RRAIMCTL_VERSION
 #define RRAIMCTL_VERSION	"0.1.0"
 #endif
@@ -48,9 +51,6 @@
 #endif
 
 #define RRAIM_SYSFS		"/sys/kernel/rraim"
-#define RRAIM_PORT		7471
-#define RRAIM_MAX_SERVERS	32
-#define RRAIM_MAX_REPLICAS	8
 #define MAX_SWAP		32
 #define VALUE_MAX		256
 #define CONFIG_LINE_MAX		1024
@@ -313,7 +313,7 @@ static int parse_seconds(const char *s, double max, double *out)
 
 /*
  * "A.B.C.D[:PORT]", as the module takes it: a dotted-quad IPv4 unicast
- * address and a decimal port 1-65535 (default 7471).  @canon gets the
+ * address and a decimal port 1-65535 (default RRAIM_DEFAULT_PORT).  @canon gets the
  * module's spelling, "A.B.C.D:PORT", which names the server's directory.
  */
 static int parse_addr(const char *s, char *canon, size_t len,
@@ -321,7 +321,7 @@ static int parse_addr(const char *s, char *canon, size_t len,
 {
 	char host[INET_ADDRSTRLEN + 1], ip[INET_ADDRSTRLEN];
 	const char *colon = strrchr(s, ':');
-	unsigned long port = RRAIM_PORT;
+	unsigned long port = RRAIM_DEFAULT_PORT;
 	struct in_addr in;
 	size_t hlen;
 	uint32_t h;
@@ -1210,16 +1210,24 @@ struct keydef {
 	bool param;		/* a module parameter (and a sysfs knob) */
 };
 
-/* Ranges: those of rraim_sysfs.c. */
+/*
+ * The knobs' ranges are the module's own (rraim_limits.h), so that a value
+ * refused here is one the module would refuse too, and none it takes is.
+ */
 static const struct keydef keydefs[K_COUNT] = {
 	[K_SERVERS]		= { "servers", KT_SERVERS, 0, 0, true },
 	[K_REPLICAS]		= { "replicas", KT_UINT, 1, RRAIM_MAX_REPLICAS, true },
-	[K_DEADLINE]		= { "deadline_ms", KT_UINT, 5, 60000, true },
-	[K_HEARTBEAT]		= { "heartbeat_ms", KT_UINT, 10, 60000, true },
-	[K_LOST_WAIT]		= { "lost_wait_ms", KT_UINT, 0, 3600000, true },
-	[K_SYNC_RATE]		= { "sync_rate", KT_UINT, 0, 10000000, true },
+	[K_DEADLINE]		= { "deadline_ms", KT_UINT, RRAIM_DEADLINE_MIN_MS,
+				    RRAIM_DEADLINE_MAX_MS, true },
+	[K_HEARTBEAT]		= { "heartbeat_ms", KT_UINT, RRAIM_HEARTBEAT_MIN_MS,
+				    RRAIM_HEARTBEAT_MAX_MS, true },
+	[K_LOST_WAIT]		= { "lost_wait_ms", KT_UINT, 0,
+				    RRAIM_LOST_WAIT_MAX_MS, true },
+	[K_SYNC_RATE]		= { "sync_rate", KT_UINT, 0, RRAIM_SYNC_RATE_MAX,
+				    true },
 	[K_AUTO_REBUILD]	= { "auto_rebuild", KT_BOOL, 0, 1, true },
-	[K_REBUILD_DELAY]	= { "rebuild_delay_ms", KT_UINT, 0, 86400000, true },
+	[K_REBUILD_DELAY]	= { "rebuild_delay_ms", KT_UINT, 0,
+				    RRAIM_REBUILD_DELAY_MAX_MS, true },
 	[K_ENABLED]		= { "enabled", KT_BOOL, 0, 1, true },
 	[K_SWAP]		= { "swap", KT_PATH, 0, 0, false },
 	[K_ATTACH_TIMEOUT]	= { "attach_timeout", KT_SECONDS, 0, 86400, false },
@@ -2723,11 +2731,11 @@ static void usage(FILE *f)
 "\n"
 "Commands:\n"
 "  status                 servers, redundancy, latency, and a verdict\n"
-"  add ADDR[:PORT]        add a memory server (port 7471 by default)\n"
+"  add ADDR[:PORT]        add a memory server (port %d by default)\n"
 "  remove ADDR[:PORT]     remove a memory server (refused while it holds\n"
 "                         the only reachable copy of some page)\n"
 "  drain ADDR[:PORT]      move a server's copies to the other servers\n"
-"  replicas N             copies of each new page (1-8, at most the servers)\n"
+"  replicas N             copies of each new page (1-%d, at most the servers)\n"
 "  set KNOB VALUE         change a knob: enabled, deadline_ms, heartbeat_ms,\n"
 "                         lost_wait_ms, sync_rate, auto_rebuild,\n"
 "                         rebuild_delay_ms, replicas\n"
@@ -2759,8 +2767,8 @@ static void usage(FILE *f)
 "\n"
 "Exit status: 0 success, 1 error or refusal, 2 usage or configuration error,\n"
 "3 rraim module not loaded, 4 timeout.  See rraimctl(8).\n",
-		RRAIM_SYSFS, RRAIMCTL_CONFIG, ATTACH_TIMEOUT, DETACH_TIMEOUT,
-		ADD_TIMEOUT);
+		RRAIM_DEFAULT_PORT, RRAIM_MAX_REPLICAS, RRAIM_SYSFS,
+		RRAIMCTL_CONFIG, ATTACH_TIMEOUT, DETACH_TIMEOUT, ADD_TIMEOUT);
 }
 
 struct command {
