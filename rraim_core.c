@@ -42,19 +42,6 @@
 #include "rraim_rdma.h"
 #include "rraim_stats.h"
 
-/* ------------------------------------------------------------- tunables */
-
-struct rraim_tunables rraim_tun = {
-	.enabled = true,
-	.replicas = 2,
-	.deadline_ms = 100,
-	.heartbeat_ms = 250,
-	.lost_wait_ms = 10000,
-	.sync_rate = 0,
-	.auto_rebuild = true,
-	.rebuild_delay_ms = 10000,
-};
-
 /* ------------------------------------------------------- data structures */
 
 /* Slot words live in leaf pages, RRAIM_LEAF_SLOTS per leaf. */
@@ -239,7 +226,7 @@ void rraim_core_set_attached(bool attached)
  */
 void rraim_core_set_enabled(bool enabled)
 {
-	WRITE_ONCE(rraim_tun.enabled, enabled);
+	rraim_knob_set(RRAIM_KNOB_ENABLED, enabled);
 	if (!enabled)
 		synchronize_srcu(&rraim_store_srcu);
 }
@@ -259,7 +246,7 @@ void rraim_core_area_init(unsigned int type)
 void rraim_wait_writes(struct rraim_xfer *x, unsigned int n,
 		       struct rraim_waiter *w)
 {
-	unsigned long timeout = msecs_to_jiffies(READ_ONCE(rraim_tun.deadline_ms));
+	unsigned long timeout = msecs_to_jiffies(rraim_knob(RRAIM_KNOB_DEADLINE_MS));
 	unsigned int i, round;
 
 	for (round = 0; ; round++) {
@@ -351,7 +338,7 @@ static int __rraim_core_store(unsigned int type, pgoff_t offset,
 		rraim_count(RRAIM_STAT_REJECT_DETACHED);
 		return -ENODEV;
 	}
-	if (!READ_ONCE(rraim_tun.enabled)) {
+	if (!rraim_knob(RRAIM_KNOB_ENABLED)) {
 		rraim_count(RRAIM_STAT_REJECT_DISABLED);
 		return -ENODEV;
 	}
@@ -438,7 +425,7 @@ static int __rraim_core_store(unsigned int type, pgoff_t offset,
 
 	atomic_long_inc(&a->stored);
 	rraim_count(RRAIM_STAT_STORES);
-	if (hweight32(valid) < READ_ONCE(rraim_tun.replicas))
+	if (hweight32(valid) < rraim_knob(RRAIM_KNOB_REPLICAS))
 		rraim_count(RRAIM_STAT_STORES_DEGRADED);
 	/*
 	 * A copy this store meant to make failed (a deadline, a transport
@@ -552,7 +539,7 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 *slot, u64 *wp,
 	struct rraim_xfer x[RRAIM_MAX_REPLICAS] = {};
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	struct rraim_server *srv[RRAIM_MAX_REPLICAS];
-	unsigned int deadline_ms = READ_ONCE(rraim_tun.deadline_ms);
+	unsigned int deadline_ms = rraim_knob(RRAIM_KNOB_DEADLINE_MS);
 	unsigned int n, ncand, issued = 0, k, i, pos;
 	ktime_t t0 = ktime_get(), end, next, now;
 	ktime_t asked[RRAIM_MAX_REPLICAS];
@@ -669,7 +656,7 @@ static ktime_t rraim_return_deadline(struct rraim_mchunk *mc, u64 w,
 {
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	unsigned int i, n, valid = rraim_slot_valid(w);
-	ktime_t wait = ms_to_ktime(READ_ONCE(rraim_tun.lost_wait_ms));
+	ktime_t wait = ms_to_ktime(rraim_knob(RRAIM_KNOB_LOST_WAIT_MS));
 	ktime_t until = 0, t;
 	struct rraim_server *s;
 
@@ -991,7 +978,7 @@ out_unlock:
  */
 void rraim_health(struct rraim_health *h)
 {
-	unsigned int want = READ_ONCE(rraim_tun.replicas);
+	unsigned int want = rraim_knob(RRAIM_KNOB_REPLICAS);
 	struct rraim_mchunk *mc;
 	unsigned long id;
 	int idx;

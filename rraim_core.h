@@ -18,6 +18,7 @@
 #include <linux/swap.h>
 #include <linux/xarray.h>
 
+#include "rraim_knobs.h"
 #include "rraim_limits.h"
 #include "rraim_proto.h"
 #include "rraim_server.h"
@@ -26,35 +27,6 @@
 #define RRAIM_CHUNK_PAGES	(RRAIM_CHUNK_SIZE >> PAGE_SHIFT)
 #define RRAIM_NO_SERVER		0xff
 #define RRAIM_NO_REPLICA	0xff
-
-/* --------------------------------------------------------------- tunables */
-
-/**
- * struct rraim_tunables - knobs (module parameters and sysfs)
- * @enabled: accept new stores
- * @replicas: copies of each new page, 1..RRAIM_MAX_REPLICAS
- * @deadline_ms: bound on a page fault that a failed server may cause
- * @heartbeat_ms: interval of the servers' heartbeat
- * @lost_wait_ms: how long a load waits for an unreachable copy to return
- * @sync_rate: pages per second the background sync copies, 0: no limit
- * @auto_rebuild: re-replicate pages of a lost server onto other servers
- * @rebuild_delay_ms: how long a server may be away before its copies are
- *	rebuilt elsewhere
- */
-struct rraim_tunables {
-	bool enabled;
-	unsigned int replicas;
-	unsigned int deadline_ms;
-	unsigned int heartbeat_ms;
-	unsigned int lost_wait_ms;
-	unsigned int sync_rate;
-	bool auto_rebuild;
-	unsigned int rebuild_delay_ms;
-};
-
-extern struct rraim_tunables rraim_tun;
-extern char *rraim_servers_param;
-extern bool rraim_replicas_param_given;
 
 /* ------------------------------------------------------- data structures */
 

@@ -19,13 +19,14 @@
 /* Add every server of the servers= parameter; any bad one fails the load. */
 static int __init rraim_add_param_servers(void)
 {
+	const char *param = rraim_knob_servers();
 	char *list, *cur, *addr;
 	unsigned int n = 0;
 	int ret = 0;
 
-	if (!rraim_servers_param || !*rraim_servers_param)
+	if (!param || !*param)
 		return 0;
-	list = kstrdup(rraim_servers_param, GFP_KERNEL);
+	list = kstrdup(param, GFP_KERNEL);
 	if (!list)
 		return -ENOMEM;
 	cur = list;
@@ -41,9 +42,10 @@ static int __init rraim_add_param_servers(void)
 		n++;
 	}
 	kfree(list);
-	if (!ret && rraim_replicas_param_given && rraim_tun.replicas > n) {
+	if (!ret && rraim_knob_given(RRAIM_KNOB_REPLICAS) &&
+	    rraim_knob(RRAIM_KNOB_REPLICAS) > n) {
 		pr_err("replicas=%u but servers= names only %u servers\n",
-		       rraim_tun.replicas, n);
+		       rraim_knob(RRAIM_KNOB_REPLICAS), n);
 		ret = -EINVAL;
 	}
 	return ret;

@@ -143,7 +143,7 @@ static unsigned int rraim_want_replicas(void)
 	for (i = 0; i < RRAIM_MAX_SERVERS; i++)
 		if (rraim_server_has_room(rraim_server_get(i)))
 			live++;
-	return min(READ_ONCE(rraim_tun.replicas), max(live, 1U));
+	return min(rraim_knob(RRAIM_KNOB_REPLICAS), max(live, 1U));
 }
 
 /*
@@ -408,7 +408,7 @@ int rraim_set_replicas(unsigned int replicas)
 	if (replicas < 1 || replicas > RRAIM_MAX_REPLICAS ||
 	    replicas > max(rraim_nr_servers(), 1U))
 		return -EINVAL;
-	WRITE_ONCE(rraim_tun.replicas, replicas);
+	rraim_knob_set(RRAIM_KNOB_REPLICAS, replicas);
 
 	mutex_lock(&rraim_mchunks_mutex);
 	spin_lock(&rraim_pool_lock);
@@ -443,13 +443,13 @@ static int rraim_candidate_cmp(const void *a, const void *b)
 }
 
 /*
- * A new mchunk with up to rraim_tun.replicas replicas on distinct live
+ * A new mchunk with up to the replicas knob's replicas on distinct live
  * servers, the emptiest first.  Returns NULL when no server grants a chunk.
  */
 static struct rraim_mchunk *rraim_mchunk_create(void)
 {
 	struct rraim_candidate cand[RRAIM_MAX_SERVERS];
-	unsigned int i, n = 0, want = READ_ONCE(rraim_tun.replicas);
+	unsigned int i, n = 0, want = rraim_knob(RRAIM_KNOB_REPLICAS);
 	struct rraim_chunk_desc desc;
 	struct rraim_mchunk *mc;
 	struct rraim_server *s;
@@ -593,7 +593,7 @@ static void rraim_worker_fn(struct work_struct *work)
 struct rraim_mchunk *rraim_store_pos(struct rraim_area *a, pgoff_t offset,
 				     unsigned int *pos)
 {
-	unsigned long timeout = msecs_to_jiffies(READ_ONCE(rraim_tun.deadline_ms));
+	unsigned long timeout = msecs_to_jiffies(rraim_knob(RRAIM_KNOB_DEADLINE_MS));
 	struct rraim_mchunk *mc;
 	bool can_wait;
 	int gen;

@@ -240,7 +240,7 @@ static void rraim_server_down(struct rraim_peer *peer, void *priv)
 	rraim_ready_changed();
 	rraim_pool_kick();
 	/* if it stays away, its copies are rebuilt elsewhere */
-	rraim_sync_kick(msecs_to_jiffies(READ_ONCE(rraim_tun.rebuild_delay_ms)) + HZ / 10);
+	rraim_sync_kick(msecs_to_jiffies(rraim_knob(RRAIM_KNOB_REBUILD_DELAY_MS)) + HZ / 10);
 }
 
 static const struct rraim_peer_ops rraim_server_ops = {
@@ -251,7 +251,7 @@ static const struct rraim_peer_ops rraim_server_ops = {
 /* Deadline of a heartbeat or control request: twice the data deadline. */
 unsigned int rraim_control_timeout_ms(void)
 {
-	return max(2 * READ_ONCE(rraim_tun.deadline_ms), 200U);
+	return max(2 * rraim_knob(RRAIM_KNOB_DEADLINE_MS), 200U);
 }
 
 /* Apply changed heartbeat and deadline knobs to every server. */
@@ -264,7 +264,7 @@ void rraim_servers_retune(void)
 	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
 		s = rraim_server_get(i);
 		if (s)
-			rraim_peer_tune(s->peer, READ_ONCE(rraim_tun.heartbeat_ms),
+			rraim_peer_tune(s->peer, rraim_knob(RRAIM_KNOB_HEARTBEAT_MS),
 					rraim_control_timeout_ms());
 	}
 	mutex_unlock(&rraim_servers_mutex);
@@ -457,7 +457,7 @@ int rraim_server_add(const char *addr)
 	/* build it completely, publish it, and show it in sysfs last */
 	cfg.nr_data_conns = clamp(num_online_cpus(), 1U, 4U);
 	cfg.depth = RRAIM_DEPTH;
-	cfg.heartbeat_ms = READ_ONCE(rraim_tun.heartbeat_ms);
+	cfg.heartbeat_ms = rraim_knob(RRAIM_KNOB_HEARTBEAT_MS);
 	cfg.timeout_ms = rraim_control_timeout_ms();
 	s->peer = rraim_peer_create(s->name, &s->addr, &cfg, &rraim_server_ops,
 				    s);

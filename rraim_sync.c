@@ -258,11 +258,11 @@ out_free:
  */
 static void rraim_sync_repair(struct rraim_mchunk *mc)
 {
-	unsigned int want = READ_ONCE(rraim_tun.replicas);
+	unsigned int want = rraim_knob(RRAIM_KNOB_REPLICAS);
 	ktime_t stale = ktime_sub_ms(ktime_get(),
-				     READ_ONCE(rraim_tun.rebuild_delay_ms));
+				     rraim_knob(RRAIM_KNOB_REBUILD_DELAY_MS));
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
-	bool rebuild = READ_ONCE(rraim_tun.auto_rebuild);
+	bool rebuild = rraim_knob(RRAIM_KNOB_AUTO_REBUILD);
 	unsigned int i, n, good;
 	struct rraim_server *s, *t;
 	bool draining;
@@ -345,7 +345,7 @@ static void rraim_sync_masks(struct rraim_mchunk *mc, unsigned int *draining,
 static int rraim_sync_copy(struct rraim_mchunk *mc, unsigned int pos,
 			   unsigned int src, unsigned int dst)
 {
-	unsigned long timeout = msecs_to_jiffies(2 * READ_ONCE(rraim_tun.deadline_ms));
+	unsigned long timeout = msecs_to_jiffies(2 * rraim_knob(RRAIM_KNOB_DEADLINE_MS));
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	struct rraim_server *s;
 	struct rraim_xfer x = {};
@@ -392,7 +392,7 @@ static void rraim_sync_throttle(struct rraim_sync_pass *pass)
 
 	/* re-read the knob every tenth of a second: it may change */
 	for (;;) {
-		rate = READ_ONCE(rraim_tun.sync_rate);
+		rate = rraim_knob(RRAIM_KNOB_SYNC_RATE);
 		if (rate != pass->rate) {
 			/* a new rate counts from now, not from the pass start */
 			pass->rate = rate;
@@ -538,7 +538,7 @@ static void rraim_sync_fill(struct rraim_mchunk *mc, bool count,
 static void rraim_sync_drop_drained(struct rraim_mchunk *mc,
 				    struct rraim_sync_pass *pass)
 {
-	unsigned int want = READ_ONCE(rraim_tun.replicas);
+	unsigned int want = rraim_knob(RRAIM_KNOB_REPLICAS);
 	unsigned int i, p, draining, writable, v;
 	struct rraim_replica old;
 	struct rraim_server *s;
@@ -626,7 +626,7 @@ static void rraim_sync_schedule_rebuild(void)
 	unsigned int i;
 	int idx;
 
-	if (!READ_ONCE(rraim_tun.auto_rebuild))
+	if (!rraim_knob(RRAIM_KNOB_AUTO_REBUILD))
 		return;
 	idx = rraim_server_read_lock();
 	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
@@ -634,7 +634,7 @@ static void rraim_sync_schedule_rebuild(void)
 		if (!s || rraim_server_ready(s))
 			continue;
 		due = ktime_add_ms(READ_ONCE(s->down_since),
-				   READ_ONCE(rraim_tun.rebuild_delay_ms));
+				   rraim_knob(RRAIM_KNOB_REBUILD_DELAY_MS));
 		if (ktime_before(due, now))
 			continue;	/* this pass already rebuilt what it could */
 		d = usecs_to_jiffies(ktime_us_delta(due, now)) + HZ / 10;
@@ -788,9 +788,9 @@ int rraim_server_drain(struct rraim_server *s, bool on)
 				others++;
 		}
 		rraim_server_read_unlock(idx);
-		if (others < READ_ONCE(rraim_tun.replicas)) {
+		if (others < rraim_knob(RRAIM_KNOB_REPLICAS)) {
 			pr_warn("server %s: not drained: %u other servers with room, %u copies per page\n",
-				s->name, others, READ_ONCE(rraim_tun.replicas));
+				s->name, others, rraim_knob(RRAIM_KNOB_REPLICAS));
 			return -EBUSY;
 		}
 	}

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * RRAIM control interface: module parameters, /sys/kernel/rraim and the
- * latency histograms in debugfs.  Every sysfs file holds one value; writes
- * are parsed strictly and rejected with -EINVAL (and no change) otherwise.
+ * RRAIM control interface: /sys/kernel/rraim and the latency histograms in
+ * debugfs; the knobs' parsing and module parameters are rraim_knobs.c's.
+ * Every sysfs file holds one value; writes are parsed strictly and
+ * rejected with -EINVAL (and no change) otherwise.
  * Documentation/ABI/testing/sysfs-kernel-rraim describes every file.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -18,133 +19,6 @@
 #include "rraim.h"
 #include "rraim_core.h"
 #include "rraim_rdma.h"
-
-/* ------------------------------------------------------------- tunables */
-
-/* ranges: rraim_limits.h, shared with rraimctl */
-
-static int rraim_param_set_uint(const char *val, const struct kernel_param *kp,
-				unsigned int min, unsigned int max)
-{
-	unsigned int v;
-	int ret;
-
-	ret = kstrtouint(val, 0, &v);
-	if (ret)
-		return ret;
-	if (v < min || v > max)
-		return -EINVAL;
-	*(unsigned int *)kp->arg = v;
-	return 0;
-}
-
-static int rraim_deadline_set(const char *val, const struct kernel_param *kp)
-{
-	return rraim_param_set_uint(val, kp, RRAIM_DEADLINE_MIN_MS,
-				    RRAIM_DEADLINE_MAX_MS);
-}
-
-static int rraim_heartbeat_set(const char *val, const struct kernel_param *kp)
-{
-	return rraim_param_set_uint(val, kp, RRAIM_HEARTBEAT_MIN_MS,
-				    RRAIM_HEARTBEAT_MAX_MS);
-}
-
-static int rraim_lost_wait_set(const char *val, const struct kernel_param *kp)
-{
-	return rraim_param_set_uint(val, kp, 0, RRAIM_LOST_WAIT_MAX_MS);
-}
-
-bool rraim_replicas_param_given;
-
-static int rraim_replicas_param_set(const char *val,
-				    const struct kernel_param *kp)
-{
-	int ret = rraim_param_set_uint(val, kp, 1, RRAIM_MAX_REPLICAS);
-
-	if (!ret)
-		rraim_replicas_param_given = true;
-	return ret;
-}
-
-static const struct kernel_param_ops rraim_deadline_ops = {
-	.set = rraim_deadline_set,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops rraim_heartbeat_ops = {
-	.set = rraim_heartbeat_set,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops rraim_lost_wait_ops = {
-	.set = rraim_lost_wait_set,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops rraim_replicas_ops = {
-	.set = rraim_replicas_param_set,
-	.get = param_get_uint,
-};
-
-/* Servers to use from the start: "a.b.c.d[:port],..." */
-char *rraim_servers_param;
-module_param_named(servers, rraim_servers_param, charp, 0444);
-MODULE_PARM_DESC(servers, "Memory servers at load time: ADDR[:PORT],...");
-
-/* Copies of each page (1..8, at most the number of servers). */
-module_param_cb(replicas, &rraim_replicas_ops, &rraim_tun.replicas, 0444);
-MODULE_PARM_DESC(replicas, "Copies of each page, 1-8 (default 2)");
-
-/* Bound on the stall a failed server may cause a page fault, in ms. */
-module_param_cb(deadline_ms, &rraim_deadline_ops, &rraim_tun.deadline_ms, 0444);
-MODULE_PARM_DESC(deadline_ms, "Per-fault deadline in ms, 5-60000 (default 100)");
-
-/* Interval of the servers' heartbeat, in ms. */
-module_param_cb(heartbeat_ms, &rraim_heartbeat_ops, &rraim_tun.heartbeat_ms, 0444);
-MODULE_PARM_DESC(heartbeat_ms, "Heartbeat interval in ms, 10-60000 (default 250)");
-
-/* How long a load waits for an unreachable copy to come back, in ms. */
-module_param_cb(lost_wait_ms, &rraim_lost_wait_ops, &rraim_tun.lost_wait_ms, 0444);
-MODULE_PARM_DESC(lost_wait_ms, "Wait for an unreachable copy in ms, 0-3600000 (default 10000)");
-
-static int rraim_rebuild_delay_set(const char *val,
-				   const struct kernel_param *kp)
-{
-	return rraim_param_set_uint(val, kp, 0, RRAIM_REBUILD_DELAY_MAX_MS);
-}
-
-static int rraim_sync_rate_set(const char *val, const struct kernel_param *kp)
-{
-	return rraim_param_set_uint(val, kp, 0, RRAIM_SYNC_RATE_MAX);
-}
-
-static const struct kernel_param_ops rraim_rebuild_delay_ops = {
-	.set = rraim_rebuild_delay_set,
-	.get = param_get_uint,
-};
-
-static const struct kernel_param_ops rraim_sync_rate_ops = {
-	.set = rraim_sync_rate_set,
-	.get = param_get_uint,
-};
-
-/* Pages per second the background sync may copy; 0: no limit. */
-module_param_cb(sync_rate, &rraim_sync_rate_ops, &rraim_tun.sync_rate, 0444);
-MODULE_PARM_DESC(sync_rate, "Sync copy rate in pages/s, 0 = unlimited (default 0)");
-
-/* Re-replicate the copies of a lost server onto others. */
-module_param_named(auto_rebuild, rraim_tun.auto_rebuild, bool, 0444);
-MODULE_PARM_DESC(auto_rebuild, "Rebuild lost copies on other servers (default 1)");
-
-/* How long a server may be away before its copies are rebuilt, in ms. */
-module_param_cb(rebuild_delay_ms, &rraim_rebuild_delay_ops,
-		&rraim_tun.rebuild_delay_ms, 0444);
-MODULE_PARM_DESC(rebuild_delay_ms, "Rebuild after a server is away this long, ms (default 10000)");
-
-/* Accept new stores. */
-module_param_named(enabled, rraim_tun.enabled, bool, 0444);
-MODULE_PARM_DESC(enabled, "Accept new stores (default 1)");
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -177,156 +51,44 @@ static int rraim_parse_uint(const char *buf, unsigned int min,
 
 /* -------------------------------------------------------- top-level files */
 
-static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
+/* A knob's file: its parsing, range and effect are the knob table's. */
+struct rraim_knob_attr {
+	struct kobj_attribute attr;
+	enum rraim_knob k;
+};
+
+static ssize_t rraim_knob_attr_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%d\n", READ_ONCE(rraim_tun.enabled));
+	return rraim_knob_show(container_of(attr, struct rraim_knob_attr,
+					    attr)->k, buf);
 }
 
-static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
-			     const char *buf, size_t count)
+static ssize_t rraim_knob_attr_store(struct kobject *kobj,
+				     struct kobj_attribute *attr,
+				     const char *buf, size_t count)
 {
-	unsigned int v;
+	int ret = rraim_knob_store(container_of(attr, struct rraim_knob_attr,
+						attr)->k, buf);
 
-	if (rraim_parse_uint(buf, 0, 1, &v))
-		return -EINVAL;
-	rraim_core_set_enabled(v);	/* 0: returns once no store is in flight */
-	return count;
-}
-
-static ssize_t replicas_show(struct kobject *kobj, struct kobj_attribute *attr,
-			     char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(rraim_tun.replicas));
-}
-
-static ssize_t replicas_store(struct kobject *kobj, struct kobj_attribute *attr,
-			      const char *buf, size_t count)
-{
-	unsigned int v;
-	int ret;
-
-	ret = rraim_parse_uint(buf, 1, RRAIM_MAX_REPLICAS, &v);
-	if (ret)
-		return ret;
-	ret = rraim_set_replicas(v);
 	return ret ? ret : count;
 }
 
-static ssize_t deadline_ms_show(struct kobject *kobj,
-				struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(rraim_tun.deadline_ms));
-}
+#define RRAIM_KNOB_ATTR(_name, _k)					\
+	static struct rraim_knob_attr rraim_knob_attr_##_name = {	\
+		.attr = __ATTR(_name, 0644, rraim_knob_attr_show,	\
+			       rraim_knob_attr_store),			\
+		.k = _k,						\
+	}
 
-static ssize_t deadline_ms_store(struct kobject *kobj,
-				 struct kobj_attribute *attr,
-				 const char *buf, size_t count)
-{
-	unsigned int v;
-
-	if (rraim_parse_uint(buf, RRAIM_DEADLINE_MIN_MS, RRAIM_DEADLINE_MAX_MS,
-			     &v))
-		return -EINVAL;
-	WRITE_ONCE(rraim_tun.deadline_ms, v);
-	rraim_servers_retune();
-	return count;
-}
-
-static ssize_t heartbeat_ms_show(struct kobject *kobj,
-				 struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(rraim_tun.heartbeat_ms));
-}
-
-static ssize_t heartbeat_ms_store(struct kobject *kobj,
-				  struct kobj_attribute *attr,
-				  const char *buf, size_t count)
-{
-	unsigned int v;
-
-	if (rraim_parse_uint(buf, RRAIM_HEARTBEAT_MIN_MS,
-			     RRAIM_HEARTBEAT_MAX_MS, &v))
-		return -EINVAL;
-	WRITE_ONCE(rraim_tun.heartbeat_ms, v);
-	rraim_servers_retune();
-	return count;
-}
-
-static ssize_t lost_wait_ms_show(struct kobject *kobj,
-				 struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(rraim_tun.lost_wait_ms));
-}
-
-static ssize_t lost_wait_ms_store(struct kobject *kobj,
-				  struct kobj_attribute *attr,
-				  const char *buf, size_t count)
-{
-	unsigned int v;
-
-	if (rraim_parse_uint(buf, 0, RRAIM_LOST_WAIT_MAX_MS, &v))
-		return -EINVAL;
-	WRITE_ONCE(rraim_tun.lost_wait_ms, v);
-	return count;
-}
-
-static ssize_t sync_rate_show(struct kobject *kobj,
-			      struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(rraim_tun.sync_rate));
-}
-
-static ssize_t sync_rate_store(struct kobject *kobj,
-			       struct kobj_attribute *attr,
-			       const char *buf, size_t count)
-{
-	unsigned int v;
-
-	if (rraim_parse_uint(buf, 0, RRAIM_SYNC_RATE_MAX, &v))
-		return -EINVAL;
-	WRITE_ONCE(rraim_tun.sync_rate, v);
-	return count;
-}
-
-static ssize_t auto_rebuild_show(struct kobject *kobj,
-				 struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n", READ_ONCE(rraim_tun.auto_rebuild));
-}
-
-static ssize_t auto_rebuild_store(struct kobject *kobj,
-				  struct kobj_attribute *attr,
-				  const char *buf, size_t count)
-{
-	unsigned int v;
-
-	if (rraim_parse_uint(buf, 0, 1, &v))
-		return -EINVAL;
-	WRITE_ONCE(rraim_tun.auto_rebuild, v);
-	if (v)
-		rraim_sync_kick(0);
-	return count;
-}
-
-static ssize_t rebuild_delay_ms_show(struct kobject *kobj,
-				     struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(rraim_tun.rebuild_delay_ms));
-}
-
-static ssize_t rebuild_delay_ms_store(struct kobject *kobj,
-				      struct kobj_attribute *attr,
-				      const char *buf, size_t count)
-{
-	unsigned int v;
-
-	if (rraim_parse_uint(buf, 0, RRAIM_REBUILD_DELAY_MAX_MS, &v))
-		return -EINVAL;
-	WRITE_ONCE(rraim_tun.rebuild_delay_ms, v);
-	rraim_sync_kick(0);
-	return count;
-}
+RRAIM_KNOB_ATTR(enabled, RRAIM_KNOB_ENABLED);
+RRAIM_KNOB_ATTR(replicas, RRAIM_KNOB_REPLICAS);
+RRAIM_KNOB_ATTR(deadline_ms, RRAIM_KNOB_DEADLINE_MS);
+RRAIM_KNOB_ATTR(heartbeat_ms, RRAIM_KNOB_HEARTBEAT_MS);
+RRAIM_KNOB_ATTR(lost_wait_ms, RRAIM_KNOB_LOST_WAIT_MS);
+RRAIM_KNOB_ATTR(sync_rate, RRAIM_KNOB_SYNC_RATE);
+RRAIM_KNOB_ATTR(auto_rebuild, RRAIM_KNOB_AUTO_REBUILD);
+RRAIM_KNOB_ATTR(rebuild_delay_ms, RRAIM_KNOB_REBUILD_DELAY_MS);
 
 static ssize_t add_server_store(struct kobject *kobj,
 				struct kobj_attribute *attr,
@@ -363,27 +125,19 @@ static ssize_t attached_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 
 static struct kobj_attribute attached_attr = __ATTR_RO(attached);
-static struct kobj_attribute enabled_attr = __ATTR_RW(enabled);
-static struct kobj_attribute replicas_attr = __ATTR_RW(replicas);
-static struct kobj_attribute deadline_ms_attr = __ATTR_RW(deadline_ms);
-static struct kobj_attribute heartbeat_ms_attr = __ATTR_RW(heartbeat_ms);
-static struct kobj_attribute lost_wait_ms_attr = __ATTR_RW(lost_wait_ms);
-static struct kobj_attribute sync_rate_attr = __ATTR_RW(sync_rate);
-static struct kobj_attribute auto_rebuild_attr = __ATTR_RW(auto_rebuild);
-static struct kobj_attribute rebuild_delay_ms_attr = __ATTR_RW(rebuild_delay_ms);
 static struct kobj_attribute add_server_attr = __ATTR_WO(add_server);
 static struct kobj_attribute remove_server_attr = __ATTR_WO(remove_server);
 
 static struct attribute *rraim_attrs[] = {
 	&attached_attr.attr,
-	&enabled_attr.attr,
-	&replicas_attr.attr,
-	&deadline_ms_attr.attr,
-	&heartbeat_ms_attr.attr,
-	&lost_wait_ms_attr.attr,
-	&sync_rate_attr.attr,
-	&auto_rebuild_attr.attr,
-	&rebuild_delay_ms_attr.attr,
+	&rraim_knob_attr_enabled.attr.attr,
+	&rraim_knob_attr_replicas.attr.attr,
+	&rraim_knob_attr_deadline_ms.attr.attr,
+	&rraim_knob_attr_heartbeat_ms.attr.attr,
+	&rraim_knob_attr_lost_wait_ms.attr.attr,
+	&rraim_knob_attr_sync_rate.attr.attr,
+	&rraim_knob_attr_auto_rebuild.attr.attr,
+	&rraim_knob_attr_rebuild_delay_ms.attr.attr,
 	&add_server_attr.attr,
 	&remove_server_attr.attr,
 	NULL,

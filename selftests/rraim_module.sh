@@ -30,6 +30,10 @@ check "servers=garbage accepted" refused servers=not-an-address
 check "servers with port 0 accepted" refused servers=10.77.1.2:0
 check "replicas=9 accepted" refused replicas=9 servers="$(server_addr 1)"
 check "replicas above servers accepted" refused replicas=2 servers="$(server_addr 1)"
+# module parameters and sysfs files share one parser and one range per knob
+check "deadline_ms=4 accepted" refused deadline_ms=4 servers="$(server_addr 1)"
+check "enabled=2 accepted" refused enabled=2 servers="$(server_addr 1)"
+check "hexadecimal heartbeat_ms accepted" refused heartbeat_ms=0x100 servers="$(server_addr 1)"
 check "deadline_ms=0 accepted" refused deadline_ms=0
 echo Y >/sys/module/zswap/parameters/enabled
 refused servers="$(server_addr 1)"
