@@ -69,11 +69,41 @@ enum {
 	RC_TIMEOUT = 4,		/* gave up waiting */
 };
 
+enum {
+	OPT_JSON	= 1 << 0,
+	OPT_CONFIG	= 1 << 1,
+	OPT_NO_CONFIG	= 1 << 2,
+	OPT_TIMEOUT	= 1 << 3,
+	OPT_WAIT	= 1 << 4,
+	OPT_CANCEL	= 1 << 5,
+	OPT_MIN_LIVE	= 1 << 6,
+	OPT_SYSFS	= 1 << 7,
+};
+
+struct opts {
+	unsigned int given;		/* OPT_* */
+	const char *config;
+	double timeout;
+	unsigned long min_live;
+};
+
+/*
+ * One run's context, which every command works on: where the module's
+ * files are (--sysfs and the paths derived from it) and the options given.
+ */
+struct ctl {
+	char sysfs[PATH_MAX];		/* /sys/kernel/rraim */
+	char livepatch[PATH_MAX];	/* /sys/kernel/livepatch/rraim */
+	char zswap[PATH_MAX];		/* /sys/module/zswap/parameters/enabled */
+	struct opts o;
+};
+
 /* ------------------------------------------------------------ messages */
 
-static char g_sysfs[PATH_MAX];		/* /sys/kernel/rraim */
-static char g_livepatch[PATH_MAX];	/* /sys/kernel/livepatch/rraim */
-static char g_zswap[PATH_MAX];		/* /sys/module/zswap/parameters/enabled */
+/*
+ * The terminal state of the messages: a signal handler ends the progress
+ * line, so it cannot live in the context.
+ */
 static bool g_tty;			/* stdout is a terminal */
 static volatile sig_atomic_t g_progress_len;	/* progress line shown */
 
@@ -150,12 +180,26 @@ static void __attribute__((format(printf, 1, 2))) progress(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/* Is stdout a terminal, where progress is shown in place? */
+static bool progress_tty(void)
+{
+	return g_tty;
+}
+
 static void on_signal(int sig)
 {
 	if (g_progress_len)
 		(void)!write(STDOUT_FILENO, "\n", 1);
 	signal(sig, SIG_DFL);
 	raise(sig);
+}
+
+/* Progress in place if stdout is a terminal; a signal ends the line. */
+static void progress_init(void)
+{
+	g_tty = isatty(STDOUT_FILENO);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 }
 
 /* --------------------------------------------------------------- time */
@@ -488,28 +532,28 @@ static int write_attr(const char *dir, const char *name, const char *value,
 	return ret;
 }
 
-static int require_loaded(void)
+static int require_loaded(const struct ctl *ctl)
 {
-	if (is_dir(g_sysfs))
+	if (is_dir(ctl->sysfs))
 		return 0;
 	msg("rraim module not loaded (%s does not exist); load it with 'rraimctl attach'",
-	    g_sysfs);
+	    ctl->sysfs);
 	return RC_NOT_LOADED;
 }
 
 /* Derive the other sysfs paths from --sysfs DIR (textually: DIR may be absent). */
-static int sysfs_setup(const char *dir)
+static int sysfs_setup(struct ctl *ctl, const char *dir)
 {
 	char parent[PATH_MAX], root[PATH_MAX];
 	size_t n = strlen(dir);
 	char *slash;
 
-	if (!n || n >= sizeof(g_sysfs))
+	if (!n || n >= sizeof(ctl->sysfs))
 		return -1;
-	memcpy(g_sysfs, dir, n + 1);
-	while (n > 1 && g_sysfs[n - 1] == '/')
-		g_sysfs[--n] = '\0';
-	memcpy(parent, g_sysfs, n + 1);
+	memcpy(ctl->sysfs, dir, n + 1);
+	while (n > 1 && ctl->sysfs[n - 1] == '/')
+		ctl->sysfs[--n] = '\0';
+	memcpy(parent, ctl->sysfs, n + 1);
 	slash = strrchr(parent, '/');
 	if (!slash)
 		strcpy(parent, ".");
@@ -525,9 +569,9 @@ static int sysfs_setup(const char *dir)
 		root[1] = '\0';
 	else
 		*slash = '\0';
-	if (pathf(g_livepatch, sizeof(g_livepatch), "%s/livepatch/rraim",
+	if (pathf(ctl->livepatch, sizeof(ctl->livepatch), "%s/livepatch/rraim",
 		  strcmp(parent, "/") ? parent : "") ||
-	    pathf(g_zswap, sizeof(g_zswap), "%s/module/zswap/parameters/enabled",
+	    pathf(ctl->zswap, sizeof(ctl->zswap), "%s/module/zswap/parameters/enabled",
 		  strcmp(root, "/") ? root : ""))
 		return -1;
 	return 0;
@@ -687,7 +731,8 @@ static void servers_free(struct server *srv, size_t n)
  * The servers, sorted by address; with @files, each with the files of its
  * directory.  A server removed meanwhile is left out.  0 or -errno.
  */
-static int servers_load(struct server **out, size_t *np, bool files)
+static int servers_load(const struct ctl *ctl, struct server **out,
+			size_t *np, bool files)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	struct server *srv = NULL, *s;
@@ -699,7 +744,7 @@ static int servers_load(struct server **out, size_t *np, bool files)
 
 	*out = NULL;
 	*np = 0;
-	if (pathf(dir, sizeof(dir), "%s/servers", g_sysfs))
+	if (pathf(dir, sizeof(dir), "%s/servers", ctl->sysfs))
 		return -errno;
 	d = opendir(dir);
 	if (!d)
@@ -759,17 +804,17 @@ static void snap_free(struct snap *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int snap_load(struct snap *s)
+static int snap_load(const struct ctl *ctl, struct snap *s)
 {
 	char dir[PATH_MAX];
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	ret = attrs_load(&s->top, g_sysfs, top_skip);
-	if (!ret && !pathf(dir, sizeof(dir), "%s/stats", g_sysfs))
+	ret = attrs_load(&s->top, ctl->sysfs, top_skip);
+	if (!ret && !pathf(dir, sizeof(dir), "%s/stats", ctl->sysfs))
 		ret = attrs_load(&s->stats, dir, stats_skip);
 	if (!ret)
-		ret = servers_load(&s->srv, &s->nsrv, true);
+		ret = servers_load(ctl, &s->srv, &s->nsrv, true);
 	if (ret)
 		snap_free(s);
 	return ret;
@@ -1793,47 +1838,30 @@ static int swap_check(const char *path)
 
 /* ------------------------------------------------------------ commands */
 
-enum {
-	OPT_JSON	= 1 << 0,
-	OPT_CONFIG	= 1 << 1,
-	OPT_NO_CONFIG	= 1 << 2,
-	OPT_TIMEOUT	= 1 << 3,
-	OPT_WAIT	= 1 << 4,
-	OPT_CANCEL	= 1 << 5,
-	OPT_MIN_LIVE	= 1 << 6,
-	OPT_SYSFS	= 1 << 7,
-};
-
-struct opts {
-	unsigned int given;		/* OPT_* */
-	const char *config;
-	double timeout;
-	unsigned long min_live;
-};
-
 static double opt_timeout(const struct opts *o, double def)
 {
 	return o->given & OPT_TIMEOUT ? o->timeout : def;
 }
 
-static int cmd_status(struct opts *o, int argc, char **argv)
+static int cmd_status(const struct ctl *ctl, int argc, char **argv)
 {
+	const struct opts *o = &ctl->o;
 	struct verdict v;
 	struct snap s;
 	int ret;
 
 	(void)argc;
 	(void)argv;
-	ret = require_loaded();
+	ret = require_loaded(ctl);
 	if (ret) {
 		if (o->given & OPT_JSON)
 			printf("{\n  \"loaded\": false\n}\n");
 		return ret;
 	}
-	ret = snap_load(&s);
+	ret = snap_load(ctl, &s);
 	if (ret) {
-		msg("cannot read %s: %s", g_sysfs, strerror(-ret));
-		return is_dir(g_sysfs) ? RC_ERR : RC_NOT_LOADED;
+		msg("cannot read %s: %s", ctl->sysfs, strerror(-ret));
+		return is_dir(ctl->sysfs) ? RC_ERR : RC_NOT_LOADED;
 	}
 	compute_verdict(&s, &v);
 	if (o->given & OPT_JSON)
@@ -1856,34 +1884,35 @@ static int addr_arg(const char *arg, char *canon, size_t len)
 	return RC_OK;
 }
 
-static int server_dir(const char *name, char *dir, size_t len)
+static int server_dir(const struct ctl *ctl, const char *name, char *dir,
+		      size_t len)
 {
-	if (pathf(dir, len, "%s/servers/%s", g_sysfs, name))
+	if (pathf(dir, len, "%s/servers/%s", ctl->sysfs, name))
 		return -1;
 	return is_dir(dir) ? 0 : -1;
 }
 
-static int count_servers(void)
+static int count_servers(const struct ctl *ctl)
 {
 	struct server *srv;
 	size_t n;
 
-	if (servers_load(&srv, &n, false))
+	if (servers_load(ctl, &srv, &n, false))
 		return -1;
 	servers_free(srv, n);
 	return (int)n;
 }
 
 /* Wait until server @name is live: RC_OK, RC_TIMEOUT, RC_ERR. */
-static int wait_live(const char *name, double timeout)
+static int wait_live(const struct ctl *ctl, const char *name, double timeout)
 {
 	char dir[PATH_MAX], state[64], why[VALUE_MAX], t[32];
 	double start = now_s();
 
 	for (;;) {
-		if (server_dir(name, dir, sizeof(dir))) {
-			if (!is_dir(g_sysfs))
-				return require_loaded();
+		if (server_dir(ctl, name, dir, sizeof(dir))) {
+			if (!is_dir(ctl->sysfs))
+				return require_loaded(ctl);
 			msg("server %s was removed", name);
 			return RC_ERR;
 		}
@@ -1901,14 +1930,15 @@ static int wait_live(const char *name, double timeout)
 			msg("timed out after %s: %s is %s (%s)", t, name, state, why);
 			return RC_TIMEOUT;
 		}
-		if (g_tty)
+		if (progress_tty())
 			progress("waiting for %s: %s", name, state);
 		wait_step(start, timeout, 0.2);
 	}
 }
 
-static int cmd_add(struct opts *o, int argc, char **argv)
+static int cmd_add(const struct ctl *ctl, int argc, char **argv)
 {
+	const struct opts *o = &ctl->o;
 	char canon[32];
 	int ret, err, n;
 
@@ -1918,37 +1948,36 @@ static int cmd_add(struct opts *o, int argc, char **argv)
 	ret = addr_arg(argv[0], canon, sizeof(canon));
 	if (ret)
 		return ret;
-	ret = require_loaded();
+	ret = require_loaded(ctl);
 	if (ret)
 		return ret;
-	if (write_attr(g_sysfs, "add_server", canon, &err)) {
+	if (write_attr(ctl->sysfs, "add_server", canon, &err)) {
 		if (err == EEXIST)
 			msg("%s is already a server of this host", canon);
-		else if (err == ENOSPC && (n = count_servers()) >= 0)
+		else if (err == ENOSPC && (n = count_servers(ctl)) >= 0)
 			msg("%d servers already configured (at most %d)", n,
 			    RRAIM_MAX_SERVERS);
 		return RC_ERR;
 	}
 	info("added %s", canon);
 	if (o->given & OPT_WAIT)
-		return wait_live(canon, opt_timeout(o, ADD_TIMEOUT));
+		return wait_live(ctl, canon, opt_timeout(o, ADD_TIMEOUT));
 	return RC_OK;
 }
 
-static int cmd_remove(struct opts *o, int argc, char **argv)
+static int cmd_remove(const struct ctl *ctl, int argc, char **argv)
 {
 	char canon[32];
 	int ret, err;
 
-	(void)o;
 	(void)argc;
 	ret = addr_arg(argv[0], canon, sizeof(canon));
 	if (ret)
 		return ret;
-	ret = require_loaded();
+	ret = require_loaded(ctl);
 	if (ret)
 		return ret;
-	if (write_attr(g_sysfs, "remove_server", canon, &err)) {
+	if (write_attr(ctl->sysfs, "remove_server", canon, &err)) {
 		if (err == ENOENT)
 			msg("%s is not a server of this host (see 'rraimctl status')",
 			    canon);
@@ -1982,8 +2011,9 @@ static void bar(char *buf, size_t len, double frac)
 	buf[2 + width] = '\0';
 }
 
-static int cmd_drain(struct opts *o, int argc, char **argv)
+static int cmd_drain(const struct ctl *ctl, int argc, char **argv)
 {
+	const struct opts *o = &ctl->o;
 	char canon[32], dir[PATH_MAX], state[64], b[40], t[32];
 	unsigned long long chunks0 = 0, chunks = 0, pages = 0;
 	double start, last = -1e9;
@@ -1998,10 +2028,10 @@ static int cmd_drain(struct opts *o, int argc, char **argv)
 	ret = addr_arg(argv[0], canon, sizeof(canon));
 	if (ret)
 		return ret;
-	ret = require_loaded();
+	ret = require_loaded(ctl);
 	if (ret)
 		return ret;
-	if (server_dir(canon, dir, sizeof(dir))) {
+	if (server_dir(ctl, canon, dir, sizeof(dir))) {
 		msg("%s is not a server of this host (see 'rraimctl status')",
 		    canon);
 		return RC_ERR;
@@ -2025,9 +2055,9 @@ static int cmd_drain(struct opts *o, int argc, char **argv)
 
 	start = now_s();
 	for (;;) {
-		if (server_dir(canon, dir, sizeof(dir))) {
-			if (!is_dir(g_sysfs))
-				return require_loaded();
+		if (server_dir(ctl, canon, dir, sizeof(dir))) {
+			if (!is_dir(ctl->sysfs))
+				return require_loaded(ctl);
 			msg("%s was removed during the drain", canon);
 			return RC_ERR;
 		}
@@ -2052,7 +2082,7 @@ static int cmd_drain(struct opts *o, int argc, char **argv)
 			    t, canon, chunks, pages);
 			return RC_TIMEOUT;
 		}
-		if (g_tty || now_s() - last >= 5) {
+		if (progress_tty() || now_s() - last >= 5) {
 			if (chunks > chunks0)
 				chunks0 = chunks;
 			bar(b, sizeof(b), chunks0 ?
@@ -2065,7 +2095,7 @@ static int cmd_drain(struct opts *o, int argc, char **argv)
 	}
 }
 
-static int cmd_replicas(struct opts *o, int argc, char **argv);
+static int cmd_replicas(const struct ctl *ctl, int argc, char **argv);
 
 /* Knobs "set" changes, with the ranges of the configuration keys. */
 static const int set_keys[] = {
@@ -2099,16 +2129,16 @@ static int knob_value(int k, const char *value, char *out, size_t len)
 	return RC_OK;
 }
 
-static void replicas_hint(int err)
+static void replicas_hint(const struct ctl *ctl, int err)
 {
 	int n;
 
-	if (err == EINVAL && (n = count_servers()) >= 0)
+	if (err == EINVAL && (n = count_servers(ctl)) >= 0)
 		msg("replicas must be from 1 to %d and at most the number of servers (%d configured)",
 		    RRAIM_MAX_REPLICAS, n);
 }
 
-static int set_knob(int k, const char *value)
+static int set_knob(const struct ctl *ctl, int k, const char *value)
 {
 	char v[32];
 	int ret, err;
@@ -2116,37 +2146,35 @@ static int set_knob(int k, const char *value)
 	ret = knob_value(k, value, v, sizeof(v));
 	if (ret)
 		return ret;
-	ret = require_loaded();
+	ret = require_loaded(ctl);
 	if (ret)
 		return ret;
-	if (write_attr(g_sysfs, keydefs[k].name, v, &err)) {
+	if (write_attr(ctl->sysfs, keydefs[k].name, v, &err)) {
 		if (k == K_REPLICAS)
-			replicas_hint(err);
+			replicas_hint(ctl, err);
 		return RC_ERR;
 	}
 	info("%s = %s", keydefs[k].name, v);
 	return RC_OK;
 }
 
-static int cmd_replicas(struct opts *o, int argc, char **argv)
+static int cmd_replicas(const struct ctl *ctl, int argc, char **argv)
 {
-	(void)o;
 	(void)argc;
-	return set_knob(K_REPLICAS, argv[0]);
+	return set_knob(ctl, K_REPLICAS, argv[0]);
 }
 
-static int cmd_set(struct opts *o, int argc, char **argv)
+static int cmd_set(const struct ctl *ctl, int argc, char **argv)
 {
 	char names[256] = "";
 	size_t i;
 	int k;
 
-	(void)o;
 	(void)argc;
 	k = key_lookup(argv[0]);
 	for (i = 0; i < sizeof(set_keys) / sizeof(set_keys[0]); i++)
 		if (set_keys[i] == k)
-			return set_knob(k, argv[1]);
+			return set_knob(ctl, k, argv[1]);
 	for (i = 0; i < sizeof(set_keys) / sizeof(set_keys[0]); i++) {
 		size_t n = strlen(names);
 
@@ -2156,8 +2184,9 @@ static int cmd_set(struct opts *o, int argc, char **argv)
 	return usage_err("unknown knob '%s' (knobs: %s)", argv[0], names);
 }
 
-static int cmd_wait_sync(struct opts *o, int argc, char **argv)
+static int cmd_wait_sync(const struct ctl *ctl, int argc, char **argv)
 {
+	const struct opts *o = &ctl->o;
 	unsigned long long degraded, done, total, sum_done, sum_total;
 	double start = now_s(), last = -1e9, prev_t = 0, rate = 0;
 	double timeout = opt_timeout(o, 0);
@@ -2169,16 +2198,16 @@ static int cmd_wait_sync(struct opts *o, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if (pathf(dir, sizeof(dir), "%s/stats", g_sysfs))
+	if (pathf(dir, sizeof(dir), "%s/stats", ctl->sysfs))
 		return RC_ERR;
 	for (;;) {
-		ret = require_loaded();
+		ret = require_loaded(ctl);
 		if (ret)
 			return ret;
-		ret = servers_load(&srv, &n, false);
+		ret = servers_load(ctl, &srv, &n, false);
 		if (ret) {
-			if (!is_dir(g_sysfs))
-				return require_loaded();
+			if (!is_dir(ctl->sysfs))
+				return require_loaded(ctl);
 			msg("cannot list the servers: %s", strerror(-ret));
 			return RC_ERR;
 		}
@@ -2187,7 +2216,7 @@ static int cmd_wait_sync(struct opts *o, int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			char sdir[PATH_MAX];
 
-			if (pathf(sdir, sizeof(sdir), "%s/servers/%s", g_sysfs,
+			if (pathf(sdir, sizeof(sdir), "%s/servers/%s", ctl->sysfs,
 				  srv[i].name) ||
 			    read_attr(sdir, "sync_state", state, sizeof(state)) ||
 			    strcmp(state, "syncing"))
@@ -2202,8 +2231,8 @@ static int cmd_wait_sync(struct opts *o, int argc, char **argv)
 		servers_free(srv, n);
 		ret = read_num(dir, "degraded_pages", &degraded);
 		if (ret) {
-			if (!is_dir(g_sysfs))
-				return require_loaded();
+			if (!is_dir(ctl->sysfs))
+				return require_loaded(ctl);
 			msg("cannot read %s/degraded_pages: %s", dir,
 			    strerror(-ret));
 			return RC_ERR;
@@ -2238,10 +2267,10 @@ static int cmd_wait_sync(struct opts *o, int argc, char **argv)
 			snprintf(eta, sizeof(eta), ", %.0f pages/s, about %s left",
 				 rate, t);
 		}
-		if (g_tty || now_s() - last >= 5) {
+		if (progress_tty() || now_s() - last >= 5) {
 			bar(b, sizeof(b), sum_total ?
 			    (double)sum_done / (double)sum_total : 0);
-			if (g_tty)
+			if (progress_tty())
 				progress("%s %3llu%% %llu/%llu pages%s; %llu degraded",
 					 b, sum_total ? sum_done * 100 / sum_total : 0,
 					 sum_done, sum_total, eta, degraded);
@@ -2258,7 +2287,8 @@ static int cmd_wait_sync(struct opts *o, int argc, char **argv)
 /* ------------------------------------------------------ attach, detach */
 
 /* The configuration for attach, swapon, swapoff, config. */
-static int load_config(struct opts *o, struct config *c, bool required)
+static int load_config(const struct opts *o, struct config *c,
+		       bool required)
 {
 	const char *path = o->config ? o->config : RRAIMCTL_CONFIG;
 	char err[768];
@@ -2278,7 +2308,7 @@ static int load_config(struct opts *o, struct config *c, bool required)
 }
 
 /* With the module loaded: add the missing servers, set the knobs given. */
-static int converge(const struct config *c)
+static int converge(const struct ctl *ctl, const struct config *c)
 {
 	char dir[PATH_MAX], cur[64], v[32];
 	unsigned int i;
@@ -2286,9 +2316,9 @@ static int converge(const struct config *c)
 
 	info("rraim is already loaded: applying the configuration at run time");
 	for (i = 0; i < c->nservers; i++) {
-		if (!server_dir(c->servers[i], dir, sizeof(dir)))
+		if (!server_dir(ctl, c->servers[i], dir, sizeof(dir)))
 			continue;
-		if (write_attr(g_sysfs, "add_server", c->servers[i], &err)) {
+		if (write_attr(ctl->sysfs, "add_server", c->servers[i], &err)) {
 			if (err != EEXIST)
 				ret = RC_ERR;
 			continue;
@@ -2299,12 +2329,12 @@ static int converge(const struct config *c)
 		if (!keydefs[k].param || k == K_SERVERS || !c->set[k])
 			continue;
 		snprintf(v, sizeof(v), "%lu", c->num[k]);
-		if (!read_attr(g_sysfs, keydefs[k].name, cur, sizeof(cur)) &&
+		if (!read_attr(ctl->sysfs, keydefs[k].name, cur, sizeof(cur)) &&
 		    !strcmp(cur, v))
 			continue;
-		if (write_attr(g_sysfs, keydefs[k].name, v, &err)) {
+		if (write_attr(ctl->sysfs, keydefs[k].name, v, &err)) {
 			if (k == K_REPLICAS)
-				replicas_hint(err);
+				replicas_hint(ctl, err);
 			ret = RC_ERR;
 			continue;
 		}
@@ -2314,14 +2344,14 @@ static int converge(const struct config *c)
 }
 
 /* Refuse to load when zswap owns frontswap: say how to fix it. */
-static int check_zswap(void)
+static int check_zswap(const struct ctl *ctl)
 {
 	char v[16];
 
-	if (read_text(g_zswap, v, sizeof(v)) || (strcmp(v, "Y") && strcmp(v, "1")))
+	if (read_text(ctl->zswap, v, sizeof(v)) || (strcmp(v, "Y") && strcmp(v, "1")))
 		return RC_OK;
 	msg("zswap is enabled and owns frontswap, so rraim cannot attach: write N to %s (then turn the swap areas off and on if zswap held pages) or boot with zswap.enabled=0",
-	    g_zswap);
+	    ctl->zswap);
 	return RC_ERR;
 }
 
@@ -2366,8 +2396,9 @@ static int modprobe(const struct config *c)
 	return RC_OK;
 }
 
-static int cmd_attach(struct opts *o, int argc, char **argv)
+static int cmd_attach(const struct ctl *ctl, int argc, char **argv)
 {
+	const struct opts *o = &ctl->o;
 	char t[32], state[64], why[VALUE_MAX];
 	unsigned long long attached;
 	unsigned long min_live;
@@ -2381,7 +2412,7 @@ static int cmd_attach(struct opts *o, int argc, char **argv)
 
 	if ((o->given & OPT_CONFIG) && (o->given & OPT_NO_CONFIG))
 		return usage_err("--config and --no-config exclude each other");
-	ret = load_config(o, &c, false);
+	ret = load_config(&ctl->o, &c, false);
 	if (!ret)
 		ret = config_args(&c, argc, argv);
 	if (!ret) {
@@ -2398,12 +2429,12 @@ static int cmd_attach(struct opts *o, int argc, char **argv)
 	if (o->given & OPT_MIN_LIVE)
 		min_live = o->min_live;
 
-	if (is_dir(g_sysfs)) {
-		ret = converge(&c);
+	if (is_dir(ctl->sysfs)) {
+		ret = converge(ctl, &c);
 		if (ret)
 			goto out;
 	} else {
-		ret = check_zswap();
+		ret = check_zswap(ctl);
 		for (j = 0; !ret && j < c.nswap; j++) {
 			ret = swap_check(c.swap[j]);
 			if (!ret && !swap_active(c.swap[j], &on) && on) {
@@ -2420,17 +2451,17 @@ static int cmd_attach(struct opts *o, int argc, char **argv)
 
 	start = now_s();
 	for (;;) {
-		if (!is_dir(g_sysfs)) {
+		if (!is_dir(ctl->sysfs)) {
 			if (timed_out(start, timeout)) {
-				ret = require_loaded();
+				ret = require_loaded(ctl);
 				goto out;
 			}
 			sleep_s(0.1);
 			continue;
 		}
 		attached = 0;
-		read_num(g_sysfs, "attached", &attached);
-		ret = servers_load(&srv, &n, false);
+		read_num(ctl->sysfs, "attached", &attached);
+		ret = servers_load(ctl, &srv, &n, false);
 		if (ret) {
 			msg("cannot list the servers: %s", strerror(-ret));
 			ret = RC_ERR;
@@ -2440,7 +2471,7 @@ static int cmd_attach(struct opts *o, int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			char sdir[PATH_MAX];
 
-			if (!pathf(sdir, sizeof(sdir), "%s/servers/%s", g_sysfs,
+			if (!pathf(sdir, sizeof(sdir), "%s/servers/%s", ctl->sysfs,
 				   srv[i].name) &&
 			    !read_attr(sdir, "state", state, sizeof(state)) &&
 			    !strcmp(state, "live"))
@@ -2464,7 +2495,7 @@ static int cmd_attach(struct opts *o, int argc, char **argv)
 			fmt_duration(t, sizeof(t), now_s() - start);
 			if (attached != 1)
 				msg("timed out after %s: the livepatch transition has not completed (attached = 0): see %s/transition and rraimctl(8), TROUBLESHOOTING",
-				    t, g_livepatch);
+				    t, ctl->livepatch);
 			else
 				msg("timed out after %s: %zu of %zu servers live, %zu needed",
 				    t, live, n, need);
@@ -2472,7 +2503,7 @@ static int cmd_attach(struct opts *o, int argc, char **argv)
 				char sdir[PATH_MAX];
 
 				if (pathf(sdir, sizeof(sdir), "%s/servers/%s",
-					  g_sysfs, srv[i].name) ||
+					  ctl->sysfs, srv[i].name) ||
 				    read_attr(sdir, "state", state, sizeof(state)) ||
 				    !strcmp(state, "live"))
 					continue;
@@ -2485,7 +2516,7 @@ static int cmd_attach(struct opts *o, int argc, char **argv)
 			goto out;
 		}
 		servers_free(srv, n);
-		if (g_tty)
+		if (progress_tty())
 			progress("waiting: attached %s, %zu of %zu servers live",
 				 attached == 1 ? "yes" : "no", live, n);
 		wait_step(start, timeout, 0.2);
@@ -2505,8 +2536,9 @@ static void refuse_held(unsigned long long pages)
 	msg("turn off the swap areas it serves first ('rraimctl swapoff' or 'swapoff DEVICE': swapoff reads the pages back), then run 'rraimctl detach' again");
 }
 
-static int cmd_detach(struct opts *o, int argc, char **argv)
+static int cmd_detach(const struct ctl *ctl, int argc, char **argv)
 {
+	const struct opts *o = &ctl->o;
 	static const char *const rmmod_args[] = { "rraim", NULL };
 	unsigned long long stored;
 	char stats[PATH_MAX], enabled[16], lp[16], t[32];
@@ -2515,10 +2547,10 @@ static int cmd_detach(struct opts *o, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	ret = require_loaded();
+	ret = require_loaded(ctl);
 	if (ret)
 		return ret;
-	if (pathf(stats, sizeof(stats), "%s/stats", g_sysfs))
+	if (pathf(stats, sizeof(stats), "%s/stats", ctl->sysfs))
 		return RC_ERR;
 	ret = read_num(stats, "stored_pages", &stored);
 	if (ret) {
@@ -2533,9 +2565,9 @@ static int cmd_detach(struct opts *o, int argc, char **argv)
 	 * Stop new stores, then look again: a page stored between the first
 	 * look and the unpatch would be lost.
 	 */
-	if (read_attr(g_sysfs, "enabled", enabled, sizeof(enabled)))
+	if (read_attr(ctl->sysfs, "enabled", enabled, sizeof(enabled)))
 		strcpy(enabled, "1");
-	if (write_attr(g_sysfs, "enabled", "0", NULL))
+	if (write_attr(ctl->sysfs, "enabled", "0", NULL))
 		return RC_ERR;
 	ret = read_num(stats, "stored_pages", &stored);
 	if (ret || stored) {
@@ -2544,29 +2576,29 @@ static int cmd_detach(struct opts *o, int argc, char **argv)
 			    strerror(-ret));
 		else
 			refuse_held(stored);
-		write_attr(g_sysfs, "enabled", enabled, NULL);
+		write_attr(ctl->sysfs, "enabled", enabled, NULL);
 		return RC_ERR;
 	}
 
-	if (is_dir(g_livepatch)) {
-		if (read_attr(g_livepatch, "enabled", lp, sizeof(lp)))
+	if (is_dir(ctl->livepatch)) {
+		if (read_attr(ctl->livepatch, "enabled", lp, sizeof(lp)))
 			strcpy(lp, "1");
 		if (strcmp(lp, "0")) {
-			info("disabling the livepatch (%s)", g_livepatch);
-			if (write_attr(g_livepatch, "enabled", "0", NULL)) {
-				write_attr(g_sysfs, "enabled", enabled, NULL);
+			info("disabling the livepatch (%s)", ctl->livepatch);
+			if (write_attr(ctl->livepatch, "enabled", "0", NULL)) {
+				write_attr(ctl->sysfs, "enabled", enabled, NULL);
 				return RC_ERR;
 			}
 		}
 		start = now_s();
-		while (exists(g_livepatch)) {
+		while (exists(ctl->livepatch)) {
 			if (timed_out(start, timeout)) {
 				fmt_duration(t, sizeof(t), now_s() - start);
 				msg("timed out after %s: the livepatch is still being removed (%s/transition is 1 while tasks switch back); run 'rraimctl detach' again later, see rraimctl(8)",
-				    t, g_livepatch);
+				    t, ctl->livepatch);
 				return RC_TIMEOUT;
 			}
-			if (g_tty)
+			if (progress_tty())
 				progress("waiting for the livepatch to go");
 			sleep_s(0.1);
 		}
@@ -2583,7 +2615,7 @@ static int cmd_detach(struct opts *o, int argc, char **argv)
 	return RC_OK;
 }
 
-static int cmd_swapon(struct opts *o, int argc, char **argv)
+static int cmd_swapon(const struct ctl *ctl, int argc, char **argv)
 {
 	const char *args[3] = { NULL, NULL, NULL };
 	unsigned long long attached = 0;
@@ -2594,17 +2626,17 @@ static int cmd_swapon(struct opts *o, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	ret = load_config(o, &c, true);
+	ret = load_config(&ctl->o, &c, true);
 	if (ret)
 		return ret;
 	if (!c.nswap) {
 		info("no swap area in %s", c.file);
 		goto out;
 	}
-	ret = require_loaded();
+	ret = require_loaded(ctl);
 	if (ret)
 		goto out;
-	if (read_num(g_sysfs, "attached", &attached) || attached != 1) {
+	if (read_num(ctl->sysfs, "attached", &attached) || attached != 1) {
 		msg("rraim is not attached: a swap area turned on now would never be served by it; run 'rraimctl attach' first");
 		ret = RC_ERR;
 		goto out;
@@ -2646,7 +2678,7 @@ out:
 	return ret;
 }
 
-static int cmd_swapoff(struct opts *o, int argc, char **argv)
+static int cmd_swapoff(const struct ctl *ctl, int argc, char **argv)
 {
 	const char *args[3] = { NULL, NULL, NULL };
 	unsigned long long stored;
@@ -2658,7 +2690,7 @@ static int cmd_swapoff(struct opts *o, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	ret = load_config(o, &c, true);
+	ret = load_config(&ctl->o, &c, true);
 	if (ret)
 		return ret;
 	for (i = c.nswap; i-- > 0;) {
@@ -2685,8 +2717,8 @@ static int cmd_swapoff(struct opts *o, int argc, char **argv)
 			ret = RC_ERR;
 		}
 	}
-	if (is_dir(g_sysfs) &&
-	    !pathf(stats, sizeof(stats), "%s/stats", g_sysfs) &&
+	if (is_dir(ctl->sysfs) &&
+	    !pathf(stats, sizeof(stats), "%s/stats", ctl->sysfs) &&
 	    !read_num(stats, "stored_pages", &stored) && stored)
 		info("rraim still holds %llu pages (of swap areas still on: see 'swapon --show')",
 		     stored);
@@ -2694,12 +2726,12 @@ static int cmd_swapoff(struct opts *o, int argc, char **argv)
 	return ret;
 }
 
-static int cmd_config(struct opts *o, int argc, char **argv)
+static int cmd_config(const struct ctl *ctl, int argc, char **argv)
 {
 	struct config c;
 	int ret, k;
 
-	ret = load_config(o, &c, true);
+	ret = load_config(&ctl->o, &c, true);
 	if (ret)
 		return ret;
 	if (argc) {
@@ -2773,7 +2805,7 @@ static void usage(FILE *f)
 
 struct command {
 	const char *name;
-	int (*fn)(struct opts *o, int argc, char **argv);
+	int (*fn)(const struct ctl *ctl, int argc, char **argv);
 	int min_args, max_args;		/* max -1: any */
 	unsigned int opts;		/* OPT_* allowed */
 	const char *args;		/* for messages */
@@ -2818,7 +2850,8 @@ static int rraimctl(int argc, char **argv, char **pos)
 	const char *sysfs = RRAIM_SYSFS, *value;
 	const struct command *cmd = NULL;
 	const struct optdef *od;
-	struct opts o = { 0 };
+	struct ctl ctl = { 0 };
+	struct opts *o = &ctl.o;
 	int i, npos = 0;
 	size_t j, len;
 	bool dashdash = false;
@@ -2850,9 +2883,9 @@ static int rraimctl(int argc, char **argv, char **pos)
 				od = &optdefs[j];
 		if (!od)
 			return usage_err("unknown option '%s'", a);
-		if (o.given & od->bit)
+		if (o->given & od->bit)
 			return usage_err("option %s given twice", od->name);
-		o.given |= od->bit;
+		o->given |= od->bit;
 		value = NULL;
 		if (a[len] == '=') {
 			if (!od->arg)
@@ -2872,17 +2905,17 @@ static int rraimctl(int argc, char **argv, char **pos)
 		case OPT_CONFIG:
 			if (!*value)
 				return usage_err("--config needs a file");
-			o.config = value;
+			o->config = value;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_seconds(value, 1e6, &o.timeout))
+			if (parse_seconds(value, 1e6, &o->timeout))
 				return usage_err("--timeout: '%s' is not a number of seconds (0 to 1000000)",
 						 value);
 			break;
 		case OPT_MIN_LIVE:
 			if (!strcmp(value, "all"))
-				o.min_live = MIN_LIVE_ALL;
-			else if (parse_ulong(value, 0, RRAIM_MAX_SERVERS, &o.min_live))
+				o->min_live = MIN_LIVE_ALL;
+			else if (parse_ulong(value, 0, RRAIM_MAX_SERVERS, &o->min_live))
 				return usage_err("--min-live: '%s' is neither 'all' nor a number from 0 to %d",
 						 value, RRAIM_MAX_SERVERS);
 			break;
@@ -2906,17 +2939,15 @@ static int rraimctl(int argc, char **argv, char **pos)
 		return usage_err("usage: rraimctl %s%s", cmd->name, cmd->args);
 	for (j = 0; j < sizeof(optdefs) / sizeof(optdefs[0]); j++) {
 		od = &optdefs[j];
-		if ((o.given & od->bit) && od->bit != OPT_SYSFS &&
+		if ((o->given & od->bit) && od->bit != OPT_SYSFS &&
 		    !(cmd->opts & od->bit))
 			return usage_err("option %s does not apply to '%s'",
 					 od->name, cmd->name);
 	}
-	if (sysfs_setup(sysfs))
+	if (sysfs_setup(&ctl, sysfs))
 		return usage_err("--sysfs: '%s' is not a usable path", sysfs);
-	g_tty = isatty(STDOUT_FILENO);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	i = cmd->fn(&o, npos - 1, pos + 1);
+	progress_init();
+	i = cmd->fn(&ctl, npos - 1, pos + 1);
 	progress_end();
 	return i;
 }
