@@ -279,7 +279,17 @@ void rraim_wait_writes(struct rraim_xfer *x, unsigned int n,
 }
 
 /* Test hook (debugfs): a pause between a store's writes and its publication */
-u32 rraim_fault_store_delay_ms;
+static u32 rraim_fault_store_delay_ms;
+
+u32 rraim_fault_store_delay(void)
+{
+	return READ_ONCE(rraim_fault_store_delay_ms);
+}
+
+void rraim_fault_set_store_delay(u32 ms)
+{
+	WRITE_ONCE(rraim_fault_store_delay_ms, ms);
+}
 
 /*
  * Widen the window in which a store has written its copies but not yet

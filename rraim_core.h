@@ -195,7 +195,8 @@ unsigned long rraim_server_pages(struct rraim_server *s);
 unsigned long rraim_lost_pages(void);
 u64 rraim_slot_map_bytes(void);
 int rraim_fault_forget_area(unsigned int type);
-extern u32 rraim_fault_store_delay_ms;
+u32 rraim_fault_store_delay(void);
+void rraim_fault_set_store_delay(u32 ms);
 
 int rraim_sysfs_init(void);
 void rraim_sysfs_exit(void);

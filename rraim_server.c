@@ -539,6 +539,33 @@ int rraim_server_remove(const char *addr)
 	return 0;
 }
 
+/* ------------------------------------------ what the control interface shows */
+
+/* The session's state, as its sysfs file names it ("live", "dead"...). */
+const char *rraim_server_state_name(struct rraim_server *s)
+{
+	return rraim_peer_state_name(rraim_peer_state(s->peer));
+}
+
+/**
+ * rraim_server_state_info - why the session is in its state, and since when
+ * @s: the server
+ * @since: ktime_get_ns() of the last change
+ * @reason: filled with the reason
+ * @len: size of @reason
+ */
+void rraim_server_state_info(struct rraim_server *s, u64 *since,
+			     char *reason, size_t len)
+{
+	rraim_peer_state_info(s->peer, since, reason, len);
+}
+
+/* The server's pool as it last said: its size and what is free, in bytes. */
+void rraim_server_pool(struct rraim_server *s, u64 *capacity, u64 *free)
+{
+	rraim_peer_pool(s->peer, capacity, free);
+}
+
 /* --------------------------------------------------- waiting for servers */
 
 /* Changes whenever a server becomes ready or stops being ready. */

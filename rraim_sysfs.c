@@ -18,7 +18,6 @@
 
 #include "rraim.h"
 #include "rraim_core.h"
-#include "rraim_rdma.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -406,7 +405,7 @@ static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 	struct rraim_server *s = rraim_kobj_server(kobj);
 
 	return sysfs_emit(buf, "%s\n",
-			  rraim_peer_state_name(rraim_peer_state(s->peer)));
+			  rraim_server_state_name(s));
 }
 
 static ssize_t state_reason_show(struct kobject *kobj,
@@ -416,7 +415,7 @@ static ssize_t state_reason_show(struct kobject *kobj,
 	char reason[48];
 	u64 since;
 
-	rraim_peer_state_info(s->peer, &since, reason, sizeof(reason));
+	rraim_server_state_info(s, &since, reason, sizeof(reason));
 	return sysfs_emit(buf, "%s\n", reason);
 }
 
@@ -427,7 +426,7 @@ static ssize_t state_age_ms_show(struct kobject *kobj,
 	char reason[48];
 	u64 since;
 
-	rraim_peer_state_info(s->peer, &since, reason, sizeof(reason));
+	rraim_server_state_info(s, &since, reason, sizeof(reason));
 	return sysfs_emit(buf, "%llu\n",
 			  div_u64(ktime_get_ns() - since, NSEC_PER_MSEC));
 }
@@ -465,7 +464,7 @@ static ssize_t capacity_bytes_show(struct kobject *kobj,
 {
 	u64 capacity, free;
 
-	rraim_peer_pool(rraim_kobj_server(kobj)->peer, &capacity, &free);
+	rraim_server_pool(rraim_kobj_server(kobj), &capacity, &free);
 	return sysfs_emit(buf, "%llu\n", capacity);
 }
 
@@ -474,7 +473,7 @@ static ssize_t free_bytes_show(struct kobject *kobj,
 {
 	u64 capacity, free;
 
-	rraim_peer_pool(rraim_kobj_server(kobj)->peer, &capacity, &free);
+	rraim_server_pool(rraim_kobj_server(kobj), &capacity, &free);
 	return sysfs_emit(buf, "%llu\n", free);
 }
 
@@ -771,6 +770,27 @@ static ssize_t rraim_forget_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : count;
 }
 
+/*
+ * /sys/kernel/debug/rraim/fault_store_delay_ms: a pause in ms between a
+ * store's writes and its publication (tests of that window; 0: none).
+ */
+static int rraim_store_delay_get(void *data, u64 *val)
+{
+	*val = rraim_fault_store_delay();
+	return 0;
+}
+
+static int rraim_store_delay_set(void *data, u64 val)
+{
+	if (val > U32_MAX)
+		return -EINVAL;
+	rraim_fault_set_store_delay(val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(rraim_store_delay_fops, rraim_store_delay_get,
+			 rraim_store_delay_set, "%llu\n");
+
 static const struct file_operations rraim_forget_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
@@ -803,8 +823,8 @@ int rraim_sysfs_init(void)
 			    &rraim_latency_fops);
 	debugfs_create_file("fault_forget_area", 0200, rraim_debugfs, NULL,
 			    &rraim_forget_fops);
-	debugfs_create_u32("fault_store_delay_ms", 0600, rraim_debugfs,
-			   &rraim_fault_store_delay_ms);
+	debugfs_create_file_unsafe("fault_store_delay_ms", 0600, rraim_debugfs,
+				   NULL, &rraim_store_delay_fops);
 	return 0;
 
 out_remove_stats:
