@@ -1,15 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * RRAIM core API, the only interface a front end (frontswap today, a swap
- * block device later) sees.  Pages are named by (swap type, offset); the
- * core maps them to mirrored remote memory.
+ * RRAIM core API, the only interface a front end sees (frontswap today;
+ * zswap's hooks and a swap block device next).
+ *
+ * A front end creates a backing space for each thing it serves (a swap
+ * area, a block device), with a name and a size in pages, and names each
+ * page by its index in the space.  The core keeps the pages in mirrored
+ * remote memory.  Store, load and invalidate work on a space; a NULL space
+ * (one the front end could not create) refuses stores and holds nothing.
  */
 #ifndef RRAIM_H
 #define RRAIM_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct page;
+
+/* The largest space: the reverse map of a mirrored chunk has 32-bit indexes. */
+#define RRAIM_SPACE_MAX_PAGES	BIT_ULL(32)
+
+/* A backing space: opaque to front ends. */
+struct rraim_space;
 
 int rraim_core_init(void);
 
@@ -42,69 +55,103 @@ void rraim_core_exit(void);
 void rraim_core_set_attached(bool attached);
 
 /**
- * rraim_core_area_init - a swap area was turned on
- * @type: swap type
+ * rraim_space_create - a new backing space
+ * @name: for the log, e.g. "swap0" (copied)
+ * @nr_pages: its size: pages are named by an index below it; at most
+ *	RRAIM_SPACE_MAX_PAGES
  *
- * Stores for an area the core was not told about go to the swap device.
+ * May sleep.  Return: the space, or an ERR_PTR (-EINVAL, -ENOMEM).
  */
-void rraim_core_area_init(unsigned int type);
+struct rraim_space *rraim_space_create(const char *name, u64 nr_pages);
 
 /**
- * rraim_core_store - keep a page in remote memory
- * @type: swap type
- * @offset: slot in the area
+ * rraim_space_destroy - the space goes (swapoff, device removal)
+ * @sp: the space, or NULL
+ *
+ * Forgets every page it holds and gives its remote memory back.  The front
+ * end no longer calls in for it; stores still in flight (and asynchronous
+ * ones queued) are waited for.  May sleep.
+ */
+void rraim_space_destroy(struct rraim_space *sp);
+
+/**
+ * rraim_space_store - keep a page in remote memory
+ * @sp: the space
+ * @index: the page's index in it
  * @page: the page (locked); read only
  *
  * May sleep.  Returns only once every copy that is reported stored is
  * complete on its server.
- * Return: 0 when stored, negative errno when the page must go to the swap
- * device (the reason is counted).
+ * Return: 0 when stored, negative errno when the page must go elsewhere
+ * (the reason is counted).
  */
-int rraim_core_store(unsigned int type, pgoff_t offset, struct page *page);
+int rraim_space_store(struct rraim_space *sp, pgoff_t index,
+		      struct page *page);
 
 /**
- * rraim_core_load - read a stored page back
- * @type: swap type
- * @offset: slot in the area
+ * struct rraim_store_req - an asynchronous store (a bio-based front end)
+ * @work: the core's
+ * @space: the space
+ * @index: the page's index in it
+ * @page: the page; untouched until @done
+ * @done: called once, in process context, with what rraim_space_store()
+ *	would have returned
+ *
+ * Owned by the caller (embedded in its own request, so the core allocates
+ * nothing) until @done runs.
+ */
+struct rraim_store_req {
+	struct work_struct work;
+	struct rraim_space *space;
+	pgoff_t index;
+	struct page *page;
+	void (*done)(struct rraim_store_req *req, int err);
+};
+
+/**
+ * rraim_space_store_async - start a store, complete it later
+ * @req: filled in by the caller except @work
+ *
+ * Never sleeps.  @req->done reports the outcome.
+ */
+void rraim_space_store_async(struct rraim_store_req *req);
+
+/**
+ * rraim_space_load - read a stored page back
+ * @sp: the space
+ * @index: the page's index in it
  * @page: destination (locked)
  *
  * May sleep, up to the lost-page wait when no copy is reachable.
  * Return: 0 with @page filled, or negative errno.  After a failure
- * rraim_core_read_must_fail() is true for the slot: the page is lost.
+ * rraim_space_read_must_fail() is true for the page: it is lost.
  */
-int rraim_core_load(unsigned int type, pgoff_t offset, struct page *page);
+int rraim_space_load(struct rraim_space *sp, pgoff_t index, struct page *page);
 
 /**
- * rraim_core_invalidate_page - the slot is free; forget the page
- * @type: swap type
- * @offset: slot in the area
+ * rraim_space_invalidate - the page is free; forget it
+ * @sp: the space
+ * @index: the page's index in it
  *
- * Atomic context (called under the swap area's spinlock): metadata only.
+ * Atomic context (a swap area's spinlock may be held): metadata only.
  */
-void rraim_core_invalidate_page(unsigned int type, pgoff_t offset);
+void rraim_space_invalidate(struct rraim_space *sp, pgoff_t index);
 
 /**
- * rraim_core_invalidate_area - the swap area was turned off
- * @type: swap type
+ * rraim_space_read_must_fail - is the page lost?
+ * @sp: the space
+ * @index: the page's index in it
  *
- * Every page was loaded back before; releases the area's remote space.
- * May sleep.
+ * Any context, under rcu_read_lock() if the space may be destroyed
+ * meanwhile.  True when the core held the page and no copy of it can be
+ * read any more, or when the front end asked for a page the core never
+ * held: whatever else the front end could read for it (a swap device's
+ * slot that was never written) would be wrong data, so its read must fail.
  */
-void rraim_core_invalidate_area(unsigned int type);
+bool rraim_space_read_must_fail(struct rraim_space *sp, pgoff_t index);
 
 /**
- * rraim_core_read_must_fail - is the slot lost?
- * @type: swap type
- * @offset: slot in the area
- *
- * Any context.  True when the core held the slot's page and no copy of it
- * can be read any more: the swap device's copy of the slot was never
- * written, so a read of it must fail rather than return wrong data.
- */
-bool rraim_core_read_must_fail(unsigned int type, pgoff_t offset);
-
-/**
- * rraim_core_stored_pages - pages the core holds
+ * rraim_core_stored_pages - pages the core holds, in every space
  */
 unsigned long rraim_core_stored_pages(void);
 

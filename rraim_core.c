@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * RRAIM core: pages of swap areas mirrored over remote memory servers.
+ * RRAIM core: pages of spaces mirrored over remote memory servers.
  *
  * A page stored by a front end is named by (swap type, offset).  The core
  * gives it a position in a mirrored chunk (an "mchunk"): RRAIM_CHUNK_PAGES
@@ -13,9 +13,9 @@
  *   rraim_servers_mutex  adding and removing servers (sleeps; in
  *                        rraim_server.c, the server registry)
  *   rraim_mchunks_mutex  creating and freeing mchunks; whole-table walks
- *   area->lock           position allocation, an area's mchunk lists, the
+ *   space->lock           position allocation, a space's mchunk lists, the
  *                        publication of a slot word by a store; may be
- *                        taken under the swap area's own spinlock
+ *                        taken under the space's own spinlock
  *                        (invalidate_page), so never sleeps
  *   rraim_pool_lock      the free-mchunk pool
  *   mchunk->lock         an mchunk's replica descriptors
@@ -23,7 +23,7 @@
  * load sleep while they use one, and removal waits for them.  A second SRCU domain,
  * rraim_store_srcu, covers each store from its first look at the knobs to
  * its publication: stopping stores (enabled=0, a detach), a removal's
- * leaving phase and an area's teardown wait for the stores in flight.
+ * leaving phase and a space's teardown wait for the stores in flight.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -49,15 +49,19 @@
 #define RRAIM_LEAF_SLOTS	BIT(RRAIM_LEAF_SHIFT)
 #define RRAIM_LEAF_RESERVE	8
 
-static struct rraim_area rraim_areas[MAX_SWAPFILES];
+/* Every space, for the walks that cover them all (rraim_spaces_mutex). */
+static LIST_HEAD(rraim_spaces);
+static DEFINE_MUTEX(rraim_spaces_mutex);
 static bool rraim_attached;
 
 static bool rraim_shut_down;	/* rraim_core_shutdown() ran */
-/* Stores in flight (rraim_core_store()), waited for when stores stop. */
+/* Stores in flight (rraim_space_store()), waited for when stores stop. */
 DEFINE_STATIC_SRCU(rraim_store_srcu);
+/* Asynchronous stores run here (rraim_space_store_async()). */
+static struct workqueue_struct *rraim_store_wq;
 
 static mempool_t *rraim_leaf_pool;
-static atomic_long_t rraim_nr_leaves;	/* leaf pages of every area */
+static atomic_long_t rraim_nr_leaves;	/* leaf pages of every space */
 static atomic_t rraim_gen = ATOMIC_INIT(0);
 
 static atomic_long_t rraim_lost;		/* pages declared lost */
@@ -76,7 +80,7 @@ static u64 rraim_slot_make(u32 mchunk, unsigned int pos, unsigned int valid)
 }
 
 /* The slot word of (@a, @offset); with @create, make room for it. */
-u64 *rraim_slot_ptr(struct rraim_area *a, pgoff_t offset, bool create)
+u64 *rraim_slot_ptr(struct rraim_space *a, pgoff_t offset, bool create)
 {
 	unsigned long idx = offset >> RRAIM_LEAF_SHIFT;
 	struct page *page;
@@ -107,8 +111,8 @@ u64 *rraim_slot_ptr(struct rraim_area *a, pgoff_t offset, bool create)
 
 /* ------------------------------------------------------------- positions */
 
-/* Forget slot word @w of area @a: its position becomes free. */
-static void rraim_slot_release(struct rraim_area *a, u64 w)
+/* Forget slot word @w of space @a: its position becomes free. */
+static void rraim_slot_release(struct rraim_space *a, u64 w)
 {
 	struct rraim_mchunk *mc;
 
@@ -131,7 +135,7 @@ bool rraim_server_expendable(struct rraim_server *s)
 {
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	struct rraim_mchunk *mc;
-	struct rraim_area *a;
+	struct rraim_space *a;
 	unsigned int i, n, mine, others, p;
 	unsigned long id;
 	bool ok = true;
@@ -148,11 +152,11 @@ bool rraim_server_expendable(struct rraim_server *s)
 		if (!mine)
 			continue;
 		others = rraim_mchunk_avail(mc) & ~mine;
-		a = READ_ONCE(mc->area);
+		a = READ_ONCE(mc->space);
 		if (!a)
 			continue;
 		spin_lock(&a->lock);
-		if (mc->area != a) {	/* its area went meanwhile */
+		if (mc->space != a) {	/* its space went meanwhile */
 			spin_unlock(&a->lock);
 			continue;
 		}
@@ -173,22 +177,21 @@ bool rraim_server_expendable(struct rraim_server *s)
 }
 
 /*
- * Give the mchunks that areas emptied back to the free pool: an area
+ * Give the mchunks that spaces emptied back to the free pool: a space
  * keeps no chunk it has no page in, or a server that is away for a while
- * (whose mchunks new pages avoid) would make every area take fresh chunks
+ * (whose mchunks new pages avoid) would make every space take fresh chunks
  * until the other servers are full.  The pool's cleaning frees what new
- * pages cannot use, its trim what it does not need.  Like an area's
+ * pages cannot use, its trim what it does not need.  Like a space's
  * teardown, the detach bumps owner_gen so that the sync lets them be.
  */
-void rraim_areas_release_empty(void)
+void rraim_spaces_release_empty(void)
 {
 	struct rraim_mchunk *mc, *tmp;
-	struct rraim_area *a;
-	unsigned int i;
+	struct rraim_space *a;
 	LIST_HEAD(done);
 
-	for (i = 0; i < MAX_SWAPFILES; i++) {
-		a = &rraim_areas[i];
+	mutex_lock(&rraim_spaces_mutex);
+	list_for_each_entry(a, &rraim_spaces, node) {
 		if (list_empty_careful(&a->empty))
 			continue;
 		spin_lock(&a->lock);
@@ -199,10 +202,11 @@ void rraim_areas_release_empty(void)
 			}
 			list_move_tail(&mc->node, &done);
 			mc->owner_gen++;
-			mc->area = NULL;
+			mc->space = NULL;
 		}
 		spin_unlock(&a->lock);
 	}
+	mutex_unlock(&rraim_spaces_mutex);
 	list_for_each_entry_safe(mc, tmp, &done, node) {
 		list_del_init(&mc->node);
 		rraim_pool_put(mc);
@@ -236,10 +240,34 @@ bool rraim_core_attached(void)
 	return READ_ONCE(rraim_attached);
 }
 
-void rraim_core_area_init(unsigned int type)
+/**
+ * rraim_space_create - a new backing space
+ * @name: for the log (copied; truncated to 31 characters)
+ * @nr_pages: its size: pages are named by an index below it
+ *
+ * May sleep.  Return: the space, or ERR_PTR(-EINVAL) for a size of 0 or
+ * above RRAIM_SPACE_MAX_PAGES, ERR_PTR(-ENOMEM).
+ */
+struct rraim_space *rraim_space_create(const char *name, u64 nr_pages)
 {
-	if (type < MAX_SWAPFILES)
-		WRITE_ONCE(rraim_areas[type].known, true);
+	struct rraim_space *a;
+
+	if (!nr_pages || nr_pages > RRAIM_SPACE_MAX_PAGES)
+		return ERR_PTR(-EINVAL);
+	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	if (!a)
+		return ERR_PTR(-ENOMEM);
+	strscpy(a->name, name, sizeof(a->name));
+	a->nr_pages = nr_pages;
+	spin_lock_init(&a->lock);
+	xa_init(&a->leaves);
+	INIT_LIST_HEAD(&a->partial);
+	INIT_LIST_HEAD(&a->full);
+	INIT_LIST_HEAD(&a->empty);
+	mutex_lock(&rraim_spaces_mutex);
+	list_add_tail(&a->node, &rraim_spaces);
+	mutex_unlock(&rraim_spaces_mutex);
+	return a;
 }
 
 /* Wait for the writes of a store: all of them, however long it takes. */
@@ -308,7 +336,7 @@ static void rraim_fault_store_pause(void)
  * Which of the copies a store wrote may it mark valid?  Not one whose
  * replica was pointed at another chunk meanwhile (the sync rebuilt it),
  * nor the one the sync is copying this very position to (its copy may land
- * after ours).  Area lock held: the sync checks and sets under it too.
+ * after ours).  Space lock held: the sync checks and sets under it too.
  */
 static unsigned int rraim_publish_mask(struct rraim_mchunk *mc,
 				       unsigned int pos,
@@ -330,8 +358,8 @@ static unsigned int rraim_publish_mask(struct rraim_mchunk *mc,
 	return valid;
 }
 
-static int __rraim_core_store(unsigned int type, pgoff_t offset,
-			      struct page *page)
+static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
+			       struct page *page)
 {
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	struct rraim_xfer x[RRAIM_MAX_REPLICAS] = {};
@@ -339,7 +367,6 @@ static int __rraim_core_store(unsigned int type, pgoff_t offset,
 	struct rraim_server *srv[RRAIM_MAX_REPLICAS];
 	struct rraim_mchunk *mc;
 	struct rraim_waiter w;
-	struct rraim_area *a;
 	ktime_t t0 = ktime_get();
 	u64 *slot, old;
 	int idx, ret;
@@ -356,13 +383,10 @@ static int __rraim_core_store(unsigned int type, pgoff_t offset,
 		rraim_count(RRAIM_STAT_REJECT_THP);
 		return -EINVAL;
 	}
-	/* an mchunk's reverse map holds offsets in 32 bits */
-	if (type >= MAX_SWAPFILES || !READ_ONCE(rraim_areas[type].known) ||
-	    offset > U32_MAX) {
+	if (!a || offset >= a->nr_pages) {
 		rraim_count(RRAIM_STAT_REJECT_AREA);
 		return -ENODEV;
 	}
-	a = &rraim_areas[type];
 	/* The front end invalidates before a re-store; be safe anyway. */
 	slot = rraim_slot_ptr(a, offset, false);
 	old = slot ? xchg(slot, 0) : 0;
@@ -464,14 +488,34 @@ out_unlock:
  * knob, a detach) waits for the stores in flight, so a count of stored
  * pages read afterwards is final.
  */
-int rraim_core_store(unsigned int type, pgoff_t offset, struct page *page)
+int rraim_space_store(struct rraim_space *sp, pgoff_t index,
+		      struct page *page)
 {
 	int idx, ret;
 
 	idx = srcu_read_lock(&rraim_store_srcu);
-	ret = __rraim_core_store(type, offset, page);
+	ret = __rraim_space_store(sp, index, page);
 	srcu_read_unlock(&rraim_store_srcu, idx);
 	return ret;
+}
+
+static void rraim_store_work(struct work_struct *work)
+{
+	struct rraim_store_req *req = container_of(work, struct rraim_store_req,
+						   work);
+
+	req->done(req, rraim_space_store(req->space, req->index, req->page));
+}
+
+/*
+ * For now the store runs whole on the core's workqueue, which has a rescuer
+ * (it may be needed to make memory free); a front end sees the same
+ * contract when the writes are later completed from their own completions.
+ */
+void rraim_space_store_async(struct rraim_store_req *req)
+{
+	INIT_WORK(&req->work, rraim_store_work);
+	queue_work(rraim_store_wq, &req->work);
 }
 
 /* Wait for every store in flight to publish its slot word or give up. */
@@ -684,7 +728,7 @@ static ktime_t rraim_return_deadline(struct rraim_mchunk *mc, u64 w,
 	return until;
 }
 
-static void rraim_note_lost(unsigned int type, pgoff_t offset)
+static void rraim_note_lost(struct rraim_space *a, pgoff_t offset)
 {
 	long n = atomic_long_inc_return(&rraim_lost);
 
@@ -692,19 +736,19 @@ static void rraim_note_lost(unsigned int type, pgoff_t offset)
 	/* One line per event (a burst of losses), not one per page. */
 	if (time_after(jiffies, READ_ONCE(rraim_lost_logged) + 10 * HZ)) {
 		WRITE_ONCE(rraim_lost_logged, jiffies);
-		pr_err("page lost: no copy of swap slot %u:%lu is reachable; its readers get SIGBUS (%ld lost so far)\n",
-		       type, offset, n);
+		pr_err("page lost: no copy of %s page %lu is reachable; its readers get an I/O error (%ld lost so far)\n",
+		       a->name, offset, n);
 	}
 }
 
 /*
  * The front end asks for a page the core does not hold: it believes the
  * page is here, so the swap device's slot was never written.  Fail the
- * read (a marker word makes rraim_core_read_must_fail() true until the
+ * read (a marker word makes rraim_space_read_must_fail() true until the
  * slot is invalidated or stored again) rather than let it return whatever
  * the device holds.
  */
-static int rraim_load_miss(struct rraim_area *a, pgoff_t offset)
+static int rraim_load_miss(struct rraim_space *a, pgoff_t offset)
 {
 	u64 *slot;
 
@@ -712,25 +756,23 @@ static int rraim_load_miss(struct rraim_area *a, pgoff_t offset)
 	slot = rraim_slot_ptr(a, offset, true);
 	if (slot)
 		cmpxchg(slot, 0, RRAIM_SLOT_LOST);
-	pr_err_ratelimited("swap slot %u:%lu was never stored here: its read fails%s\n",
-			   a->type, offset,
+	pr_err_ratelimited("%s page %lu was never stored here: its read fails%s\n",
+			   a->name, offset,
 			   slot ? "" : " (no memory to mark it: the device's slot is read)");
 	return -ENOENT;
 }
 
-int rraim_core_load(unsigned int type, pgoff_t offset, struct page *page)
+int rraim_space_load(struct rraim_space *a, pgoff_t offset, struct page *page)
 {
 	struct rraim_mchunk *mc;
-	struct rraim_area *a;
 	ktime_t t0 = ktime_get(), until;
 	bool failover = false, waited = false;
 	unsigned long left;
 	u64 *slot, w;
 	int idx, gen, ret;
 
-	if (type >= MAX_SWAPFILES)
+	if (!a || offset >= a->nr_pages)
 		return -EINVAL;
-	a = &rraim_areas[type];
 	slot = rraim_slot_ptr(a, offset, false);
 	w = slot ? READ_ONCE(*slot) : 0;
 	if (!w)
@@ -776,7 +818,7 @@ int rraim_core_load(unsigned int type, pgoff_t offset, struct page *page)
 				return -EIO;
 		} while (cmpxchg(slot, cur, cur | flag) != cur);
 		if (flag == RRAIM_SLOT_LOST)
-			rraim_note_lost(type, offset);
+			rraim_note_lost(a, offset);
 		return ret == -ESTALE ? -EIO : ret;
 	}
 	rraim_count(RRAIM_STAT_LOADS);
@@ -791,21 +833,21 @@ out_unlock:
 	return ret;
 }
 
-/* Memory the slot maps of every swap area take, in bytes. */
+/* Memory the slot maps of every space take, in bytes. */
 u64 rraim_slot_map_bytes(void)
 {
 	return (u64)atomic_long_read(&rraim_nr_leaves) << PAGE_SHIFT;
 }
 
-bool rraim_core_read_must_fail(unsigned int type, pgoff_t offset)
+bool rraim_space_read_must_fail(struct rraim_space *a, pgoff_t offset)
 {
 	bool fail = false;
 	u64 *slot, w;
 
-	if (type >= MAX_SWAPFILES)
+	if (!a || offset >= a->nr_pages)
 		return false;
 	rcu_read_lock();
-	slot = rraim_slot_ptr(&rraim_areas[type], offset, false);
+	slot = rraim_slot_ptr(a, offset, false);
 	if (slot) {
 		w = READ_ONCE(*slot);
 		fail = w & (RRAIM_SLOT_LOST | RRAIM_SLOT_FAILREAD);
@@ -816,14 +858,12 @@ bool rraim_core_read_must_fail(unsigned int type, pgoff_t offset)
 	return fail;
 }
 
-void rraim_core_invalidate_page(unsigned int type, pgoff_t offset)
+void rraim_space_invalidate(struct rraim_space *a, pgoff_t offset)
 {
-	struct rraim_area *a;
 	u64 *slot, w;
 
-	if (type >= MAX_SWAPFILES)
+	if (!a || offset >= a->nr_pages)
 		return;
-	a = &rraim_areas[type];
 	slot = rraim_slot_ptr(a, offset, false);
 	if (!slot)
 		return;
@@ -835,7 +875,7 @@ void rraim_core_invalidate_page(unsigned int type, pgoff_t offset)
 }
 
 /* Drop every slot word of @a (and what it holds), telling no one. */
-static void rraim_area_drop_slots(struct rraim_area *a)
+static void rraim_space_drop_slots(struct rraim_space *a)
 {
 	unsigned long idx;
 	unsigned int i;
@@ -853,41 +893,52 @@ static void rraim_area_drop_slots(struct rraim_area *a)
 }
 
 /**
- * rraim_fault_forget_area - test hook: forget every page of a swap area
- * @type: swap type
+ * rraim_fault_forget_space - test hook: forget every page of a space
+ * @name: the space's name, as given to rraim_space_create()
  *
  * The front end still believes the pages are held; its loads of them find
  * nothing.  For tests of that path (debugfs, root only).
- * Return: 0 or -EINVAL.
+ * Return: 0, or -ENOENT when no space has that name.
  */
-int rraim_fault_forget_area(unsigned int type)
+int rraim_fault_forget_space(const char *name)
 {
-	if (type >= MAX_SWAPFILES)
-		return -EINVAL;
-	rraim_area_drop_slots(&rraim_areas[type]);
-	return 0;
+	struct rraim_space *a;
+	int ret = -ENOENT;
+
+	mutex_lock(&rraim_spaces_mutex);
+	list_for_each_entry(a, &rraim_spaces, node) {
+		if (!strcmp(a->name, name)) {
+			rraim_space_drop_slots(a);
+			ret = 0;
+			break;
+		}
+	}
+	mutex_unlock(&rraim_spaces_mutex);
+	return ret;
 }
 
-void rraim_core_invalidate_area(unsigned int type)
+void rraim_space_destroy(struct rraim_space *a)
 {
 	struct rraim_mchunk *mc, *tmp;
 	struct page *page, *next;
-	struct rraim_area *a;
 	unsigned long idx;
 	LIST_HEAD(leaves);
 	LIST_HEAD(done);
 	u64 *leaf;
 
-	if (type >= MAX_SWAPFILES)
+	if (!a)
 		return;
-	a = &rraim_areas[type];
-	WRITE_ONCE(a->known, false);
-	rraim_area_drop_slots(a);
+	mutex_lock(&rraim_spaces_mutex);
+	list_del(&a->node);
+	mutex_unlock(&rraim_spaces_mutex);
+	/* asynchronous stores queued before run now, and are waited for below */
+	flush_workqueue(rraim_store_wq);
+	rraim_space_drop_slots(a);
 
 	/*
 	 * Detach the mchunks before the leaves go: the sync looks at slots
-	 * only under the area lock, after checking that the mchunk is still
-	 * the area's.
+	 * only under the space lock, after checking that the mchunk is still
+	 * the space's.
 	 */
 	spin_lock(&a->lock);
 	if (a->cur)
@@ -898,14 +949,15 @@ void rraim_core_invalidate_area(unsigned int type)
 	list_splice_init(&a->empty, &done);
 	list_for_each_entry(mc, &done, node) {
 		mc->owner_gen++;
-		mc->area = NULL;
+		mc->space = NULL;
 	}
 	spin_unlock(&a->lock);
 
 	/*
 	 * Unpublish every leaf, wait until no reader can still hold one (the
 	 * xarray's lookups run under RCU, stores and loads and the sync
-	 * under SRCU), then free them.
+	 * under SRCU, the walks of every mchunk under the table's mutex),
+	 * then free them, and the space last.
 	 */
 	xa_for_each(&a->leaves, idx, leaf) {
 		xa_erase(&a->leaves, idx);
@@ -914,6 +966,8 @@ void rraim_core_invalidate_area(unsigned int type)
 	synchronize_srcu(&rraim_store_srcu);
 	rraim_server_sync_readers();
 	synchronize_rcu();
+	rraim_mchunks_lock();
+	rraim_mchunks_unlock();
 	list_for_each_entry_safe(page, next, &leaves, lru) {
 		list_del(&page->lru);
 		mempool_free(page, rraim_leaf_pool);
@@ -926,15 +980,19 @@ void rraim_core_invalidate_area(unsigned int type)
 		rraim_pool_put(mc);
 	}
 	rraim_pool_kick();
+	xa_destroy(&a->leaves);
+	kfree(a);
 }
 
 unsigned long rraim_core_stored_pages(void)
 {
+	struct rraim_space *a;
 	unsigned long n = 0;
-	unsigned int i;
 
-	for (i = 0; i < MAX_SWAPFILES; i++)
-		n += atomic_long_read(&rraim_areas[i].stored);
+	mutex_lock(&rraim_spaces_mutex);
+	list_for_each_entry(a, &rraim_spaces, node)
+		n += atomic_long_read(&a->stored);
+	mutex_unlock(&rraim_spaces_mutex);
 	return n;
 }
 
@@ -950,7 +1008,7 @@ static void rraim_health_mchunk(struct rraim_mchunk *mc, unsigned int want,
 {
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	unsigned int i, n, p, avail, ok = 0, v;
-	struct rraim_area *a = READ_ONCE(mc->area);
+	struct rraim_space *a = READ_ONCE(mc->space);
 	u64 *slot;
 
 	if (!a)
@@ -961,7 +1019,7 @@ static void rraim_health_mchunk(struct rraim_mchunk *mc, unsigned int want,
 			ok |= BIT(i);
 	avail = rraim_mchunk_avail(mc);
 	spin_lock(&a->lock);
-	if (mc->area != a)
+	if (mc->space != a)
 		goto out_unlock;
 	for_each_set_bit(p, mc->used, RRAIM_CHUNK_PAGES) {
 		slot = rraim_slot_ptr(a, mc->rmap[p], false);
@@ -1013,7 +1071,7 @@ unsigned long rraim_server_pages(struct rraim_server *s)
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	unsigned int i, n, p, mine;
 	struct rraim_mchunk *mc;
-	struct rraim_area *a;
+	struct rraim_space *a;
 	unsigned long id, count = 0;
 	u64 *slot;
 
@@ -1025,11 +1083,11 @@ unsigned long rraim_server_pages(struct rraim_server *s)
 			if (rep[i].server == s->index &&
 			    rep[i].state == RRAIM_REP_OK)
 				mine |= BIT(i);
-		a = READ_ONCE(mc->area);
+		a = READ_ONCE(mc->space);
 		if (!mine || !a)
 			continue;
 		spin_lock(&a->lock);
-		if (mc->area == a) {
+		if (mc->space == a) {
 			for_each_set_bit(p, mc->used, RRAIM_CHUNK_PAGES) {
 				slot = rraim_slot_ptr(a, mc->rmap[p], false);
 				if (slot && (rraim_slot_valid(READ_ONCE(*slot)) & mine))
@@ -1047,19 +1105,8 @@ unsigned long rraim_server_pages(struct rraim_server *s)
 
 int rraim_core_init(void)
 {
-	unsigned int i;
 	int ret;
 
-	for (i = 0; i < MAX_SWAPFILES; i++) {
-		struct rraim_area *a = &rraim_areas[i];
-
-		a->type = i;
-		spin_lock_init(&a->lock);
-		xa_init(&a->leaves);
-		INIT_LIST_HEAD(&a->partial);
-		INIT_LIST_HEAD(&a->full);
-		INIT_LIST_HEAD(&a->empty);
-	}
 	ret = rraim_stats_init();
 	if (ret)
 		return ret;
@@ -1068,9 +1115,14 @@ int rraim_core_init(void)
 		ret = -ENOMEM;
 		goto out_free_stats;
 	}
+	rraim_store_wq = alloc_workqueue("rraim_store", WQ_MEM_RECLAIM, 0);
+	if (!rraim_store_wq) {
+		ret = -ENOMEM;
+		goto out_destroy_pool;
+	}
 	ret = rraim_pool_init();
 	if (ret)
-		goto out_destroy_pool;
+		goto out_destroy_store_wq;
 	ret = rraim_sync_init();
 	if (ret)
 		goto out_pool_exit;
@@ -1084,6 +1136,8 @@ out_sync_exit:
 	rraim_sync_exit();
 out_pool_exit:
 	rraim_pool_exit();
+out_destroy_store_wq:
+	destroy_workqueue(rraim_store_wq);
 out_destroy_pool:
 	mempool_destroy(rraim_leaf_pool);
 out_free_stats:
@@ -1093,7 +1147,7 @@ out_free_stats:
 
 void rraim_core_shutdown(void)
 {
-	unsigned int i;
+	struct rraim_space *a;
 
 	if (rraim_shut_down)
 		return;
@@ -1102,8 +1156,17 @@ void rraim_core_shutdown(void)
 
 	rraim_pool_stop();
 	rraim_sync_exit();
-	for (i = 0; i < MAX_SWAPFILES; i++)
-		rraim_core_invalidate_area(i);
+	/* the front ends destroyed their spaces; free any they left */
+	for (;;) {
+		mutex_lock(&rraim_spaces_mutex);
+		a = list_first_entry_or_null(&rraim_spaces, struct rraim_space,
+					     node);
+		mutex_unlock(&rraim_spaces_mutex);
+		if (!a)
+			break;
+		WARN_ON_ONCE(atomic_long_read(&a->stored));
+		rraim_space_destroy(a);
+	}
 	rraim_pool_empty();
 	rraim_servers_remove_all();
 }
@@ -1114,6 +1177,7 @@ void rraim_core_exit(void)
 	rraim_servers_exit();
 	rraim_rdma_exit();
 	rraim_pool_exit();
+	destroy_workqueue(rraim_store_wq);
 	mempool_destroy(rraim_leaf_pool);
 	rraim_stats_exit();
 }

@@ -37,24 +37,24 @@
  * @lock: guards @nr_rep and @rep (readers copy them out)
  * @nr_rep: replicas
  * @rep: the replicas, each on a distinct server
- * @area: owning swap area, NULL while in the free pool
- * @node: on the area's lists or the free pool (area or pool lock)
- * @full: on the area's full list
- * @nr_used: positions in use (area lock)
- * @hint: where to look for a free position next (area lock)
- * @used: positions in use (area lock)
- * @copying: positions the sync is copying to replica @sync_rep (area lock)
+ * @space: owning space, NULL while in the free pool
+ * @node: on the space's lists or the free pool (space or pool lock)
+ * @full: on the space's full list
+ * @nr_used: positions in use (space lock)
+ * @hint: where to look for a free position next (space lock)
+ * @used: positions in use (space lock)
+ * @copying: positions the sync is copying to replica @sync_rep (space lock)
  * @sync_rep: the replica the sync is filling
  * @sync_busy: the sync holds the mchunk: it is not freed (mchunks mutex)
- * @owner_gen: changes whenever the mchunk leaves an area (area lock)
- * @rmap: swap offset stored at each used position (area lock)
+ * @owner_gen: changes whenever the mchunk leaves a space (space lock)
+ * @rmap: page index stored at each used position (space lock)
  */
 struct rraim_mchunk {
 	u32 id;
 	spinlock_t lock;		/* nr_rep, rep */
 	u8 nr_rep;
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
-	struct rraim_area *area;
+	struct rraim_space *space;
 	struct list_head node;
 	bool full;
 	u16 nr_used;
@@ -68,11 +68,13 @@ struct rraim_mchunk {
 };
 
 /**
- * struct rraim_area - the core's view of one swap area
- * @type: swap type
- * @known: the front end told us about the area: stores are accepted
+ * struct rraim_space - one backing space of a front end (a swap area, a
+ * block device): pages named by an index below @nr_pages
+ * @name: for the log, e.g. "swap0"
+ * @nr_pages: size; indexes at or above it are refused
+ * @node: on the core's list of spaces (rraim_spaces_mutex)
  * @lock: guards position allocation, the lists, slot publication
- * @leaves: slot words, RRAIM_LEAF_SLOTS per leaf page, by offset
+ * @leaves: slot words, RRAIM_LEAF_SLOTS per leaf page, by index
  * @cur: mchunk new pages go to
  * @partial: mchunks with free positions
  * @full: mchunks without
@@ -80,9 +82,10 @@ struct rraim_mchunk {
  *	free pool (or frees them), so that remote memory follows the pages
  * @stored: pages held
  */
-struct rraim_area {
-	unsigned int type;
-	bool known;
+struct rraim_space {
+	char name[32];
+	u64 nr_pages;
+	struct list_head node;
 	spinlock_t lock;		/* positions, lists, slot publication */
 	struct xarray leaves;
 	struct rraim_mchunk *cur;
@@ -93,7 +96,7 @@ struct rraim_area {
 };
 
 /*
- * Slot word (one u64 per swap slot, 0 when the core holds nothing):
+ * Slot word (one u64 per page index, 0 when the core holds nothing):
  * mchunk id, position, valid copies (bit i: replica i), flags, and a
  * generation that changes at every store so that a background copy can
  * tell that the slot was re-stored meanwhile.
@@ -138,9 +141,9 @@ unsigned int rraim_mchunk_reps(struct rraim_mchunk *mc,
 			       struct rraim_replica *rep);
 unsigned int rraim_mchunk_avail(struct rraim_mchunk *mc);
 unsigned int rraim_mchunks_forget_server(struct rraim_server *s);
-struct rraim_mchunk *rraim_store_pos(struct rraim_area *a, pgoff_t offset,
+struct rraim_mchunk *rraim_store_pos(struct rraim_space *a, pgoff_t offset,
 				     unsigned int *pos);
-void rraim_pos_free(struct rraim_area *a, struct rraim_mchunk *mc,
+void rraim_pos_free(struct rraim_space *a, struct rraim_mchunk *mc,
 		    unsigned int pos);
 void rraim_pool_put(struct rraim_mchunk *mc);
 void rraim_pool_kick(void);
@@ -157,8 +160,8 @@ void rraim_pool_exit(void);
 struct rraim_xfer;
 struct rraim_waiter;
 
-u64 *rraim_slot_ptr(struct rraim_area *a, pgoff_t offset, bool create);
-void rraim_areas_release_empty(void);
+u64 *rraim_slot_ptr(struct rraim_space *a, pgoff_t offset, bool create);
+void rraim_spaces_release_empty(void);
 void rraim_wait_writes(struct rraim_xfer *x, unsigned int n,
 		       struct rraim_waiter *w);
 bool rraim_server_expendable(struct rraim_server *s);
@@ -194,7 +197,7 @@ void rraim_health(struct rraim_health *h);
 unsigned long rraim_server_pages(struct rraim_server *s);
 unsigned long rraim_lost_pages(void);
 u64 rraim_slot_map_bytes(void);
-int rraim_fault_forget_area(unsigned int type);
+int rraim_fault_forget_space(const char *name);
 u32 rraim_fault_store_delay(void);
 void rraim_fault_set_store_delay(u32 ms);
 

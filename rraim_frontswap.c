@@ -40,31 +40,75 @@
 #if IS_ENABLED(CONFIG_FRONTSWAP) && IS_ENABLED(CONFIG_ZSWAP) && \
 	IS_ENABLED(CONFIG_LIVEPATCH)
 
+/* ---------------------------------------------------------------- spaces */
+
+/*
+ * One core space per swap area turned on while attached, by swap type.  An
+ * area turned on before (or whose space could not be created) has none:
+ * its stores go to the swap device.  Set by the init hook and cleared by
+ * the invalidate_area hook, both under swapon/swapoff's serialisation;
+ * read locklessly by the other hooks, which frontswap calls only for an
+ * area that is on.
+ */
+static struct rraim_space *rraim_fs_spaces[MAX_SWAPFILES];
+
+static struct rraim_space *rraim_fs_space(unsigned int type)
+{
+	return type < MAX_SWAPFILES ? READ_ONCE(rraim_fs_spaces[type]) : NULL;
+}
+
 /* ----------------------------------------------------------------- hooks */
 
 static void rraim_fs_init(unsigned int type)
 {
-	rraim_core_area_init(type);
+	struct rraim_space *sp, *old;
+	char name[16];
+
+	if (type >= MAX_SWAPFILES)
+		return;
+	/* frontswap does not say the area's size: the largest space */
+	snprintf(name, sizeof(name), "swap%u", type);
+	sp = rraim_space_create(name, RRAIM_SPACE_MAX_PAGES);
+	if (IS_ERR(sp)) {
+		pr_warn("swap area %u: no space (%ld): its pages go to the swap device\n",
+			type, PTR_ERR(sp));
+		sp = NULL;
+	}
+	old = xchg(&rraim_fs_spaces[type], sp);
+	rraim_space_destroy(old);	/* none: frontswap inits an area once */
 }
 
 static int rraim_fs_store(unsigned int type, pgoff_t offset, struct page *page)
 {
-	return rraim_core_store(type, offset, page) ? -1 : 0;
+	return rraim_space_store(rraim_fs_space(type), offset, page) ? -1 : 0;
 }
 
 static int rraim_fs_load(unsigned int type, pgoff_t offset, struct page *page)
 {
-	return rraim_core_load(type, offset, page) ? -1 : 0;
+	return rraim_space_load(rraim_fs_space(type), offset, page) ? -1 : 0;
 }
 
 static void rraim_fs_invalidate_page(unsigned int type, pgoff_t offset)
 {
-	rraim_core_invalidate_page(type, offset);
+	rraim_space_invalidate(rraim_fs_space(type), offset);
 }
 
 static void rraim_fs_invalidate_area(unsigned int type)
 {
-	rraim_core_invalidate_area(type);
+	if (type < MAX_SWAPFILES)
+		rraim_space_destroy(xchg(&rraim_fs_spaces[type], NULL));
+}
+
+/* Any context: the space goes only after an RCU grace period. */
+static bool rraim_fs_read_must_fail(swp_entry_t entry)
+{
+	bool fail;
+
+	rcu_read_lock();
+	fail = rraim_space_read_must_fail(rraim_fs_space(swp_type(entry)),
+					  swp_offset(entry));
+	rcu_read_unlock();
+	return fail;
 }
 
 /*
@@ -77,8 +121,7 @@ static void rraim_fs_end_swap_read(struct bio *bio)
 	struct task_struct *waiter = bio->bi_private;
 	swp_entry_t entry = { .val = page_private(page) };
 
-	if (!bio->bi_status &&
-	    rraim_core_read_must_fail(swp_type(entry), swp_offset(entry)))
+	if (!bio->bi_status && rraim_fs_read_must_fail(entry))
 		bio->bi_status = BLK_STS_IOERR;
 
 	if (bio->bi_status) {
@@ -231,6 +274,19 @@ int rraim_fs_attach(void)
 	return ret;
 }
 
+/*
+ * Module exit, once the livepatch is disabled (no hook runs any more): the
+ * spaces of the swap areas still on go; they hold nothing (detach needs
+ * every area RRAIM stored into to be off).
+ */
+void rraim_fs_exit(void)
+{
+	unsigned int type;
+
+	for (type = 0; type < MAX_SWAPFILES; type++)
+		rraim_space_destroy(xchg(&rraim_fs_spaces[type], NULL));
+}
+
 #else /* no frontswap, zswap or livepatch */
 
 int rraim_fs_check(void)
@@ -247,6 +303,10 @@ int rraim_fs_check(void)
 int rraim_fs_attach(void)
 {
 	return -EOPNOTSUPP;
+}
+
+void rraim_fs_exit(void)
+{
 }
 
 #endif

@@ -20,4 +20,11 @@ int rraim_fs_check(void);
  */
 int rraim_fs_attach(void);
 
+/**
+ * rraim_fs_exit - free what the front end still holds; from module exit
+ *
+ * Once the livepatch is disabled: no hook runs any more.
+ */
+void rraim_fs_exit(void);
+
 #endif /* RRAIM_FRONTSWAP_H */

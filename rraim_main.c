@@ -87,6 +87,7 @@ out_core_exit:
 /* Only reachable once the livepatch is disabled: no hook runs any more. */
 static void __exit rraim_exit(void)
 {
+	rraim_fs_exit();
 	rraim_core_shutdown();
 	rraim_sysfs_exit();
 	rraim_core_exit();

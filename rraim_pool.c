@@ -6,7 +6,7 @@
  *
  * An mchunk has RRAIM_CHUNK_PAGES positions, backed by one chunk on each
  * of up to RRAIM_MAX_REPLICAS distinct servers.  A new page goes to the
- * area's current mchunk while it is healthy (as many usable replicas as a
+ * space's current mchunk while it is healthy (as many usable replicas as a
  * new page should get, no server suspected or draining), else to a healthy
  * partial one, else to a fresh one from the pool, else, when waiting is
  * not possible, to any with a usable replica (a degraded store).
@@ -14,7 +14,7 @@
  * Locking: rraim_mchunks_mutex serialises creating and freeing mchunks and
  * walks of the whole table (rraim_mchunks_lock()); lookups by id run under
  * RCU or the server table's SRCU.  rraim_pool_lock guards the free pool;
- * positions and an area's lists are under the area's lock.
+ * positions and a space's lists are under the space's lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -230,8 +230,8 @@ static void rraim_mchunk_free(struct rraim_mchunk *mc)
 	kfree(mc);
 }
 
-/* Take a healthy fresh mchunk from the pool for @a.  Area lock held. */
-static struct rraim_mchunk *rraim_pool_take(struct rraim_area *a,
+/* Take a healthy fresh mchunk from the pool for @a.  Space lock held. */
+static struct rraim_mchunk *rraim_pool_take(struct rraim_space *a,
 					    unsigned int want)
 {
 	struct rraim_mchunk *mc, *found = NULL;
@@ -252,12 +252,12 @@ static struct rraim_mchunk *rraim_pool_take(struct rraim_area *a,
 	if (left < RRAIM_POOL_LOW)
 		rraim_kick_worker();
 	if (mc)
-		mc->area = a;
+		mc->space = a;
 	return mc;
 }
 
-/* Park the area's current mchunk on the list it belongs to. */
-static void rraim_area_park(struct rraim_area *a, struct rraim_mchunk *mc)
+/* Park the space's current mchunk on the list it belongs to. */
+static void rraim_space_park(struct rraim_space *a, struct rraim_mchunk *mc)
 {
 	mc->full = mc->nr_used == RRAIM_CHUNK_PAGES;
 	list_add_tail(&mc->node, mc->full ? &a->full : &a->partial);
@@ -267,10 +267,10 @@ static void rraim_area_park(struct rraim_area *a, struct rraim_mchunk *mc)
  * Choose the mchunk for a new page: the current one if it is healthy and
  * has room, else a healthy partial one, else a fresh one from the pool,
  * else (with @fallback) any partial one with at least one usable replica.
- * Area lock held.
+ * Space lock held.
  */
-static struct rraim_mchunk *rraim_area_pick(struct rraim_area *a,
-					    bool fallback_ok)
+static struct rraim_mchunk *rraim_space_pick(struct rraim_space *a,
+					     bool fallback_ok)
 {
 	unsigned int want = rraim_want_replicas();
 	struct rraim_mchunk *mc, *fallback = NULL;
@@ -281,7 +281,7 @@ static struct rraim_mchunk *rraim_area_pick(struct rraim_area *a,
 	    rraim_mchunk_healthy(mc, want))
 		return mc;
 	if (mc) {
-		rraim_area_park(a, mc);
+		rraim_space_park(a, mc);
 		a->cur = NULL;
 	}
 	list_for_each_entry(mc, &a->partial, node) {
@@ -304,12 +304,12 @@ found:
 	return mc;
 }
 
-/* Reserve a position for @offset.  Area lock held. */
-static struct rraim_mchunk *rraim_pos_alloc(struct rraim_area *a,
+/* Reserve a position for @offset.  Space lock held. */
+static struct rraim_mchunk *rraim_pos_alloc(struct rraim_space *a,
 					    pgoff_t offset, unsigned int *pos,
 					    bool fallback_ok)
 {
-	struct rraim_mchunk *mc = rraim_area_pick(a, fallback_ok);
+	struct rraim_mchunk *mc = rraim_space_pick(a, fallback_ok);
 	unsigned int p;
 
 	if (!mc)
@@ -341,8 +341,8 @@ static struct rraim_mchunk *rraim_pos_alloc(struct rraim_area *a,
 	return mc;
 }
 
-/* Release a position.  Area lock held. */
-void rraim_pos_free(struct rraim_area *a, struct rraim_mchunk *mc,
+/* Release a position.  Space lock held. */
+void rraim_pos_free(struct rraim_space *a, struct rraim_mchunk *mc,
 		    unsigned int pos)
 {
 	lockdep_assert_held(&a->lock);
@@ -352,7 +352,7 @@ void rraim_pos_free(struct rraim_area *a, struct rraim_mchunk *mc,
 	mc->nr_used--;
 	mc->rmap[pos] = 0;
 	if (!mc->nr_used && mc != a->cur) {
-		/* its chunks are of no use to this area any more */
+		/* its chunks are of no use to this space any more */
 		list_move_tail(&mc->node, &a->empty);
 		mc->full = false;
 		rraim_kick_worker();
@@ -539,7 +539,7 @@ static void rraim_pool_clean(void)
 void rraim_pool_put(struct rraim_mchunk *mc)
 {
 	mc->owner_gen++;
-	mc->area = NULL;
+	mc->space = NULL;
 	mc->full = false;
 	mc->hint = 0;
 	spin_lock(&rraim_pool_lock);
@@ -556,7 +556,7 @@ static void rraim_worker_fn(struct work_struct *work)
 	unsigned int noio;
 
 	noio = memalloc_noio_save();
-	rraim_areas_release_empty();
+	rraim_spaces_release_empty();
 	rraim_pool_clean();
 	while (READ_ONCE(rraim_pool_count) < RRAIM_POOL_LOW) {
 		mc = rraim_mchunk_create();
@@ -590,7 +590,7 @@ static void rraim_worker_fn(struct work_struct *work)
  * reachable server, or when the servers are full, the page goes to the
  * swap device at once.
  */
-struct rraim_mchunk *rraim_store_pos(struct rraim_area *a, pgoff_t offset,
+struct rraim_mchunk *rraim_store_pos(struct rraim_space *a, pgoff_t offset,
 				     unsigned int *pos)
 {
 	unsigned long timeout = msecs_to_jiffies(rraim_knob(RRAIM_KNOB_DEADLINE_MS));
@@ -638,7 +638,7 @@ void rraim_pool_stop(void)
 	cancel_delayed_work_sync(&rraim_worker);
 }
 
-/* Module exit, once no area holds an mchunk: free the pool's. */
+/* Module exit, once no space holds an mchunk: free the pool's. */
 void rraim_pool_empty(void)
 {
 	struct rraim_mchunk *mc, *tmp;

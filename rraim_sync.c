@@ -11,7 +11,7 @@
  *     server has been away longer than rebuild_delay_ms, and a chunk with
  *     fewer replicas than the replicas knob.  A replica on a draining
  *     server gets a replacement.  Pointing a replica at a new chunk clears
- *     its valid bits first and changes its epoch, under the area lock, so
+ *     its valid bits first and changes its epoch, under the space lock, so
  *     that neither an old bit nor a store racing with the change marks a
  *     copy valid that the new chunk does not hold.  New stores write the
  *     new replica at once;
@@ -163,7 +163,7 @@ static int rraim_sync_retarget(struct rraim_mchunk *mc, int i,
 	u8 sgen = READ_ONCE(t->session_gen);
 	struct rraim_chunk_desc desc;
 	struct rraim_replica old;
-	struct rraim_area *a;
+	struct rraim_space *a;
 	unsigned int p;
 	u64 *slot, w;
 	int ret;
@@ -171,11 +171,11 @@ static int rraim_sync_retarget(struct rraim_mchunk *mc, int i,
 	ret = rraim_peer_alloc_chunk(t->peer, &desc);
 	if (ret)
 		return ret;
-	a = READ_ONCE(mc->area);
+	a = READ_ONCE(mc->space);
 	if (!a)
 		goto out_free;
 	spin_lock(&a->lock);
-	if (mc->area != a) {
+	if (mc->space != a) {
 		spin_unlock(&a->lock);
 		goto out_free;
 	}
@@ -424,7 +424,7 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 	unsigned int p, avail, src;
 	unsigned long n = 0;
 	u32 owner;
-	struct rraim_area *a;
+	struct rraim_space *a;
 	ktime_t t0;
 	u64 *slot, w;
 	int ret;
@@ -437,11 +437,11 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 		if (rraim_sync_should_stop())
 			break;
 		avail = rraim_mchunk_avail(mc);
-		a = READ_ONCE(mc->area);
+		a = READ_ONCE(mc->space);
 		if (!a)
 			break;
 		spin_lock(&a->lock);
-		if (mc->area != a) {
+		if (mc->space != a) {
 			spin_unlock(&a->lock);
 			break;
 		}
@@ -478,9 +478,9 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 		clear_bit(p, mc->copying);
 		/*
 		 * The slot pointer is only good while the mchunk stayed in
-		 * this area: after a swapoff its leaf page is gone.
+		 * this space: after a swapoff its leaf page is gone.
 		 */
-		if (!ret && mc->area == a && mc->owner_gen == owner &&
+		if (!ret && mc->space == a && mc->owner_gen == owner &&
 		    cmpxchg(slot, w, w | FIELD_PREP(RRAIM_SLOT_VALID, BIT(dst))) == w) {
 			n++;
 			atomic_long_inc(&t->sync_done);
@@ -542,18 +542,18 @@ static void rraim_sync_drop_drained(struct rraim_mchunk *mc,
 	unsigned int i, p, draining, writable, v;
 	struct rraim_replica old;
 	struct rraim_server *s;
-	struct rraim_area *a;
+	struct rraim_space *a;
 	bool ok = true;
 	u64 *slot;
 
 	rraim_sync_masks(mc, &draining, &writable);
 	if (!draining)
 		return;
-	a = READ_ONCE(mc->area);
+	a = READ_ONCE(mc->space);
 	if (!a)
 		return;
 	spin_lock(&a->lock);
-	if (mc->area != a) {
+	if (mc->space != a) {
 		spin_unlock(&a->lock);
 		return;
 	}
@@ -645,7 +645,7 @@ static void rraim_sync_schedule_rebuild(void)
 		rraim_sync_kick_at(delay);
 }
 
-/* The next area mchunk after @id, held (sync_busy) until released. */
+/* The next space mchunk after @id, held (sync_busy) until released. */
 static struct rraim_mchunk *rraim_sync_next(unsigned long *id)
 {
 	struct rraim_mchunk *mc;
@@ -653,7 +653,7 @@ static struct rraim_mchunk *rraim_sync_next(unsigned long *id)
 	rraim_mchunks_lock();
 	for (;;) {
 		mc = rraim_mchunk_next(id);
-		if (!mc || READ_ONCE(mc->area))
+		if (!mc || READ_ONCE(mc->space))
 			break;
 	}
 	if (mc)
@@ -694,7 +694,7 @@ enum rraim_sync_step {
 };
 
 /*
- * One walk over the area mchunks.  Servers are looked up under SRCU one
+ * One walk over the space mchunks.  Servers are looked up under SRCU one
  * mchunk at a time, so that removing a server never waits for a whole
  * pass.
  */

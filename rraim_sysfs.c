@@ -753,20 +753,23 @@ static int rraim_latency_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(rraim_latency);
 
 /*
- * /sys/kernel/debug/rraim/fault_forget_area: write a swap type and the core
- * forgets every page of that area while the front end still believes they
- * are held (tests of the load-miss path; root only, like all of debugfs).
+ * /sys/kernel/debug/rraim/fault_forget_space: write a space's name (e.g.
+ * "swap0") and the core forgets every page of that space while the front
+ * end still believes they are held (tests of the load-miss path; root
+ * only, like all of debugfs).
  */
 static ssize_t rraim_forget_write(struct file *file, const char __user *ubuf,
 				  size_t count, loff_t *ppos)
 {
-	unsigned int type;
+	char name[32];
 	int ret;
 
-	ret = kstrtouint_from_user(ubuf, count, 10, &type);
-	if (ret)
-		return ret;
-	ret = rraim_fault_forget_area(type);
+	if (!count || count >= sizeof(name))
+		return -EINVAL;
+	if (copy_from_user(name, ubuf, count))
+		return -EFAULT;
+	name[count] = '\0';
+	ret = rraim_fault_forget_space(strim(name));
 	return ret ? ret : count;
 }
 
@@ -821,7 +824,7 @@ int rraim_sysfs_init(void)
 	rraim_debugfs = debugfs_create_dir("rraim", NULL);
 	debugfs_create_file("latency", 0444, rraim_debugfs, NULL,
 			    &rraim_latency_fops);
-	debugfs_create_file("fault_forget_area", 0200, rraim_debugfs, NULL,
+	debugfs_create_file("fault_forget_space", 0200, rraim_debugfs, NULL,
 			    &rraim_forget_fops);
 	debugfs_create_file_unsafe("fault_store_delay_ms", 0600, rraim_debugfs,
 				   NULL, &rraim_store_delay_fops);

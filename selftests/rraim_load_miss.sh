@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The kernel asks for a page RRAIM does not hold (it stored the page, then
-# lost track of it: here the debugfs fault hook makes it forget a whole
-# swap area).  The kernel believes the page is in RRAIM, so the swap
+# lost track of it: here the debugfs fault hook makes it forget the whole
+# space of a swap area).  The kernel believes the page is in RRAIM, so the swap
 # device's slot was never written: the read must fail (SIGBUS for the
 # reader), never return the device's stale bytes.
 . "$(dirname "$0")/lib.sh"
@@ -10,7 +10,7 @@ require_root
 require_rdma
 require_servers 2
 
-hook=/sys/kernel/debug/rraim/fault_forget_area
+hook=/sys/kernel/debug/rraim/fault_forget_space
 load_rraim 2 replicas=2 || fail "load"
 [ -w "$hook" ] || skip "no $hook"
 swap_on || fail "swapon"
@@ -25,7 +25,8 @@ wait_until '[ "$(stat_of stored_pages)" -ge 4000 ]' 600 || fail "pages not store
 # waits for the stores in flight, and loads go on as before
 echo 0 >"$RRAIM_SYS/enabled" || fail "enabled=0"
 stored=$(stat_of stored_pages)
-echo "$type" >"$hook" || fail "the hook refused type $type"
+# the frontswap front end names the space of swap type N "swapN"
+echo "swap$type" >"$hook" || fail "the hook refused space swap$type"
 [ "$(stat_of stored_pages)" = 0 ] || fail "stored_pages $(stat_of stored_pages) after forgetting"
 kill -USR1 "$pid"
 wait "$pid"
