@@ -37,9 +37,6 @@
 #include "rraim.h"
 #include "rraim_frontswap.h"
 
-#if IS_ENABLED(CONFIG_FRONTSWAP) && IS_ENABLED(CONFIG_ZSWAP) && \
-	IS_ENABLED(CONFIG_LIVEPATCH)
-
 /* ---------------------------------------------------------------- spaces */
 
 /*
@@ -286,27 +283,3 @@ void rraim_fs_exit(void)
 	for (type = 0; type < MAX_SWAPFILES; type++)
 		rraim_space_destroy(xchg(&rraim_fs_spaces[type], NULL));
 }
-
-#else /* no frontswap, zswap or livepatch */
-
-int rraim_fs_check(void)
-{
-	if (!IS_ENABLED(CONFIG_FRONTSWAP))
-		pr_err("this kernel has no frontswap (removed in Linux 6.6): RRAIM needs a swap block-device front end here\n");
-	else if (!IS_ENABLED(CONFIG_ZSWAP))
-		pr_err("this kernel has no zswap, whose frontswap hooks RRAIM replaces\n");
-	else
-		pr_err("this kernel has no livepatch support (CONFIG_LIVEPATCH), which RRAIM attaches through\n");
-	return -EOPNOTSUPP;
-}
-
-int rraim_fs_attach(void)
-{
-	return -EOPNOTSUPP;
-}
-
-void rraim_fs_exit(void)
-{
-}
-
-#endif
