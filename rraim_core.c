@@ -531,28 +531,20 @@ static unsigned int rraim_load_order(const struct rraim_replica *rep,
 				     unsigned int n, unsigned int valid,
 				     struct rraim_server **srv, u8 *order)
 {
-	unsigned int i, k, live = 0, suspect = 0, start;
-	u8 susp[RRAIM_MAX_REPLICAS];
+	u8 cls[RRAIM_MAX_REPLICAS];
+	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		srv[i] = rraim_server_get(rep[i].server);
 		if (!(valid & BIT(i)) || !rraim_rep_usable(&rep[i], srv[i]))
-			continue;
-		if (rraim_peer_state(srv[i]->peer) == RRAIM_PEER_LIVE)
-			order[live++] = i;
+			cls[i] = RRAIM_COPY_SKIP;
+		else if (rraim_peer_state(srv[i]->peer) == RRAIM_PEER_LIVE)
+			cls[i] = RRAIM_COPY_LIVE;
 		else
-			susp[suspect++] = i;
+			cls[i] = RRAIM_COPY_SUSPECT;
 	}
-	if (live > 1) {
-		u8 tmp[RRAIM_MAX_REPLICAS];
-
-		start = this_cpu_inc_return(rraim_rotor) % live;
-		memcpy(tmp, order, live);
-		for (k = 0; k < live; k++)
-			order[k] = tmp[(start + k) % live];
-	}
-	memcpy(order + live, susp, suspect);
-	return live + suspect;
+	return rraim_copy_order(cls, n, this_cpu_inc_return(rraim_rotor),
+				order);
 }
 
 /* Is replica @i still the chunk it was when @snap was taken? */

@@ -129,6 +129,41 @@ static inline bool rraim_slot_is_miss(u64 w)
 	return w && !rraim_slot_mchunk(w);
 }
 
+/* How a load may use a replica's copy (rraim_copy_order()). */
+enum rraim_copy_class {
+	RRAIM_COPY_SKIP,	/* not valid, or its server is away */
+	RRAIM_COPY_LIVE,	/* on a live server */
+	RRAIM_COPY_SUSPECT,	/* on a server suspected of being slow */
+};
+
+/**
+ * rraim_copy_order - the order in which a load asks for the copies
+ * @cls: enum rraim_copy_class of each replica
+ * @n: replicas
+ * @rot: a rotor, so that loads spread over the live copies
+ * @order: the replica indexes to ask, in order
+ *
+ * The copies on live servers first, starting at @rot modulo their number,
+ * then the suspected ones in replica order; none of the skipped ones.
+ * Return: how many indexes were written to @order.
+ */
+static inline unsigned int rraim_copy_order(const u8 *cls, unsigned int n,
+					    unsigned int rot, u8 *order)
+{
+	unsigned int i, nlive = 0, nr = 0;
+	u8 live[RRAIM_MAX_REPLICAS];
+
+	for (i = 0; i < n; i++)
+		if (cls[i] == RRAIM_COPY_LIVE)
+			live[nlive++] = i;
+	for (i = 0; i < nlive; i++)
+		order[nr++] = live[(rot + i) % nlive];
+	for (i = 0; i < n; i++)
+		if (cls[i] == RRAIM_COPY_SUSPECT)
+			order[nr++] = i;
+	return nr;
+}
+
 /* ----------------------------------- placement and the pool (rraim_pool.c) */
 
 void rraim_mchunks_lock(void);

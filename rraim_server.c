@@ -16,13 +16,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/inet.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
 #include <linux/wait.h>
 
+#include "rraim_addr.h"
 #include "rraim_core.h"
 #include "rraim_rdma.h"
 #include "rraim_stats.h"
@@ -297,37 +297,6 @@ void rraim_stats_reset_all(void)
 	mutex_unlock(&rraim_servers_mutex);
 }
 
-/* Parse "a.b.c.d[:port]" into @ss and a canonical "a.b.c.d:port". */
-static int rraim_parse_addr(const char *str, struct sockaddr_storage *ss,
-			    char *name, size_t len)
-{
-	char host[INET6_ADDRSTRLEN + 1], port[8];
-	const char *colon;
-	size_t hlen;
-	u16 p;
-	int ret;
-
-	colon = strrchr(str, ':');
-	hlen = colon ? colon - str : strlen(str);
-	if (!hlen || hlen >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, str, hlen);
-	host[hlen] = '\0';
-	if (colon) {
-		ret = kstrtou16(colon + 1, 10, &p);
-		if (ret || !p)
-			return -EINVAL;
-	} else {
-		p = RRAIM_DEFAULT_PORT;
-	}
-	snprintf(port, sizeof(port), "%u", p);
-	ret = inet_pton_with_scope(&init_net, AF_INET, host, port, ss);
-	if (ret)
-		return -EINVAL;
-	snprintf(name, len, "%pISpc", ss);
-	return 0;
-}
-
 static struct rraim_server *rraim_server_find(const char *name)
 {
 	struct rraim_server *s;
@@ -425,7 +394,7 @@ int rraim_server_add(const char *addr)
 		return -ENOMEM;
 	kref_init(&s->ref);
 	xa_init(&s->orphans);
-	ret = rraim_parse_addr(addr, &s->addr, s->name, sizeof(s->name));
+	ret = rraim_addr_parse(addr, &s->addr, s->name, sizeof(s->name));
 	if (ret)
 		goto out_put;
 	s->stats = rraim_server_stats_alloc();
@@ -502,7 +471,7 @@ int rraim_server_remove(const char *addr)
 	unsigned int n;
 	int ret;
 
-	ret = rraim_parse_addr(addr, &ss, name, sizeof(name));
+	ret = rraim_addr_parse(addr, &ss, name, sizeof(name));
 	if (ret)
 		return ret;
 	mutex_lock(&rraim_servers_mutex);
