@@ -393,6 +393,27 @@ unsigned int rraim_mchunks_forget_server(struct rraim_server *s)
 	return n;
 }
 
+/*
+ * Free every mchunk of the pool: at module exit, once no space holds one,
+ * and when the replica count changes (the worker refills with the new one).
+ */
+void rraim_pool_empty(void)
+{
+	struct rraim_mchunk *mc, *tmp;
+	LIST_HEAD(all);
+
+	mutex_lock(&rraim_mchunks_mutex);
+	spin_lock(&rraim_pool_lock);
+	list_splice_init(&rraim_pool, &all);
+	rraim_pool_count = 0;
+	spin_unlock(&rraim_pool_lock);
+	list_for_each_entry_safe(mc, tmp, &all, node) {
+		list_del(&mc->node);
+		rraim_mchunk_free(mc);
+	}
+	mutex_unlock(&rraim_mchunks_mutex);
+}
+
 /**
  * rraim_set_replicas - change the number of copies of new pages
  * @replicas: 1..min(servers, RRAIM_MAX_REPLICAS)
@@ -402,24 +423,11 @@ unsigned int rraim_mchunks_forget_server(struct rraim_server *s)
  */
 int rraim_set_replicas(unsigned int replicas)
 {
-	struct rraim_mchunk *mc, *tmp;
-	LIST_HEAD(stale);
-
 	if (replicas < 1 || replicas > RRAIM_MAX_REPLICAS ||
 	    replicas > max(rraim_nr_servers(), 1U))
 		return -EINVAL;
 	rraim_knob_set(RRAIM_KNOB_REPLICAS, replicas);
-
-	mutex_lock(&rraim_mchunks_mutex);
-	spin_lock(&rraim_pool_lock);
-	list_splice_init(&rraim_pool, &stale);
-	rraim_pool_count = 0;
-	spin_unlock(&rraim_pool_lock);
-	list_for_each_entry_safe(mc, tmp, &stale, node) {
-		list_del(&mc->node);
-		rraim_mchunk_free(mc);
-	}
-	mutex_unlock(&rraim_mchunks_mutex);
+	rraim_pool_empty();
 	rraim_kick_worker();
 	rraim_sync_kick(0);	/* stored pages get the new count too */
 	return 0;
@@ -636,24 +644,6 @@ void rraim_pool_stop(void)
 {
 	WRITE_ONCE(rraim_stopping, true);
 	cancel_delayed_work_sync(&rraim_worker);
-}
-
-/* Module exit, once no space holds an mchunk: free the pool's. */
-void rraim_pool_empty(void)
-{
-	struct rraim_mchunk *mc, *tmp;
-	LIST_HEAD(all);
-
-	mutex_lock(&rraim_mchunks_mutex);
-	spin_lock(&rraim_pool_lock);
-	list_splice_init(&rraim_pool, &all);
-	rraim_pool_count = 0;
-	spin_unlock(&rraim_pool_lock);
-	list_for_each_entry_safe(mc, tmp, &all, node) {
-		list_del(&mc->node);
-		rraim_mchunk_free(mc);
-	}
-	mutex_unlock(&rraim_mchunks_mutex);
 }
 
 void rraim_pool_exit(void)

@@ -280,21 +280,16 @@ unsigned int rraim_nr_servers(void)
 	return n;
 }
 
+static void rraim_server_reset_stats(struct rraim_server *s, void *arg)
+{
+	rraim_server_stats_reset(s->stats);
+}
+
 /* Zero the counters and histograms of the module and of every server. */
 void rraim_stats_reset_all(void)
 {
-	struct rraim_server *s;
-	unsigned int i;
-
 	rraim_stats_reset();
-	mutex_lock(&rraim_servers_mutex);
-	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
-		s = rcu_dereference_protected(rraim_servers[i],
-					      lockdep_is_held(&rraim_servers_mutex));
-		if (s)
-			rraim_server_stats_reset(s->stats);
-	}
-	mutex_unlock(&rraim_servers_mutex);
+	rraim_servers_for_each(rraim_server_reset_stats, NULL);
 }
 
 static struct rraim_server *rraim_server_find(const char *name)
