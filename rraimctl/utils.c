@@ -39,14 +39,21 @@ void progress_end(void)
 	fflush(stdout);
 }
 
+/* An error message, its end of line left to the caller. */
+static void __attribute__((format(printf, 1, 0)))
+vmsg(const char *fmt, va_list ap)
+{
+	progress_end();
+	fputs("rraimctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
 void __attribute__((format(printf, 1, 2))) msg(const char *fmt, ...)
 {
 	va_list ap;
 
-	progress_end();
-	fputs("rraimctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -55,10 +62,8 @@ int __attribute__((format(printf, 1, 2))) usage_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	progress_end();
-	fputs("rraimctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmsg(fmt, ap);
 	va_end(ap);
 	fputs("\nTry 'rraimctl --help' for more information.\n", stderr);
 	return RC_USAGE;
