@@ -1,29 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * RRAIM core: pages of spaces mirrored over remote memory servers.
+ * RRAIM core, the data path: the spaces front ends create, their slot
+ * words, and store, load and invalidate of a page.
  *
- * A page stored by a front end is named by (swap type, offset).  The core
- * gives it a position in a mirrored chunk (an "mchunk"): RRAIM_CHUNK_PAGES
- * positions backed by one chunk on each of up to RRAIM_MAX_REPLICAS
- * distinct servers, the same position holding a copy of the same page in
- * every replica.  The page's slot word records the mchunk, the position,
- * which replicas hold a valid copy, and a generation.
+ * A page stored by a front end is named by (space, index).  The core gives
+ * it a position in a mirrored chunk (an "mchunk", rraim_pool.c):
+ * RRAIM_CHUNK_PAGES positions backed by one chunk on each of up to
+ * RRAIM_MAX_REPLICAS distinct servers, the same position holding a copy of
+ * the same page in every replica.  The page's slot word records the
+ * mchunk, the position, which replicas hold a valid copy, and a
+ * generation.
  *
  * Locking, from the outside in:
- *   rraim_servers_mutex  adding and removing servers (sleeps; in
- *                        rraim_server.c, the server registry)
+ *   rraim_spaces_mutex   the list of spaces: creating and destroying one,
+ *                        walks over every space (sleeps)
+ *   rraim_servers_mutex  adding and removing servers (sleeps;
+ *                        rraim_server.c)
  *   rraim_mchunks_mutex  creating and freeing mchunks; whole-table walks
- *   space->lock           position allocation, a space's mchunk lists, the
+ *                        (rraim_pool.c: rraim_mchunks_lock())
+ *   space->lock          position allocation, a space's mchunk lists, the
  *                        publication of a slot word by a store; may be
- *                        taken under the space's own spinlock
- *                        (invalidate_page), so never sleeps
- *   rraim_pool_lock      the free-mchunk pool
+ *                        taken under a swap area's own spinlock
+ *                        (invalidate), so never sleeps
+ *   rraim_pool_lock      the free-mchunk pool (rraim_pool.c)
  *   mchunk->lock         an mchunk's replica descriptors
  * Servers are looked up under SRCU (rraim_server_read_lock()): store and
- * load sleep while they use one, and removal waits for them.  A second SRCU domain,
- * rraim_store_srcu, covers each store from its first look at the knobs to
- * its publication: stopping stores (enabled=0, a detach), a removal's
- * leaving phase and a space's teardown wait for the stores in flight.
+ * load sleep while they use one, and removal waits for them.  A second
+ * SRCU domain, rraim_store_srcu, covers each store from its first look at
+ * the knobs to its publication: stopping stores (enabled=0, a detach), a
+ * removal's leaving phase and a space's destruction wait for the stores
+ * in flight.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
