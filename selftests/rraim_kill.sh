@@ -18,8 +18,8 @@ run_case() {
 	load_rraim "$RRAIM_SERVERS" replicas="$replicas" lost_wait_ms=2000 ||
 		fail "load"
 	swap_on || fail "swapon"
-	cg=$(make_cgroup kill 48M)
-	bg_in_cgroup "$cg" rraim-pattern -q -p "$(light 3 1)" -r 128M
+	cg=$(make_cgroup kill "$(light 48M 32M)")
+	bg_in_cgroup "$cg" rraim-pattern -q -p "$(light 3 1)" -r "$(light 128M 64M)"
 	pid=$BG_PID
 	# kill once the pages are out and being read back
 	wait_until '[ "$(stat_of loads)" -gt 2000 ]' 600 || fail "no loads"

@@ -12,9 +12,9 @@ require_servers 2
 
 load_rraim "$RRAIM_SERVERS" replicas=1 lost_wait_ms=60000 || fail "load"
 swap_on || fail "swapon"
-cg=$(make_cgroup flap 48M)
+cg=$(make_cgroup flap "$(light 48M 32M)")
 inc0=$(cat "$(server_dir 1)/incarnation")
-bg_in_cgroup "$cg" rraim-pattern -q -p "$(light 3 1)" -r 128M
+bg_in_cgroup "$cg" rraim-pattern -q -p "$(light 3 1)" -r "$(light 128M 64M)"
 pid=$BG_PID
 wait_until '[ "$(stat_of loads)" -gt 2000 ]' 600 || fail "no loads"
 writes0=$(cat "$(server_dir 1)/writes")
