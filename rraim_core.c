@@ -275,6 +275,7 @@ struct rraim_space *rraim_space_create(const char *name, u64 nr_pages)
 	mutex_unlock(&rraim_spaces_mutex);
 	return a;
 }
+EXPORT_SYMBOL_FOR_RRAIM_KUNIT(rraim_space_create);
 
 /* Wait for the writes of a store: all of them, however long it takes. */
 void rraim_wait_writes(struct rraim_xfer *x, unsigned int n,
@@ -504,6 +505,7 @@ int rraim_space_store(struct rraim_space *sp, pgoff_t index,
 	srcu_read_unlock(&rraim_store_srcu, idx);
 	return ret;
 }
+EXPORT_SYMBOL_FOR_RRAIM_KUNIT(rraim_space_store);
 
 static void rraim_store_work(struct work_struct *work)
 {
@@ -523,6 +525,7 @@ void rraim_space_store_async(struct rraim_store_req *req)
 	INIT_WORK(&req->work, rraim_store_work);
 	queue_work(rraim_store_wq, &req->work);
 }
+EXPORT_SYMBOL_FOR_RRAIM_KUNIT(rraim_space_store_async);
 
 /* Wait for every store in flight to publish its slot word or give up. */
 void rraim_stores_wait(void)
@@ -830,6 +833,7 @@ out_unlock:
 	rraim_server_read_unlock(idx);
 	return ret;
 }
+EXPORT_SYMBOL_FOR_RRAIM_KUNIT(rraim_space_load);
 
 /* Memory the slot maps of every space take, in bytes. */
 u64 rraim_slot_map_bytes(void)
@@ -855,6 +859,7 @@ bool rraim_space_read_must_fail(struct rraim_space *a, pgoff_t offset)
 	rcu_read_unlock();
 	return fail;
 }
+EXPORT_SYMBOL_FOR_RRAIM_KUNIT(rraim_space_read_must_fail);
 
 void rraim_space_invalidate(struct rraim_space *a, pgoff_t offset)
 {
@@ -871,6 +876,7 @@ void rraim_space_invalidate(struct rraim_space *a, pgoff_t offset)
 	rraim_slot_release(a, w);
 	rraim_count(RRAIM_STAT_INVALIDATES);
 }
+EXPORT_SYMBOL_FOR_RRAIM_KUNIT(rraim_space_invalidate);
 
 /* Drop every slot word of @a (and what it holds), telling no one. */
 static void rraim_space_drop_slots(struct rraim_space *a)
@@ -981,6 +987,7 @@ void rraim_space_destroy(struct rraim_space *a)
 	xa_destroy(&a->leaves);
 	kfree(a);
 }
+EXPORT_SYMBOL_FOR_RRAIM_KUNIT(rraim_space_destroy);
 
 unsigned long rraim_core_stored_pages(void)
 {
@@ -993,6 +1000,7 @@ unsigned long rraim_core_stored_pages(void)
 	mutex_unlock(&rraim_spaces_mutex);
 	return n;
 }
+EXPORT_SYMBOL_FOR_RRAIM_KUNIT(rraim_core_stored_pages);
 
 unsigned long rraim_lost_pages(void)
 {

@@ -7,6 +7,7 @@
 #define RRAIM_CORE_H
 
 #include <linux/bitfield.h>
+#include <linux/export.h>
 #include <linux/kobject.h>
 #include <linux/kref.h>
 #include <linux/ktime.h>
@@ -23,6 +24,16 @@
 #include "rraim_proto.h"
 #include "rraim_server.h"
 #include "rraim_stats.h"
+
+/*
+ * The core API is exported only to its KUnit tests (tests/kunit), in a
+ * namespace of their own; the front ends are built into this module.
+ */
+#if IS_ENABLED(CONFIG_KUNIT)
+#define EXPORT_SYMBOL_FOR_RRAIM_KUNIT(sym) EXPORT_SYMBOL_NS_GPL(sym, RRAIM_KUNIT)
+#else
+#define EXPORT_SYMBOL_FOR_RRAIM_KUNIT(sym)
+#endif
 
 #define RRAIM_CHUNK_PAGES	(RRAIM_CHUNK_SIZE >> PAGE_SHIFT)
 #define RRAIM_NO_SERVER		0xff

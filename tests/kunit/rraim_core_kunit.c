@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the core API (rraim.h) as a front end uses it, against
+ * the loaded rraim.ko and its memory servers: a space's bounds, pages
+ * stored and read back byte for byte, the asynchronous store a bio-based
+ * front end needs, the highest index a space can name, and a page the
+ * core never held.
+ *
+ * Built as rraim_core_kunit.ko where the kernel has KUnit; rraim.ko then
+ * exports the API to it (namespace RRAIM_KUNIT).  The selftest
+ * rraim_kunit.sh loads rraim.ko with live servers first; without a
+ * server that takes pages, the cases that store are skipped.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pagemap.h>
+
+#include "../../rraim.h"
+
+MODULE_IMPORT_NS(RRAIM_KUNIT);
+
+/* Longer than any store or load can take while a server is live. */
+#define RRAIM_KUNIT_WAIT	(60 * HZ)
+
+struct rraim_kunit_ctx {
+	struct rraim_space *sp;
+	struct page *out;
+	struct page *in;
+};
+
+static void rraim_kunit_fill(struct page *page, u64 seed)
+{
+	u64 *w = kmap_local_page(page);
+	unsigned int i;
+
+	for (i = 0; i < PAGE_SIZE / sizeof(*w); i++)
+		w[i] = (seed + 1) * 0x9e3779b97f4a7c15ULL + i;
+	kunmap_local(w);
+}
+
+static bool rraim_kunit_same(struct page *a, struct page *b)
+{
+	void *pa = kmap_local_page(a), *pb = kmap_local_page(b);
+	bool same = !memcmp(pa, pb, PAGE_SIZE);
+
+	kunmap_local(pb);
+	kunmap_local(pa);
+	return same;
+}
+
+static int rraim_kunit_init(struct kunit *test)
+{
+	struct rraim_kunit_ctx *c;
+
+	c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->out = alloc_page(GFP_KERNEL);
+	if (!c->out)
+		return -ENOMEM;
+	c->in = alloc_page(GFP_KERNEL);
+	if (!c->in) {
+		__free_page(c->out);
+		return -ENOMEM;
+	}
+	/* the API wants locked pages, as the swap code hands them over */
+	lock_page(c->out);
+	lock_page(c->in);
+	test->priv = c;
+	return 0;
+}
+
+static void rraim_kunit_exit(struct kunit *test)
+{
+	struct rraim_kunit_ctx *c = test->priv;
+
+	if (!c)
+		return;		/* init failed */
+	rraim_space_destroy(c->sp);
+	unlock_page(c->out);
+	unlock_page(c->in);
+	__free_page(c->out);
+	__free_page(c->in);
+}
+
+static struct rraim_space *rraim_kunit_space(struct kunit *test, u64 nr_pages)
+{
+	struct rraim_kunit_ctx *c = test->priv;
+
+	c->sp = rraim_space_create("kunit", nr_pages);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c->sp));
+	return c->sp;
+}
+
+/* Store c->out filled from @seed at @index; skip the case if no server can. */
+static void rraim_kunit_store(struct kunit *test, pgoff_t index, u64 seed)
+{
+	struct rraim_kunit_ctx *c = test->priv;
+	int ret;
+
+	rraim_kunit_fill(c->out, seed);
+	ret = rraim_space_store(c->sp, index, c->out);
+	if (ret == -ENOSPC || ret == -ENODEV)
+		kunit_skip(test, "no server takes pages (%d)", ret);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+}
+
+/* Load @index and expect what rraim_kunit_store() stored from @seed. */
+static void rraim_kunit_expect(struct kunit *test, pgoff_t index, u64 seed)
+{
+	struct rraim_kunit_ctx *c = test->priv;
+
+	rraim_kunit_fill(c->out, seed);
+	KUNIT_ASSERT_EQ(test, rraim_space_load(c->sp, index, c->in), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, rraim_kunit_same(c->in, c->out),
+			      "page %lu read back wrong", index);
+}
+
+static void rraim_space_test_create_bounds(struct kunit *test)
+{
+	struct rraim_space *sp;
+
+	sp = rraim_space_create("kunit", 0);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(sp), -EINVAL);
+	sp = rraim_space_create("kunit", RRAIM_SPACE_MAX_PAGES + 1);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(sp), -EINVAL);
+	sp = rraim_space_create("kunit", RRAIM_SPACE_MAX_PAGES);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(sp));
+	rraim_space_destroy(sp);
+	rraim_space_destroy(NULL);
+}
+
+/* An index past the end, or no space at all, is refused without harm. */
+static void rraim_space_test_index_bounds(struct kunit *test)
+{
+	struct rraim_kunit_ctx *c = test->priv;
+	struct rraim_space *sp = rraim_kunit_space(test, 16);
+
+	rraim_kunit_fill(c->out, 1);
+	KUNIT_EXPECT_LT(test, rraim_space_store(sp, 16, c->out), 0);
+	KUNIT_EXPECT_EQ(test, rraim_space_load(sp, 16, c->in), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, rraim_space_read_must_fail(sp, 16));
+	rraim_space_invalidate(sp, 16);
+	KUNIT_EXPECT_LT(test, rraim_space_store(NULL, 0, c->out), 0);
+	KUNIT_EXPECT_EQ(test, rraim_space_load(NULL, 0, c->in), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, rraim_space_read_must_fail(NULL, 0));
+	rraim_space_invalidate(NULL, 0);
+}
+
+/* Pages come back byte for byte; a re-store replaces the old contents. */
+static void rraim_space_test_roundtrip(struct kunit *test)
+{
+	unsigned long before = rraim_core_stored_pages();
+	pgoff_t i;
+
+	rraim_kunit_space(test, 64);
+	for (i = 0; i < 8; i++)
+		rraim_kunit_store(test, i, i);
+	KUNIT_EXPECT_GE(test, rraim_core_stored_pages(), before + 8);
+	for (i = 0; i < 8; i++)
+		rraim_kunit_expect(test, i, i);
+	rraim_kunit_store(test, 3, 1000);
+	rraim_kunit_expect(test, 3, 1000);
+}
+
+/*
+ * The first and the last index of the largest space are different pages:
+ * the index is not cut to fewer bits anywhere on the way, and one past
+ * the last is refused rather than taken for another page.
+ */
+static void rraim_space_test_highest_index(struct kunit *test)
+{
+	struct rraim_kunit_ctx *c = test->priv;
+	const pgoff_t last = RRAIM_SPACE_MAX_PAGES - 1;
+
+	rraim_kunit_space(test, RRAIM_SPACE_MAX_PAGES);
+	rraim_kunit_store(test, 0, 7);
+	rraim_kunit_store(test, last, 8);
+	rraim_kunit_expect(test, 0, 7);
+	rraim_kunit_expect(test, last, 8);
+	rraim_kunit_fill(c->out, 9);
+	KUNIT_EXPECT_LT(test, rraim_space_store(c->sp, last + 1, c->out), 0);
+	rraim_kunit_expect(test, 0, 7);
+}
+
+/*
+ * A page the core does not hold (never stored, or invalidated) is not
+ * there to read, and the front end must fail its read rather than read
+ * whatever else it has for it.
+ */
+static void rraim_space_test_not_held(struct kunit *test)
+{
+	struct rraim_kunit_ctx *c = test->priv;
+
+	rraim_kunit_space(test, 16);
+	KUNIT_EXPECT_LT(test, rraim_space_load(c->sp, 4, c->in), 0);
+	KUNIT_EXPECT_TRUE(test, rraim_space_read_must_fail(c->sp, 4));
+
+	rraim_kunit_store(test, 5, 5);
+	rraim_space_invalidate(c->sp, 5);
+	KUNIT_EXPECT_LT(test, rraim_space_load(c->sp, 5, c->in), 0);
+	KUNIT_EXPECT_TRUE(test, rraim_space_read_must_fail(c->sp, 5));
+
+	/* a new store over the failed read's marker holds the page again */
+	rraim_kunit_store(test, 5, 6);
+	rraim_kunit_expect(test, 5, 6);
+	KUNIT_EXPECT_FALSE(test, rraim_space_read_must_fail(c->sp, 5));
+}
+
+struct rraim_kunit_async {
+	struct rraim_store_req req;
+	struct completion done;
+	int err;
+};
+
+static void rraim_kunit_async_done(struct rraim_store_req *req, int err)
+{
+	struct rraim_kunit_async *a = container_of(req, struct rraim_kunit_async,
+						   req);
+
+	a->err = err;
+	complete(&a->done);
+}
+
+static int rraim_kunit_store_async(struct kunit *test, pgoff_t index)
+{
+	struct rraim_kunit_ctx *c = test->priv;
+	struct rraim_kunit_async a = {
+		.req = {
+			.space = c->sp,
+			.index = index,
+			.page = c->out,
+			.done = rraim_kunit_async_done,
+		},
+	};
+
+	init_completion(&a.done);
+	rraim_space_store_async(&a.req);
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&a.done,
+							  RRAIM_KUNIT_WAIT), 0);
+	return a.err;
+}
+
+/* An asynchronous store completes once, with the store's outcome. */
+static void rraim_space_test_store_async(struct kunit *test)
+{
+	struct rraim_kunit_ctx *c = test->priv;
+	int err;
+
+	rraim_kunit_space(test, 16);
+	rraim_kunit_fill(c->out, 11);
+	KUNIT_EXPECT_LT(test, rraim_kunit_store_async(test, 16), 0);
+	err = rraim_kunit_store_async(test, 2);
+	if (err == -ENOSPC || err == -ENODEV)
+		kunit_skip(test, "no server takes pages (%d)", err);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	rraim_kunit_expect(test, 2, 11);
+}
+
+/* Destroying a space forgets what it held. */
+static void rraim_space_test_destroy_forgets(struct kunit *test)
+{
+	struct rraim_kunit_ctx *c = test->priv;
+	unsigned long before = rraim_core_stored_pages();
+	pgoff_t i;
+
+	rraim_kunit_space(test, 64);
+	for (i = 0; i < 8; i++)
+		rraim_kunit_store(test, i, i);
+	rraim_space_destroy(c->sp);
+	c->sp = NULL;
+	KUNIT_EXPECT_EQ(test, rraim_core_stored_pages(), before);
+}
+
+static struct kunit_case rraim_space_cases[] = {
+	KUNIT_CASE(rraim_space_test_create_bounds),
+	KUNIT_CASE(rraim_space_test_index_bounds),
+	KUNIT_CASE(rraim_space_test_roundtrip),
+	KUNIT_CASE(rraim_space_test_highest_index),
+	KUNIT_CASE(rraim_space_test_not_held),
+	KUNIT_CASE(rraim_space_test_store_async),
+	KUNIT_CASE(rraim_space_test_destroy_forgets),
+	{}
+};
+
+static struct kunit_suite rraim_space_suite = {
+	.name = "rraim_space",
+	.init = rraim_kunit_init,
+	.exit = rraim_kunit_exit,
+	.test_cases = rraim_space_cases,
+};
+
+kunit_test_suites(&rraim_space_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the RRAIM core API");
+MODULE_LICENSE("GPL");
