@@ -9,7 +9,7 @@
 #ifndef RRAIM_LIMITS_H
 #define RRAIM_LIMITS_H
 
-/* Servers the module knows at once (sysfs servers/0 .. servers/31). */
+/* Servers the module knows at once (each a directory in sysfs servers/). */
 #define RRAIM_MAX_SERVERS		32
 /* Copies of a page: the replicas knob takes 1 .. RRAIM_MAX_REPLICAS. */
 #define RRAIM_MAX_REPLICAS		8

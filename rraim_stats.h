@@ -71,7 +71,7 @@ enum rraim_server_stat {
 
 /* Latency histograms of one server. */
 enum rraim_server_lat {
-	RRAIM_SLAT_WRITE,		/* a page write, post to completion */
+	RRAIM_SLAT_WRITE,		/* a store that wrote a copy here */
 	RRAIM_SLAT_READ,		/* a page read that served a load */
 	RRAIM_SLAT_NR,
 };
