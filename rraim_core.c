@@ -121,18 +121,19 @@ u64 *rraim_slot_ptr(struct rraim_space *a, pgoff_t offset, bool create)
 static void rraim_slot_release(struct rraim_space *a, u64 w)
 {
 	struct rraim_mchunk *mc;
+	int idx;
 
 	if (rraim_slot_is_miss(w))
 		return;		/* a failed read's marker: nothing held */
 
-	rcu_read_lock();
+	idx = rraim_server_read_lock();
 	mc = rraim_mchunk_find(rraim_slot_mchunk(w));
 	if (!WARN_ON_ONCE(!mc)) {
 		spin_lock(&a->lock);
 		rraim_pos_free(a, mc, rraim_slot_pos(w));
 		spin_unlock(&a->lock);
 	}
-	rcu_read_unlock();
+	rraim_server_read_unlock(idx);
 	atomic_long_dec(&a->stored);
 }
 

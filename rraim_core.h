@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * RRAIM core, private: shared by the core (rraim_core.c) and its sysfs and
- * debugfs interface (rraim_sysfs.c).  Front ends include rraim.h only.
+ * RRAIM core, private: shared by the core's files (the data path, the
+ * pool, the sync, the server registry, the knobs, the module entry) and
+ * its sysfs and debugfs interface.  Front ends include rraim.h only.
  */
 #ifndef RRAIM_CORE_H
 #define RRAIM_CORE_H
@@ -59,6 +60,7 @@
  * @sync_busy: the sync holds the mchunk: it is not freed (mchunks mutex)
  * @owner_gen: changes whenever the mchunk leaves a space (space lock)
  * @rmap: page index stored at each used position (space lock)
+ * @rcu: freeing waits for the server table's readers (rraim_mchunk_find())
  */
 struct rraim_mchunk {
 	u32 id;
@@ -76,6 +78,7 @@ struct rraim_mchunk {
 	bool sync_busy;
 	u32 owner_gen;
 	u32 *rmap;
+	struct rcu_head rcu;
 };
 
 /**

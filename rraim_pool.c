@@ -11,9 +11,11 @@
  * partial one, else to a fresh one from the pool, else, when waiting is
  * not possible, to any with a usable replica (a degraded store).
  *
- * Locking: rraim_mchunks_mutex serialises creating and freeing mchunks and
- * walks of the whole table (rraim_mchunks_lock()); lookups by id run under
- * RCU or the server table's SRCU.  rraim_pool_lock guards the free pool;
+ * Locking: rraim_mchunks_mutex serialises freeing mchunks and walks of the
+ * whole table (rraim_mchunks_lock()); the worker enters a new mchunk
+ * without it, so a walk may see one with its replicas still coming.
+ * Lookups by id run under the server table's SRCU, whose grace period a
+ * freed mchunk waits for.  rraim_pool_lock guards the free pool;
  * positions and a space's lists are under the space's lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -36,7 +38,7 @@
 #define RRAIM_POOL_HIGH		8
 
 static DEFINE_XARRAY_ALLOC1(rraim_mchunks);
-static DEFINE_MUTEX(rraim_mchunks_mutex);	/* creation, freeing, walks */
+static DEFINE_MUTEX(rraim_mchunks_mutex);	/* freeing, walks */
 
 static DEFINE_SPINLOCK(rraim_pool_lock);
 static LIST_HEAD(rraim_pool);
@@ -51,7 +53,7 @@ static bool rraim_stopping;	/* module exit: the worker stays idle */
 
 /* ---------------------------------------------------------- the table */
 
-/* Whole-table walks and freeing: see rraim_for_each_mchunk(). */
+/* Whole-table walks (rraim_mchunk_next()) and freeing. */
 void rraim_mchunks_lock(void)
 {
 	mutex_lock(&rraim_mchunks_mutex);
@@ -78,8 +80,8 @@ struct rraim_mchunk *rraim_mchunk_next(unsigned long *id)
  * rraim_mchunk_find - the mchunk a slot word names
  * @id: its id
  *
- * Under RCU or the server table's read lock (an mchunk is freed only
- * after both grace periods), or rraim_mchunks_lock().
+ * Under the server table's read lock (an mchunk is freed only after its
+ * grace period), or rraim_mchunks_lock().
  */
 struct rraim_mchunk *rraim_mchunk_find(u32 id)
 {
@@ -200,9 +202,19 @@ out_free:
 	return NULL;
 }
 
+static void rraim_mchunk_free_rcu(struct rcu_head *head)
+{
+	struct rraim_mchunk *mc = container_of(head, struct rraim_mchunk, rcu);
+
+	kvfree(mc->rmap);
+	kfree(mc);
+}
+
 /*
  * Give an unused mchunk's chunks back to their servers and free it.
- * Caller holds rraim_mchunks_mutex; no slot refers to @mc.
+ * Caller holds rraim_mchunks_mutex; no slot refers to @mc any more, but a
+ * load or an invalidate that read a slot word before it changed may
+ * still look at @mc: it is freed after the server table's readers.
  */
 static void rraim_mchunk_free(struct rraim_mchunk *mc)
 {
@@ -226,8 +238,7 @@ static void rraim_mchunk_free(struct rraim_mchunk *mc)
 	}
 	rraim_server_read_unlock(idx);
 	xa_erase(&rraim_mchunks, mc->id);
-	kvfree(mc->rmap);
-	kfree(mc);
+	rraim_server_call_after_readers(&mc->rcu, rraim_mchunk_free_rcu);
 }
 
 /* Take a healthy fresh mchunk from the pool for @a.  Space lock held. */
@@ -651,4 +662,6 @@ void rraim_pool_exit(void)
 	cancel_delayed_work_sync(&rraim_worker);
 	destroy_workqueue(rraim_core_wq);
 	WARN_ON_ONCE(!xa_empty(&rraim_mchunks));
+	/* the mchunks freed last are still waiting for their grace period */
+	rraim_server_readers_barrier();
 }

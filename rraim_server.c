@@ -67,6 +67,25 @@ void rraim_server_sync_readers(void)
 	synchronize_srcu(&rraim_srcu);
 }
 
+/**
+ * rraim_server_call_after_readers - run @func once every reader that may
+ *	see what was just unpublished has left
+ * @head: in the object to free
+ * @func: frees it (softirq context)
+ *
+ * call_srcu() on the server table's SRCU; rraim_server_readers_barrier()
+ * waits for every such callback.
+ */
+void rraim_server_call_after_readers(struct rcu_head *head, rcu_callback_t func)
+{
+	call_srcu(&rraim_srcu, head, func);
+}
+
+void rraim_server_readers_barrier(void)
+{
+	srcu_barrier(&rraim_srcu);
+}
+
 struct rraim_server *rraim_server_get(unsigned int index)
 {
 	if (index >= RRAIM_MAX_SERVERS)

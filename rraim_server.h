@@ -108,6 +108,8 @@ struct rraim_replica {
 int rraim_server_read_lock(void);
 void rraim_server_read_unlock(int idx);
 void rraim_server_sync_readers(void);
+void rraim_server_call_after_readers(struct rcu_head *head, rcu_callback_t func);
+void rraim_server_readers_barrier(void);
 struct rraim_server *rraim_server_get(unsigned int index);
 
 bool rraim_server_ready(struct rraim_server *s);
