@@ -809,6 +809,15 @@ int rraim_space_load(struct rraim_space *a, pgoff_t offset, struct page *page)
 	}
 	rraim_server_read_unlock(idx);
 
+	if (ret == -ESTALE) {
+		/*
+		 * The page was forgotten, stored again or found lost while
+		 * this load read it: the front end raced itself.  This read
+		 * fails; the word is left as it is (a new store's page is
+		 * not lost).
+		 */
+		return -EIO;
+	}
 	if (ret) {
 		/* Never let the caller fall back to the unwritten disk slot. */
 		u64 flag = ret == -EINTR ? RRAIM_SLOT_FAILREAD : RRAIM_SLOT_LOST;
@@ -816,12 +825,13 @@ int rraim_space_load(struct rraim_space *a, pgoff_t offset, struct page *page)
 
 		do {
 			cur = READ_ONCE(*slot);
-			if (!cur || (cur & RRAIM_SLOT_LOST))
+			if (!cur || (cur & RRAIM_SLOT_LOST) ||
+			    (cur & RRAIM_SLOT_COPY) != (w & RRAIM_SLOT_COPY))
 				return -EIO;
 		} while (cmpxchg(slot, cur, cur | flag) != cur);
 		if (flag == RRAIM_SLOT_LOST)
 			rraim_note_lost(a, offset);
-		return ret == -ESTALE ? -EIO : ret;
+		return ret;
 	}
 	rraim_count(RRAIM_STAT_LOADS);
 	if (failover)

@@ -121,6 +121,8 @@ struct rraim_space {
 #define RRAIM_SLOT_LOST		BIT_ULL(42)	/* no copy left: reads fail */
 #define RRAIM_SLOT_FAILREAD	BIT_ULL(43)	/* fail the next read only */
 #define RRAIM_SLOT_GEN		GENMASK_ULL(63, 46)
+/* what names one stored copy of a page: a new store changes at least one */
+#define RRAIM_SLOT_COPY	(RRAIM_SLOT_MCHUNK | RRAIM_SLOT_POS | RRAIM_SLOT_GEN)
 
 static inline u32 rraim_slot_mchunk(u64 w)
 {
