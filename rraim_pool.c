@@ -150,7 +150,7 @@ static unsigned int rraim_want_replicas(void)
 
 /*
  * A good home for new pages: as many replicas as a new page should get,
- * every one usable, no server suspected.
+ * every one usable, no server suspected, draining or leaving.
  */
 static bool rraim_mchunk_healthy(struct rraim_mchunk *mc, unsigned int want)
 {
@@ -166,7 +166,7 @@ static bool rraim_mchunk_healthy(struct rraim_mchunk *mc, unsigned int want)
 			continue;
 		s = rraim_server_get(rep[i].server);
 		if (!rraim_rep_usable(&rep[i], s) || !rraim_server_live(s) ||
-		    READ_ONCE(s->draining))
+		    READ_ONCE(s->draining) || READ_ONCE(s->leaving))
 			return false;
 		ok++;
 	}
@@ -267,10 +267,18 @@ static struct rraim_mchunk *rraim_pool_take(struct rraim_space *a,
 	return mc;
 }
 
-/* Park the space's current mchunk on the list it belongs to. */
+/*
+ * Park the space's current mchunk on the list it belongs to: one that
+ * emptied while it was current goes back like any other (rraim_pos_free()).
+ */
 static void rraim_space_park(struct rraim_space *a, struct rraim_mchunk *mc)
 {
 	mc->full = mc->nr_used == RRAIM_CHUNK_PAGES;
+	if (!mc->nr_used) {
+		list_add_tail(&mc->node, &a->empty);
+		rraim_kick_worker();
+		return;
+	}
 	list_add_tail(&mc->node, mc->full ? &a->full : &a->partial);
 }
 
