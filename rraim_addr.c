@@ -3,6 +3,7 @@
  * RRAIM server addresses.  Pure logic (no state), unit-tested in
  * tests/kunit.
  */
+#include <linux/ctype.h>
 #include <linux/inet.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -27,6 +28,9 @@ int rraim_addr_parse(const char *str, struct sockaddr_storage *ss,
 	memcpy(host, str, hlen);
 	host[hlen] = '\0';
 	if (colon) {
+		/* digits only: kstrtou16() would take a sign or a newline */
+		if (!isdigit(colon[1]))
+			return -EINVAL;
 		ret = kstrtou16(colon + 1, 10, &p);
 		if (ret || !p)
 			return -EINVAL;
