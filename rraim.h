@@ -98,7 +98,7 @@ int rraim_space_store(struct rraim_space *sp, pgoff_t index,
  *	would have returned
  *
  * Owned by the caller (embedded in its own request, so the core allocates
- * nothing) until @done runs.
+ * nothing; not on a stack: @work is a work item) until @done runs.
  */
 struct rraim_store_req {
 	struct work_struct work;

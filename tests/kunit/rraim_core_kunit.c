@@ -226,23 +226,23 @@ static void rraim_kunit_async_done(struct rraim_store_req *req, int err)
 	complete(&a->done);
 }
 
+/* The request is on the heap, as a front end's would be (not on a stack). */
 static int rraim_kunit_store_async(struct kunit *test, pgoff_t index)
 {
 	struct rraim_kunit_ctx *c = test->priv;
-	struct rraim_kunit_async a = {
-		.req = {
-			.space = c->sp,
-			.index = index,
-			.page = c->out,
-			.done = rraim_kunit_async_done,
-		},
-	};
+	struct rraim_kunit_async *a;
 
-	init_completion(&a.done);
-	rraim_space_store_async(&a.req);
-	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&a.done,
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	a->req.space = c->sp;
+	a->req.index = index;
+	a->req.page = c->out;
+	a->req.done = rraim_kunit_async_done;
+	init_completion(&a->done);
+	rraim_space_store_async(&a->req);
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&a->done,
 							  RRAIM_KUNIT_WAIT), 0);
-	return a.err;
+	return a->err;
 }
 
 /* An asynchronous store completes once, with the store's outcome. */
