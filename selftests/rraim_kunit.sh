@@ -30,9 +30,11 @@ check_suites() {
 			bad=$((bad + 1))
 			continue
 		fi
-		cases=$(grep -cE '^[[:space:]]*ok [0-9]+ ' "$r")
-		failed=$(grep -cE '^[[:space:]]*not ok [0-9]+ ' "$r")
-		skipped=$(grep -cE '^[[:space:]]*ok [0-9]+ .*# SKIP' "$r")
+		# the cases' lines are indented, the suite's own line is not
+		cases=$(grep -cE '^[[:space:]]+ok [0-9]+ ' "$r")
+		failed=$(grep -cE '^[[:space:]]+not ok [0-9]+ ' "$r")
+		skipped=$(grep -cE '^[[:space:]]+ok [0-9]+ .*# SKIP' "$r")
+		grep -qE '^not ok ' "$r" && failed=$((failed + 1))
 		diag "$suite: $cases ok ($skipped skipped), $failed not ok"
 		if [ "$failed" != 0 ] || [ "$skipped" != 0 ] || [ "$cases" = 0 ]; then
 			sed 's/^/# /' "$r" | head -n 60
