@@ -391,7 +391,7 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 		rraim_count(RRAIM_STAT_REJECT_THP);
 		return -EINVAL;
 	}
-	if (!a || offset >= a->nr_pages) {
+	if (!a || offset >= a->nr_pages || READ_ONCE(a->dying)) {
 		rraim_count(RRAIM_STAT_REJECT_AREA);
 		return -ENODEV;
 	}
@@ -946,8 +946,14 @@ void rraim_space_destroy(struct rraim_space *a)
 	mutex_lock(&rraim_spaces_mutex);
 	list_del(&a->node);
 	mutex_unlock(&rraim_spaces_mutex);
-	/* asynchronous stores queued before run now, and are waited for below */
+	/*
+	 * No store may place a page in the space from here on: refuse new
+	 * ones, run the asynchronous ones queued before (refused too), and
+	 * wait for those in flight, which may be placing a page now.
+	 */
+	WRITE_ONCE(a->dying, true);
 	flush_workqueue(rraim_store_wq);
+	synchronize_srcu(&rraim_store_srcu);
 	rraim_space_drop_slots(a);
 
 	/*
@@ -970,15 +976,14 @@ void rraim_space_destroy(struct rraim_space *a)
 
 	/*
 	 * Unpublish every leaf, wait until no reader can still hold one (the
-	 * xarray's lookups run under RCU, stores and loads and the sync
-	 * under SRCU, the walks of every mchunk under the table's mutex),
+	 * xarray's lookups run under RCU, loads and the sync under SRCU, the
+	 * walks of every mchunk under the table's mutex; no store is left),
 	 * then free them, and the space last.
 	 */
 	xa_for_each(&a->leaves, idx, leaf) {
 		xa_erase(&a->leaves, idx);
 		list_add(&virt_to_page(leaf)->lru, &leaves);
 	}
-	synchronize_srcu(&rraim_store_srcu);
 	rraim_server_sync_readers();
 	synchronize_rcu();
 	rraim_mchunks_lock();

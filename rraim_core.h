@@ -95,6 +95,8 @@ struct rraim_mchunk {
  * @empty: mchunks whose last page went: the worker gives them back to the
  *	free pool (or frees them), so that remote memory follows the pages
  * @stored: pages held
+ * @dying: being destroyed: stores are refused (read inside their SRCU
+ *	section, which destroy waits for after setting it)
  */
 struct rraim_space {
 	char name[32];
@@ -107,6 +109,7 @@ struct rraim_space {
 	struct list_head full;
 	struct list_head empty;
 	atomic_long_t stored;
+	bool dying;
 };
 
 /*
