@@ -141,11 +141,11 @@ static void rraim_space_test_index_bounds(struct kunit *test)
 	struct rraim_space *sp = rraim_kunit_space(test, 16);
 
 	rraim_kunit_fill(c->out, 1);
-	KUNIT_EXPECT_LT(test, rraim_space_store(sp, 16, c->out), 0);
+	KUNIT_EXPECT_EQ(test, rraim_space_store(sp, 16, c->out), -ENODEV);
 	KUNIT_EXPECT_EQ(test, rraim_space_load(sp, 16, c->in), -EINVAL);
 	KUNIT_EXPECT_FALSE(test, rraim_space_read_must_fail(sp, 16));
 	rraim_space_invalidate(sp, 16);
-	KUNIT_EXPECT_LT(test, rraim_space_store(NULL, 0, c->out), 0);
+	KUNIT_EXPECT_EQ(test, rraim_space_store(NULL, 0, c->out), -ENODEV);
 	KUNIT_EXPECT_EQ(test, rraim_space_load(NULL, 0, c->in), -EINVAL);
 	KUNIT_EXPECT_FALSE(test, rraim_space_read_must_fail(NULL, 0));
 	rraim_space_invalidate(NULL, 0);
@@ -183,7 +183,7 @@ static void rraim_space_test_highest_index(struct kunit *test)
 	rraim_kunit_expect(test, 0, 7);
 	rraim_kunit_expect(test, last, 8);
 	rraim_kunit_fill(c->out, 9);
-	KUNIT_EXPECT_LT(test, rraim_space_store(c->sp, last + 1, c->out), 0);
+	KUNIT_EXPECT_EQ(test, rraim_space_store(c->sp, last + 1, c->out), -ENODEV);
 	rraim_kunit_expect(test, 0, 7);
 }
 
@@ -197,12 +197,12 @@ static void rraim_space_test_not_held(struct kunit *test)
 	struct rraim_kunit_ctx *c = test->priv;
 
 	rraim_kunit_space(test, 16);
-	KUNIT_EXPECT_LT(test, rraim_space_load(c->sp, 4, c->in), 0);
+	KUNIT_EXPECT_EQ(test, rraim_space_load(c->sp, 4, c->in), -ENOENT);
 	KUNIT_EXPECT_TRUE(test, rraim_space_read_must_fail(c->sp, 4));
 
 	rraim_kunit_store(test, 5, 5);
 	rraim_space_invalidate(c->sp, 5);
-	KUNIT_EXPECT_LT(test, rraim_space_load(c->sp, 5, c->in), 0);
+	KUNIT_EXPECT_EQ(test, rraim_space_load(c->sp, 5, c->in), -ENOENT);
 	KUNIT_EXPECT_TRUE(test, rraim_space_read_must_fail(c->sp, 5));
 
 	/* a new store over the failed read's marker holds the page again */
@@ -253,7 +253,7 @@ static void rraim_space_test_store_async(struct kunit *test)
 
 	rraim_kunit_space(test, 16);
 	rraim_kunit_fill(c->out, 11);
-	KUNIT_EXPECT_LT(test, rraim_kunit_store_async(test, 16), 0);
+	KUNIT_EXPECT_EQ(test, rraim_kunit_store_async(test, 16), -ENODEV);
 	err = rraim_kunit_store_async(test, 2);
 	if (err == -ENOSPC || err == -ENODEV)
 		kunit_skip(test, "no server takes pages (%d)", err);
