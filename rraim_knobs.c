@@ -109,18 +109,29 @@ bool rraim_knob_given(enum rraim_knob k)
 	return test_bit(k, &rraim_knob_given_mask);
 }
 
-/*
- * The one parser: a decimal number in the knob's range, with or without a
- * trailing newline.
+/**
+ * rraim_parse_uint - the one parser of numbers written to the module
+ * @buf: a decimal number, with or without a trailing newline
+ * @min: the smallest value taken
+ * @max: the largest value taken
+ * @v: the value
+ *
+ * Return: 0, or -EINVAL for anything else.
  */
+int rraim_parse_uint(const char *buf, unsigned int min, unsigned int max,
+		     unsigned int *v)
+{
+	if (kstrtouint(buf, 10, v))
+		return -EINVAL;
+	return *v < min || *v > max ? -EINVAL : 0;
+}
+
 static int rraim_knob_parse(enum rraim_knob k, const char *buf,
 			    unsigned int *v)
 {
 	const struct rraim_knob_def *d = &rraim_knob_defs[k];
 
-	if (kstrtouint(buf, 10, v))
-		return -EINVAL;
-	return *v < d->min || *v > d->max ? -EINVAL : 0;
+	return rraim_parse_uint(buf, d->min, d->max, v);
 }
 
 ssize_t rraim_knob_show(enum rraim_knob k, char *buf)

@@ -57,5 +57,7 @@ ssize_t rraim_knob_show(enum rraim_knob k, char *buf);
  * change itself refused (replicas above the number of servers).
  */
 int rraim_knob_store(enum rraim_knob k, const char *buf);
+int rraim_parse_uint(const char *buf, unsigned int min, unsigned int max,
+		     unsigned int *v);
 
 #endif /* RRAIM_KNOBS_H */

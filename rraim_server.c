@@ -268,7 +268,7 @@ static const struct rraim_peer_ops rraim_server_ops = {
 };
 
 /* Deadline of a heartbeat or control request: twice the data deadline. */
-unsigned int rraim_control_timeout_ms(void)
+static unsigned int rraim_control_timeout_ms(void)
 {
 	return max(2 * rraim_knob(RRAIM_KNOB_DEADLINE_MS), 200U);
 }

@@ -135,7 +135,6 @@ const char *rraim_server_state_name(struct rraim_server *s);
 void rraim_server_state_info(struct rraim_server *s, u64 *since,
 			     char *reason, size_t len);
 void rraim_server_pool(struct rraim_server *s, u64 *capacity, u64 *free);
-unsigned int rraim_control_timeout_ms(void);
 void rraim_servers_retune(void);
 void rraim_stats_reset_all(void);
 

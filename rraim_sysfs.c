@@ -38,16 +38,6 @@ static int rraim_strip(const char *buf, size_t count, char *out, size_t len)
 	return 0;
 }
 
-static int rraim_parse_uint(const char *buf, unsigned int min,
-			    unsigned int max, unsigned int *v)
-{
-	int ret = kstrtouint(buf, 10, v);
-
-	if (ret)
-		return -EINVAL;
-	return *v < min || *v > max ? -EINVAL : 0;
-}
-
 /* -------------------------------------------------------- top-level files */
 
 /* A knob's file: its parsing, range and effect are the knob table's. */
