@@ -47,10 +47,24 @@ load_modules() {
 	done
 }
 
+# Swap and THP as on a user's host, in every guest and before any swapon
+# (guest_attach, the selftests, the demo and the benchmark all swap on
+# later): a swap disk on an SSD reports itself non-rotational (the virtio
+# disk says rotational, and the kernel then splits every THP before it
+# swaps it out), and Debian ships THP "always" (a guest under 512 MiB has
+# it switched off at boot).  defrag stays Debian's default.
+guest_host_like() {
+	[ -e /sys/block/vda/queue/rotational ] &&
+		echo 0 >/sys/block/vda/queue/rotational
+	echo always >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null
+	return 0
+}
+
 guest_setup_base() {
 	mkdir -p $RUN /var/log
 	$IP link set lo up
 	load_modules || return 1
+	guest_host_like
 	# rxe allocates packets with GFP_ATOMIC: keep a reserve under pressure.
 	sysctl -q -w vm.min_free_kbytes=32768
 	sysctl -q -w kernel.hung_task_timeout_secs=60 2>/dev/null
