@@ -3,9 +3,11 @@
 #
 # test-rraim-vm.sh - tests of the test bed itself (tools/rraim-vm).
 #
-# Without a VM: options whose memory cannot fit are refused with a clear
-# message before anything is built or booted, and the option sets of
-# tools/check's VM groups, tools/demo and tools/bench are accepted.  With
+# Without a VM: options whose memory cannot fit, and a kernel the test bed
+# does not know, are refused with a clear message before anything is built
+# or booted; the option sets of tools/check's VM groups, tools/demo and
+# tools/bench are accepted; --dry-run names the exact kernel version each
+# --kernel resolves to; tools/demo and tools/bench pass --kernel on.  With
 # one VM boot (a minute or two under TCG; --no-vm skips it): a memory
 # server that cannot start fails the run, which names the server and the
 # error it logged, and SCRIPT never runs.
@@ -43,10 +45,11 @@ skip() {
 	echo "ok $N - $1 # SKIP $2"
 }
 
-# Whatever would build or boot, faked: a refusal must come before any of
-# them runs.
+# Whatever would build, install or boot, faked: a refusal must come before
+# any of them runs.  (dpkg-query and apt-cache only read: a dry run
+# resolves the kernel's version with them.)
 mkdir -p "$TMP/bin"
-for f in make qemu-system-x86_64 apt-get dpkg-query depmod cpio; do
+for f in make qemu-system-x86_64 apt-get depmod cpio; do
 	printf '#!/bin/sh\ntouch "%s/ran-%s"\nexit 1\n' "$TMP" "$f" >"$TMP/bin/$f"
 	chmod +x "$TMP/bin/$f"
 done
@@ -100,6 +103,17 @@ refused "a pool that is not a whole number of chunks" \
 	'^rraim: --capacity 6M: must be a positive multiple of 4M' --capacity 6M
 refused "an empty pool" \
 	'^rraim: --capacity 0: must be a positive multiple of 4M' --capacity 0
+refused "a kernel the test bed does not know (--kernel 5.10)" \
+	'^rraim: unknown kernel .5\.10. \(--kernel or RRAIM_KERNEL\): the test bed boots 6\.1 or 6\.12$' \
+	--kernel 5.10
+[ "$(wc -l <"$TMP/out")" = 1 ]
+ok $? "--kernel 5.10: refused in one line" "$TMP/out"
+RRAIM_KERNEL=5.10 refused "a kernel the test bed does not know (RRAIM_KERNEL=5.10)" \
+	'^rraim: unknown kernel .5\.10. \(--kernel or RRAIM_KERNEL\)' --dry-run
+refused "--kernel without a value" '^rraim: --kernel needs a value: 6\.1 or 6\.12$' \
+	--dry-run --kernel ""
+RRAIM_KVER=6.1.0-1-amd64 refused "a forced RRAIM_KVER of another series than --kernel" \
+	'^rraim: RRAIM_KVER=6\.1\.0-1-amd64 is not a 6\.12 kernel' --dry-run --kernel 6.12
 
 # ---------------------------------------------------------- what must pass
 
@@ -109,9 +123,41 @@ while IFS='|' read -r name opts _; do
 	accepted "tools/check VM group '$name'" $opts
 done < <(sed -n '/^VM_GROUPS=(/,/^)/s/^[[:space:]]*"\(.*\)"$/\1/p' "$TOP/tools/check")
 for f in demo bench; do
-	opts=$(sed -n 's/.*rraim-vm" run \(.*\) \\$/\1/p' "$TOP/tools/$f")
+	opts=$(sed -n 's/.*rraim-vm" run \(.*\) \\$/\1/p' "$TOP/tools/$f" |
+		sed 's/ *"\${[a-z_]*\[@\]}"//g')
 	# shellcheck disable=SC2086
 	accepted "tools/$f" $opts
+done
+
+# The exact version each series resolves to: 6.1 the one the installed
+# linux-headers-amd64 points at, 6.12 the one the archive's
+# linux-image-6.12-amd64 points at (never installed on the host).
+want=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+	sed 's/^linux-headers-//; s/[ ,].*//')
+for k in 6.1 6.12; do
+	[ $k = 6.12 ] && want=$(apt-cache depends linux-image-6.12-amd64 2>/dev/null |
+		sed -n 's/^ *Depends: linux-image-\(6\.12\..*\)$/\1/p' | head -n 1)
+	if [ -z "$want" ]; then
+		skip "--kernel $k --dry-run prints the kernel version" "the package database does not know it"
+		continue
+	fi
+	run_faked --dry-run --kernel $k "$TMP/script" &&
+		grep -qxF "kernel: $want" "$TMP/out" && ! ls "$TMP"/ran-* >/dev/null 2>&1
+	ok $? "--kernel $k --dry-run prints the kernel version ($want)" "$TMP/out"
+done
+
+# tools/demo and tools/bench hand --kernel to rraim-vm (here a fake that
+# prints its arguments), before their script; their own arguments follow.
+mkdir -p "$TMP/top/tools"
+cp "$TOP/tools/demo" "$TOP/tools/bench" "$TMP/top/tools/"
+printf '#!/bin/sh
+printf "%%s\\n" "$@"
+' >"$TMP/top/tools/rraim-vm"
+chmod +x "$TMP/top/tools/rraim-vm"
+for f in demo bench; do
+	"$TMP/top/tools/$f" --kernel 6.12 100M 32M >"$TMP/out" 2>&1 &&
+		tr '\n' ' ' <"$TMP/out" | grep -Eq "^run .*--kernel 6\.12 .*/tools/guest/$f\.sh 100M 32M $"
+	ok $? "tools/$f --kernel 6.12 100M 32M: rraim-vm run ... --kernel 6.12 ... $f.sh 100M 32M" "$TMP/out"
 done
 
 run_faked --dry-run --servers 3 --separate-vms --capacity 128M "$TMP/script"
