@@ -166,8 +166,28 @@ rraim_kernel_dir() {
 		[ -f "$dir/boot/vmlinuz-$kver" ] || rraim_die "no vmlinuz in linux-image-$kver"
 		depmod -b "$dir" "$kver" || rraim_die "depmod failed for $kver"
 		touch "$dir/.done"
+	elif ! rraim_kernel_intact "$dir" "$kver"; then
+		# over the old copy, which a run may be booting right now
+		rraim_log "the cached linux-image-$kver lost files (a 'make clean' of the tree deletes every *.ko* below it): unpacking it again"
+		rraim_unpack_debs "$dir" "linux-image-$kver"
+		depmod -b "$dir" "$kver" || rraim_die "depmod failed for $kver"
+		rraim_kernel_intact "$dir" "$kver" ||
+			rraim_die "linux-image-$kver is incomplete in $dir"
 	fi
 	echo "$dir"
+}
+
+# Is the image unpacked in $1 whole: its kernel, its module list and the
+# first module the index names?  The cache lies below the source tree,
+# where the top Makefile's clean (Kbuild's, over the whole tree) removes
+# modules.order and every module.
+rraim_kernel_intact() {
+	local m=$1/lib/modules/$2 first
+
+	[ -f "$1/boot/vmlinuz-$2" ] && [ -f "$m/modules.order" ] || return 1
+	first=$(head -n 1 "$m/modules.dep" 2>/dev/null)
+	first=${first%%:*}
+	[ -z "$first" ] || [ -f "$m/$first" ]
 }
 
 # The module's build tree for the kernel: $KDIR, else the installed
