@@ -118,8 +118,15 @@ dkms-install:
 dkms-uninstall:
 	rm -rf $(DESTDIR)$(DKMS_SRC)
 
+# The module's products only: Kbuild's own "clean" of an external module
+# deletes every *.o, *.a and *.ko under M=, which here includes the test
+# bed's unpacked kernels (build/cache).
+MODULE_PRODUCTS = *.o *.ko *.mod *.mod.c .*.cmd .*.d Module.symvers \
+	modules.order tests/kunit/*.o tests/kunit/.*.cmd tests/kunit/*.mod \
+	tests/kunit/*.mod.c
+
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	rm -f $(MODULE_PRODUCTS)
 	$(MAKE) -C server clean
 	$(MAKE) -C tools/rogue clean
 	$(MAKE) -C tools/workloads clean
