@@ -78,7 +78,7 @@ void rraim_space_destroy(struct rraim_space *sp);
  * rraim_space_store - keep a page in remote memory
  * @sp: the space
  * @index: the page's index in it
- * @page: the page (locked); read only
+ * @page: the page (locked), or one page of a large folio; read only
  *
  * May sleep.  Returns only once every copy that is reported stored is
  * complete on its server.
@@ -87,6 +87,23 @@ void rraim_space_destroy(struct rraim_space *sp);
  */
 int rraim_space_store(struct rraim_space *sp, pgoff_t index,
 		      struct page *page);
+
+/**
+ * rraim_space_store_pages - keep the pages of a large folio, all or none
+ * @sp: the space
+ * @index: the first page's index in it
+ * @page: the first page (the folio locked); the next @nr - 1 pages of
+ *	the folio follow it at the next indexes
+ * @nr: how many pages, at least 1
+ *
+ * rraim_space_store() for each page; when one fails, the ones already
+ * stored are forgotten again, so that the front end sends the whole folio
+ * elsewhere.  May sleep.
+ * Return: 0 when all are stored, or the negative errno of the page that
+ * failed.
+ */
+int rraim_space_store_pages(struct rraim_space *sp, pgoff_t index,
+			    struct page *page, unsigned int nr);
 
 /**
  * struct rraim_store_req - an asynchronous store (a bio-based front end)

@@ -387,10 +387,6 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 		rraim_count(RRAIM_STAT_REJECT_DISABLED);
 		return -ENODEV;
 	}
-	if (PageTransHuge(page)) {
-		rraim_count(RRAIM_STAT_REJECT_THP);
-		return -EINVAL;
-	}
 	if (!a || offset >= a->nr_pages || READ_ONCE(a->dying)) {
 		rraim_count(RRAIM_STAT_REJECT_AREA);
 		return -ENODEV;
@@ -507,6 +503,33 @@ int rraim_space_store(struct rraim_space *sp, pgoff_t index,
 	return ret;
 }
 EXPORT_SYMBOL_FOR_RRAIM_KUNIT(rraim_space_store);
+
+int rraim_space_store_pages(struct rraim_space *sp, pgoff_t index,
+			    struct page *page, unsigned int nr)
+{
+	unsigned int i;
+	int ret = 0;
+
+	if (!nr)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		ret = rraim_space_store(sp, index + i, nth_page(page, i));
+		if (ret)
+			break;
+	}
+	if (!ret) {
+		if (nr > 1)
+			rraim_count(RRAIM_STAT_STORES_LARGE);
+		return 0;
+	}
+	/* all or nothing: the whole folio goes to the swap device */
+	while (i--)
+		rraim_space_invalidate(sp, index + i);
+	if (nr > 1)
+		rraim_count(RRAIM_STAT_REJECT_THP);
+	return ret;
+}
+EXPORT_SYMBOL_FOR_RRAIM_KUNIT(rraim_space_store_pages);
 
 static void rraim_store_work(struct work_struct *work)
 {

@@ -33,6 +33,7 @@ struct rraim_hist {
 enum rraim_stat {
 	RRAIM_STAT_STORES,		/* pages stored */
 	RRAIM_STAT_STORES_DEGRADED,	/* ... with fewer copies than wanted */
+	RRAIM_STAT_STORES_LARGE,	/* large folios stored whole */
 	RRAIM_STAT_LOADS,		/* pages loaded */
 	RRAIM_STAT_LOAD_FAILOVERS,	/* ... while a copy was out of reach */
 	RRAIM_STAT_LOAD_WAITS,		/* loads that waited for a server */
@@ -41,7 +42,7 @@ enum rraim_stat {
 	RRAIM_STAT_INVALIDATES,		/* pages forgotten */
 	RRAIM_STAT_REJECT_DISABLED,	/* not enabled */
 	RRAIM_STAT_REJECT_DETACHED,	/* front end not (yet) attached */
-	RRAIM_STAT_REJECT_THP,		/* huge page */
+	RRAIM_STAT_REJECT_THP,		/* large folio not stored whole */
 	RRAIM_STAT_REJECT_AREA,		/* swap area not known */
 	RRAIM_STAT_REJECT_ALLOC,	/* no memory for metadata */
 	RRAIM_STAT_REJECT_NO_SERVER,	/* no live server */

@@ -160,6 +160,7 @@ static ssize_t rraim_stat_show(struct kobject *kobj,
 
 RRAIM_STAT_ATTR(stores, RRAIM_STAT_STORES);
 RRAIM_STAT_ATTR(stores_degraded, RRAIM_STAT_STORES_DEGRADED);
+RRAIM_STAT_ATTR(stores_large, RRAIM_STAT_STORES_LARGE);
 RRAIM_STAT_ATTR(loads, RRAIM_STAT_LOADS);
 RRAIM_STAT_ATTR(load_failovers, RRAIM_STAT_LOAD_FAILOVERS);
 RRAIM_STAT_ATTR(load_waits, RRAIM_STAT_LOAD_WAITS);
@@ -348,6 +349,7 @@ static struct attribute *rraim_stats_attrs[] = {
 	&reset_attr.attr,
 	&rraim_stat_attr_stores.attr.attr,
 	&rraim_stat_attr_stores_degraded.attr.attr,
+	&rraim_stat_attr_stores_large.attr.attr,
 	&rraim_stat_attr_loads.attr.attr,
 	&rraim_stat_attr_load_failovers.attr.attr,
 	&rraim_stat_attr_load_waits.attr.attr,

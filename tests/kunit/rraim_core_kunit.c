@@ -2,9 +2,9 @@
 /*
  * KUnit tests of the core API (rraim.h) as a front end uses it, against
  * the loaded rraim.ko and its memory servers: a space's bounds, pages
- * stored and read back byte for byte, the asynchronous store a bio-based
- * front end needs, the highest index a space can name, and a page the
- * core never held.
+ * stored and read back byte for byte, a large folio's pages stored all or
+ * none, the asynchronous store a bio-based front end needs, the highest
+ * index a space can name, and a page the core never held.
  *
  * Built as rraim_core_kunit.ko where the kernel has KUnit; rraim.ko then
  * exports the API to it (namespace RRAIM_KUNIT).  The selftest
@@ -211,6 +211,43 @@ static void rraim_space_test_not_held(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, rraim_space_read_must_fail(c->sp, 5));
 }
 
+/*
+ * A large folio's pages are stored together and read back one by one; when
+ * one of them cannot be stored (here: past the end of the space), none of
+ * them is held.
+ */
+static void rraim_space_test_store_pages(struct kunit *test)
+{
+	struct rraim_kunit_ctx *c = test->priv;
+	struct page *folio;
+	unsigned int i;
+	int ret;
+
+	rraim_kunit_space(test, 16);
+	folio = alloc_pages(GFP_KERNEL | __GFP_COMP, 2);
+	KUNIT_ASSERT_NOT_NULL(test, folio);
+	lock_page(folio);
+	for (i = 0; i < 4; i++)
+		rraim_kunit_fill(nth_page(folio, i), 20 + i);
+	ret = rraim_space_store_pages(c->sp, 8, folio, 4);
+	if (ret == -ENOSPC || ret == -ENODEV) {
+		unlock_page(folio);
+		__free_pages(folio, 2);
+		kunit_skip(test, "no server takes pages (%d)", ret);
+	}
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, rraim_space_store_pages(c->sp, 14, folio, 4),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, rraim_space_store_pages(c->sp, 0, folio, 0),
+			-EINVAL);
+	unlock_page(folio);
+	__free_pages(folio, 2);
+	for (i = 0; i < 4; i++)
+		rraim_kunit_expect(test, 8 + i, 20 + i);
+	KUNIT_EXPECT_EQ(test, rraim_space_load(c->sp, 14, c->in), -ENOENT);
+	KUNIT_EXPECT_EQ(test, rraim_space_load(c->sp, 15, c->in), -ENOENT);
+}
+
 struct rraim_kunit_async {
 	struct rraim_store_req req;
 	struct completion done;
@@ -282,6 +319,7 @@ static struct kunit_case rraim_space_cases[] = {
 	KUNIT_CASE(rraim_space_test_roundtrip),
 	KUNIT_CASE(rraim_space_test_highest_index),
 	KUNIT_CASE(rraim_space_test_not_held),
+	KUNIT_CASE(rraim_space_test_store_pages),
 	KUNIT_CASE(rraim_space_test_store_async),
 	KUNIT_CASE(rraim_space_test_destroy_forgets),
 	{}
