@@ -14,7 +14,7 @@
 
 #include "rraim.h"
 #include "rraim_core.h"
-#include "rraim_frontswap.h"
+#include "rraim_swap.h"
 
 /* Add every server of the servers= parameter; any bad one fails the load. */
 static int __init rraim_add_param_servers(void)
@@ -59,7 +59,7 @@ static int __init rraim_init(void)
 {
 	int ret;
 
-	ret = rraim_fs_check();
+	ret = rraim_swap_check();
 	if (ret)
 		return ret;
 	ret = rraim_core_init();
@@ -71,7 +71,7 @@ static int __init rraim_init(void)
 	ret = rraim_add_param_servers();
 	if (ret)
 		goto out_remove_servers;
-	ret = rraim_fs_attach();
+	ret = rraim_swap_attach();
 	if (ret)
 		goto out_remove_servers;
 	return 0;
@@ -87,7 +87,7 @@ out_core_exit:
 /* Only reachable once the livepatch is disabled: no hook runs any more. */
 static void __exit rraim_exit(void)
 {
-	rraim_fs_exit();
+	rraim_swap_exit();
 	rraim_core_shutdown();
 	rraim_sysfs_exit();
 	rraim_core_exit();

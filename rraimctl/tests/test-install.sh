@@ -225,13 +225,17 @@ conf_ok() {
 	[ "${BUILT_MODULE_NAME[0]}" = rraim ] &&
 	[ "${DEST_MODULE_LOCATION[0]}" = /updates/dkms ] &&
 	[ "$AUTOINSTALL" = yes ] && [[ $KVER =~ $BUILD_EXCLUSIVE_KERNEL ]] &&
+	[[ 6.1.0-57-amd64 =~ $BUILD_EXCLUSIVE_KERNEL ]] &&
+	[[ 6.12.118+deb12-amd64 =~ $BUILD_EXCLUSIVE_KERNEL ]] &&
 	[[ ! 6.6.1-amd64 =~ $BUILD_EXCLUSIVE_KERNEL ]] &&
+	[[ ! 6.13.2-amd64 =~ $BUILD_EXCLUSIVE_KERNEL ]] &&
+	[[ ! 6.10.0-amd64 =~ $BUILD_EXCLUSIVE_KERNEL ]] &&
 	[ "${MAKE[0]}" = "make -C $KSRC M=$dkms_tree/rraim/$VERSION/build modules" ]
 }
 if dkms_conf conf_ok 2>"$T/conf.log"; then
-	pass "dkms.conf: name, version, module, location, autoinstall, MAKE; $KVER built, 6.6 excluded"
+	pass "dkms.conf: name, version, module, location, autoinstall, MAKE; $KVER, 6.1 and 6.12 built, 6.6, 6.10 and 6.13 excluded"
 else
-	fail "dkms.conf: name, version, module, location, autoinstall, MAKE; $KVER built, 6.6 excluded" "$T/conf.log"
+	fail "dkms.conf: name, version, module, location, autoinstall, MAKE; $KVER, 6.1 and 6.12 built, 6.6, 6.10 and 6.13 excluded" "$T/conf.log"
 fi
 exclusive_config() { echo "$BUILD_EXCLUSIVE_CONFIG"; }
 configs=$(dkms_conf exclusive_config)
