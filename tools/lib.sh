@@ -168,7 +168,7 @@ rraim_kernel_dir() {
 		touch "$dir/.done"
 	elif ! rraim_kernel_intact "$dir" "$kver"; then
 		# over the old copy, which a run may be booting right now
-		rraim_log "the cached linux-image-$kver lost files (a 'make clean' of the tree deletes every *.ko* below it): unpacking it again"
+		rraim_log "the cached linux-image-$kver lost files (a Kbuild clean over the tree deletes every *.ko* below it): unpacking it again"
 		rraim_unpack_debs "$dir" "linux-image-$kver"
 		depmod -b "$dir" "$kver" || rraim_die "depmod failed for $kver"
 		rraim_kernel_intact "$dir" "$kver" ||
@@ -179,8 +179,8 @@ rraim_kernel_dir() {
 
 # Is the image unpacked in $1 whole: its kernel, its module list and the
 # first module the index names?  The cache lies below the source tree,
-# where the top Makefile's clean (Kbuild's, over the whole tree) removes
-# modules.order and every module.
+# where a Kbuild clean over the tree (make -C KDIR M=TOP clean, as the top
+# Makefile's clean was) removes modules.order and every module.
 rraim_kernel_intact() {
 	local m=$1/lib/modules/$2 first
 
