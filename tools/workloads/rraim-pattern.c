@@ -25,6 +25,9 @@
  *                 to SECONDS, or until SIGUSR1, before verifying
  *     -c          compressible pages: only the first 8 words carry the
  *                 pattern, the rest is zero (zswap takes those)
+ *     -N          no transparent huge pages (MADV_NOHUGEPAGE); without it
+ *                 the memory gets what the system's THP setting gives,
+ *                 as any program's would
  *     -q          quiet: no progress lines
  *
  * SIZE takes K, M, G suffixes.  Exit status: 0 all verified, 1 a wrong
@@ -197,9 +200,9 @@ int main(int argc, char **argv)
 	size_t size, npages, bad = 0, i;
 	unsigned int rng = 12345;
 	uint8_t *mem;
-	int opt, pass, round;
+	int opt, pass, round, no_thp = 0;
 
-	while ((opt = getopt(argc, argv, "p:s:rPf:R:t:S:cq")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:rPf:R:t:S:cqN")) != -1) {
 		switch (opt) {
 		case 'p': passes = atoi(optarg); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
@@ -211,6 +214,7 @@ int main(int argc, char **argv)
 		case 'S': hold = atof(optarg); break;
 		case 'q': quiet = 1; break;
 		case 'c': compressible = 1; break;
+		case 'N': no_thp = 1; break;
 		default: goto usage;
 		}
 	}
@@ -228,7 +232,8 @@ int main(int argc, char **argv)
 		perror("rraim-pattern: mmap");
 		return 1;
 	}
-	madvise(mem, npages * PAGE, MADV_NOHUGEPAGE);
+	if (no_thp)
+		madvise(mem, npages * PAGE, MADV_NOHUGEPAGE);
 	t0 = now();
 	write_range(mem, 0, npages, seeds, seed);
 	if (!quiet)
@@ -281,6 +286,6 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: rraim-pattern [-p N] [-s SEED] [-r] [-P] [-f N] [-R N] [-t S] [-S S] [-c] [-q] SIZE\n");
+	fprintf(stderr, "usage: rraim-pattern [-p N] [-s SEED] [-r] [-P] [-f N] [-R N] [-t S] [-S S] [-c] [-q] [-N] SIZE\n");
 	return 2;
 }
