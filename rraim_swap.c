@@ -359,8 +359,10 @@ int rraim_swap_check(void)
 	else if (!IS_ENABLED(CONFIG_ZSWAP))
 		pr_err("this kernel has no zswap, whose swap hooks RRAIM replaces\n");
 	else
-		pr_err("Linux %s is not a kernel whose swap hooks RRAIM was checked against (6.1.192 to 6.1.y with frontswap, 6.12.118 to 6.12.y): not attaching\n",
-		       init_utsname()->release);
+		pr_err("Linux %u.%u.%u (%s) is not a kernel whose swap hooks RRAIM was checked against (6.1.192 to 6.1.y with frontswap, 6.12.118 to 6.12.y): not attaching\n",
+		       RRAIM_KERNEL_VERSION >> 16,
+		       (RRAIM_KERNEL_VERSION >> 8) & 0xff,
+		       RRAIM_KERNEL_VERSION & 0xff, init_utsname()->release);
 	return -EOPNOTSUPP;
 }
 

@@ -33,10 +33,19 @@
 #define RRAIM_HOOKS_ZSWAP_FROM		KERNEL_VERSION(6, 12, 118)
 #define RRAIM_HOOKS_ZSWAP_TO		KERNEL_VERSION(6, 12, 255)
 
-/* The version of the kernel built for (one module serves both series). */
+/*
+ * The version of the kernel built for (one source tree serves both
+ * series).  A test build pretends to be built for another one (Kbuild's
+ * RRAIM_PRETEND_KERNEL=X.Y.Z) to see the module refuse a kernel outside
+ * the table.
+ */
+#ifdef RRAIM_PRETEND_KERNEL
+#define RRAIM_KERNEL_VERSION	RRAIM_PRETEND_KERNEL
+#else
 #define RRAIM_KERNEL_VERSION	KERNEL_VERSION(LINUX_VERSION_MAJOR, \
 					       LINUX_VERSION_PATCHLEVEL, \
 					       LINUX_VERSION_SUBLEVEL)
+#endif
 #define RRAIM_IN_RANGE(from, to) \
 	(RRAIM_KERNEL_VERSION >= (from) && RRAIM_KERNEL_VERSION <= (to))
 
