@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * RRAIM core API, the only interface a front end sees (frontswap today;
- * zswap's hooks and a swap block device next).
+ * RRAIM core API, the only interface a front end sees (the swap front end
+ * over frontswap's or zswap's hooks today; a swap block device next).
  *
  * A front end creates a backing space for each thing it serves (a swap
  * area, a block device), with a name and a size in pages, and names each

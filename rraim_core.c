@@ -783,7 +783,7 @@ static int rraim_load_miss(struct rraim_space *a, pgoff_t offset)
 		cmpxchg(slot, 0, RRAIM_SLOT_LOST);
 	pr_err_ratelimited("%s page %lu was never stored here: its read fails%s\n",
 			   a->name, offset,
-			   slot ? "" : " (no memory to mark it: the device's slot is read)");
+			   slot ? "" : " (no memory to mark it: a later read may not fail)");
 	return -ENOENT;
 }
 

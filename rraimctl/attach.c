@@ -48,14 +48,14 @@ static int converge(const struct ctl *ctl, const struct config *c)
 	return ret;
 }
 
-/* Refuse to load when zswap owns frontswap: say how to fix it. */
+/* Refuse to load when zswap owns the swap hooks: say how to fix it. */
 static int check_zswap(const struct ctl *ctl)
 {
 	char v[16];
 
 	if (read_text(ctl->zswap, v, sizeof(v)) || (strcmp(v, "Y") && strcmp(v, "1")))
 		return RC_OK;
-	msg("zswap is enabled and owns frontswap, so rraim cannot attach: write N to %s (then turn the swap areas off and on if zswap held pages) or boot with zswap.enabled=0",
+	msg("zswap is enabled and owns the swap hooks, so rraim cannot attach: write N to %s (then turn the swap areas off and on if zswap held pages) or boot with zswap.enabled=0",
 	    ctl->zswap);
 	return RC_ERR;
 }
