@@ -1041,6 +1041,18 @@ unsigned long rraim_core_stored_pages(void)
 }
 EXPORT_SYMBOL_FOR_RRAIM_KUNIT(rraim_core_stored_pages);
 
+unsigned int rraim_core_spaces(void)
+{
+	struct rraim_space *a;
+	unsigned int n = 0;
+
+	mutex_lock(&rraim_spaces_mutex);
+	list_for_each_entry(a, &rraim_spaces, node)
+		n++;
+	mutex_unlock(&rraim_spaces_mutex);
+	return n;
+}
+
 unsigned long rraim_lost_pages(void)
 {
 	return atomic_long_read(&rraim_lost);

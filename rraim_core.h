@@ -249,6 +249,8 @@ struct rraim_health {
 
 void rraim_health(struct rraim_health *h);
 unsigned long rraim_server_pages(struct rraim_server *s);
+/* Spaces the front ends have open (swap areas on, devices). */
+unsigned int rraim_core_spaces(void);
 unsigned long rraim_lost_pages(void);
 u64 rraim_slot_map_bytes(void);
 int rraim_fault_forget_space(const char *name);

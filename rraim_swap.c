@@ -236,11 +236,17 @@ static void rraim_swap_post_patch(struct klp_object *obj)
 static void rraim_swap_pre_unpatch(struct klp_object *obj)
 {
 	unsigned long held = rraim_core_stored_pages();
+	unsigned int type, on = 0;
 
 	rraim_core_set_attached(false);
 	if (held)
 		pr_crit("detaching while holding %lu pages: swapoff first; their contents are lost\n",
 			held);
+	for (type = 0; type < MAX_SWAPFILES; type++)
+		on += !!rraim_swap_area(type);
+	if (on && !RRAIM_HOOKS_KEEP_AREAS)
+		pr_crit("detaching while %u swap areas it serves are on: zswap never saw them turned on, and crashes at their next swap-out; swapoff first\n",
+			on);
 }
 
 static struct klp_object rraim_swap_objs[] = {

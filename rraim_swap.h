@@ -65,6 +65,17 @@
 #define RRAIM_HOOKS	1
 #endif
 
+/*
+ * Can the kernel's own hooks take over, after a detach, a swap area they
+ * never saw turned on?  frontswap's can (the area has no frontswap map:
+ * its pages go to the device); zswap's cannot (no tree for the area).
+ */
+#ifdef RRAIM_HOOKS_ZSWAP
+#define RRAIM_HOOKS_KEEP_AREAS	false
+#else
+#define RRAIM_HOOKS_KEEP_AREAS	true
+#endif
+
 struct page;
 
 /* ------------------------------------------------- for module init/exit */

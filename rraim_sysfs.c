@@ -235,6 +235,12 @@ static ssize_t stored_pages_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%lu\n", rraim_core_stored_pages());
 }
 
+static ssize_t spaces_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%u\n", rraim_core_spaces());
+}
+
 static ssize_t lost_pages_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
@@ -336,6 +342,7 @@ static ssize_t reset_store(struct kobject *kobj, struct kobj_attribute *attr,
 }
 
 static struct kobj_attribute stored_pages_attr = __ATTR_RO(stored_pages);
+static struct kobj_attribute spaces_attr = __ATTR_RO(spaces);
 static struct kobj_attribute lost_pages_attr = __ATTR_RO(lost_pages);
 static struct kobj_attribute remote_bytes_attr = __ATTR_RO(remote_bytes);
 static struct kobj_attribute slot_map_bytes_attr = __ATTR_RO(slot_map_bytes);
@@ -343,6 +350,7 @@ static struct kobj_attribute reset_attr = __ATTR_WO(reset);
 
 static struct attribute *rraim_stats_attrs[] = {
 	&stored_pages_attr.attr,
+	&spaces_attr.attr,
 	&lost_pages_attr.attr,
 	&remote_bytes_attr.attr,
 	&slot_map_bytes_attr.attr,

@@ -283,7 +283,7 @@ int cmd_detach(const struct ctl *ctl, int argc, char **argv)
 {
 	const struct opts *o = &ctl->o;
 	static const char *const rmmod_args[] = { "rraim", NULL };
-	unsigned long long stored;
+	unsigned long long stored, spaces;
 	char stats[PATH_MAX], enabled[16], lp[16], t[32];
 	double start, timeout = opt_timeout(o, DETACH_TIMEOUT);
 	int ret, st;
@@ -302,6 +302,13 @@ int cmd_detach(const struct ctl *ctl, int argc, char **argv)
 	}
 	if (stored) {
 		refuse_held(stored);
+		return RC_ERR;
+	}
+	/* a module from before this file has none: nothing to check then */
+	if (!read_num(stats, "spaces", &spaces) && spaces) {
+		msg("refusing to detach: %llu swap areas rraim serves are still on; once detached, the kernel's own hooks would take them over without ever having seen them turned on (on Linux 6.12 the next swap-out to them crashes the kernel)",
+		    spaces);
+		msg("turn them off first ('rraimctl swapoff' or 'swapoff DEVICE'), then run 'rraimctl detach' again");
 		return RC_ERR;
 	}
 	/*

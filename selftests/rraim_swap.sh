@@ -10,6 +10,7 @@ require_servers 2
 
 load_rraim "$RRAIM_SERVERS" || fail "load"
 swap_on || fail "swapon"
+[ "$(stat_of spaces)" = 1 ] || fail "spaces $(stat_of spaces) with one swap area on"
 cg=$(make_cgroup swaptest 64M)
 out0=$(vmstat_of pswpout)
 disk0=$(disk_writes)
@@ -40,6 +41,7 @@ done
 # swapoff releases the area's remote space (the free pool keeps a few)
 swapoff /dev/vda || fail "swapoff"
 [ "$(stat_of stored_pages)" = 0 ] || fail "pages held after swapoff"
+[ "$(stat_of spaces)" = 0 ] || fail "spaces $(stat_of spaces) after swapoff"
 wait_until '[ "$(stat_of remote_bytes)" -le $((8 * 2 * 4194304)) ]' 300 ||
 	fail "remote space not released: $(stat_of remote_bytes) bytes"
 rmdir "$cg"

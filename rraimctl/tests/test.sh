@@ -485,6 +485,12 @@ else
 fi
 
 put "$S/stats/stored_pages" 0
+put "$S/stats/spaces" 2
+expect 1 "detach refuses while swap areas it serves are on" "${SYS[@]}" detach
+contains "$T/err" "2 swap areas rraim serves are still on" "detach: says how many areas are on"
+contains "$T/err" "swapoff" "detach: tells to swapoff the areas first"
+file_is "$R/kernel/livepatch/rraim/enabled" 1 "detach refused for areas: the livepatch is untouched"
+put "$S/stats/spaces" 0
 expect 4 "detach times out while the livepatch stays" "${SYS[@]}" detach --timeout 0.5
 file_is "$R/kernel/livepatch/rraim/enabled" 0 "detach writes 0 to the livepatch's enabled"
 file_is "$S/enabled" 0 "detach stops new stores first"
