@@ -365,7 +365,7 @@ int rraim_swap_check(void)
 	else if (!IS_ENABLED(CONFIG_ZSWAP))
 		pr_err("this kernel has no zswap, whose swap hooks RRAIM replaces\n");
 	else
-		pr_err("Linux %u.%u.%u (%s) is not a kernel whose swap hooks RRAIM was checked against (6.1.192 to 6.1.y with frontswap, 6.12.118 to 6.12.y): not attaching\n",
+		pr_err("Linux %u.%u.%u (%s) is not a kernel whose swap hooks RRAIM was checked against (6.1.170 to 6.1.y with frontswap, 6.12.113 to 6.12.y): not attaching\n",
 		       RRAIM_KERNEL_VERSION >> 16,
 		       (RRAIM_KERNEL_VERSION >> 8) & 0xff,
 		       RRAIM_KERNEL_VERSION & 0xff, init_utsname()->release);

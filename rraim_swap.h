@@ -28,9 +28,9 @@
  * sources (the admin guide says which are also tested): from the first
  * stable release read to the end of its series.
  */
-#define RRAIM_HOOKS_FRONTSWAP_FROM	KERNEL_VERSION(6, 1, 192)
+#define RRAIM_HOOKS_FRONTSWAP_FROM	KERNEL_VERSION(6, 1, 170)
 #define RRAIM_HOOKS_FRONTSWAP_TO	KERNEL_VERSION(6, 1, 255)
-#define RRAIM_HOOKS_ZSWAP_FROM		KERNEL_VERSION(6, 12, 118)
+#define RRAIM_HOOKS_ZSWAP_FROM		KERNEL_VERSION(6, 12, 113)
 #define RRAIM_HOOKS_ZSWAP_TO		KERNEL_VERSION(6, 12, 255)
 
 /*
