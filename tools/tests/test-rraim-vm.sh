@@ -5,8 +5,8 @@
 #
 # Without a VM: options whose memory cannot fit, and a kernel the test bed
 # does not know, are refused with a clear message before anything is built
-# or booted; the option sets of tools/check's VM groups, tools/demo and
-# tools/bench are accepted; --dry-run names the exact kernel version each
+# or booted; the option sets of tools/check's VM groups (on both kernels),
+# tools/demo and tools/bench are accepted; --dry-run names the exact kernel version each
 # --kernel resolves to; tools/demo and tools/bench pass --kernel on.  With
 # one VM boot (a minute or two under TCG; --no-vm skips it): a memory
 # server that cannot start fails the run, which names the server and the
@@ -117,10 +117,12 @@ RRAIM_KVER=6.1.0-1-amd64 refused "a forced RRAIM_KVER of another series than --k
 
 # ---------------------------------------------------------- what must pass
 
-# tools/check's VM groups: "name|options|tests".
+# tools/check's VM groups: "name|options|tests", on both kernels.
 while IFS='|' read -r name opts _; do
-	# shellcheck disable=SC2086
-	accepted "tools/check VM group '$name'" $opts
+	for k in 6.1 6.12; do
+		# shellcheck disable=SC2086
+		accepted "tools/check VM group '$name' on $k" --kernel $k $opts
+	done
 done < <(sed -n '/^VM_GROUPS=(/,/^)/s/^[[:space:]]*"\(.*\)"$/\1/p' "$TOP/tools/check")
 for f in demo bench; do
 	opts=$(sed -n 's/.*rraim-vm" run \(.*\) \\$/\1/p' "$TOP/tools/$f" |
