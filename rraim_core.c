@@ -522,11 +522,15 @@ int rraim_space_store_pages(struct rraim_space *sp, pgoff_t index,
 			rraim_count(RRAIM_STAT_STORES_LARGE);
 		return 0;
 	}
-	/* all or nothing: the whole folio goes to the swap device */
+	/*
+	 * All or nothing: the whole folio goes to the swap device.  The
+	 * refused page counted under its reason, its nr - 1 companions count
+	 * here, so that every page sent to the device is counted once.
+	 */
 	while (i--)
 		rraim_space_invalidate(sp, index + i);
 	if (nr > 1)
-		rraim_count(RRAIM_STAT_REJECT_THP);
+		rraim_count_add(RRAIM_STAT_REJECT_THP, nr - 1);
 	return ret;
 }
 EXPORT_SYMBOL_FOR_RRAIM_KUNIT(rraim_space_store_pages);

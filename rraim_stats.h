@@ -42,7 +42,7 @@ enum rraim_stat {
 	RRAIM_STAT_INVALIDATES,		/* pages forgotten */
 	RRAIM_STAT_REJECT_DISABLED,	/* not enabled */
 	RRAIM_STAT_REJECT_DETACHED,	/* front end not (yet) attached */
-	RRAIM_STAT_REJECT_THP,		/* large folio not stored whole */
+	RRAIM_STAT_REJECT_THP,		/* ... pages of a large folio with one */
 	RRAIM_STAT_REJECT_AREA,		/* swap area not known */
 	RRAIM_STAT_REJECT_ALLOC,	/* no memory for metadata */
 	RRAIM_STAT_REJECT_NO_SERVER,	/* no live server */
