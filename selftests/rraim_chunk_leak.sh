@@ -53,9 +53,10 @@ while [ $round -le 6 ]; do
 done
 wait "$wl" || fail "the workload failed"
 allocs=$(( $(rraim-server --status "$(server_sock 1)" | awk '$1 == "allocs" { print $2 }') - allocs0 ))
-# at rest: the refill is done, late replies are in
-sleep 3
+# at rest: the refill is done, late replies are in, FREEs that failed
+# were asked again (their retry backs off: a slow guest needs seconds)
 wait_until '[ "$(cat "$(server_dir 1)/state")" = live ]' 300 || fail "server 1 not live"
+wait_until '[ "$(server_chunks 1)" = "$(cat "$(server_dir 1)/chunks")" ]' 600
 mine=$(cat "$(server_dir 1)/chunks")
 theirs=$(server_chunks 1)
 late=$(dmesg | grep -c 'gave back chunk .*, granted after its request timed out')

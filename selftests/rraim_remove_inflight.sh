@@ -30,7 +30,9 @@ rraim_load "$S" replicas=1 || fail "load"
 swap_on || fail "swapon"
 cg=$(make_cgroup inflight 64M)
 echo 2000 >"$HOOK"
-bg_in_cgroup "$cg" rraim-pattern -q -P -p 1 -S 30 4M
+# 4 KiB pages (-N): a large folio's next page would see the server
+# leaving, fail, and take the published page back with it to the disk
+bg_in_cgroup "$cg" rraim-pattern -N -q -P -p 1 -S 30 4M
 wl=$BG_PID
 # a store has written its copy (the server counted it) and not published
 wait_until '[ "$(cat "$(server_dir 1)/writes")" -gt 0 ]' 300 ||
