@@ -834,8 +834,10 @@ static int rraim_status_errno(u16 status)
 
 /*
  * One control request and its reply.  Sleeps; serialised per peer.  A
- * reply that does not come within the peer's timeout is -ETIMEDOUT; the
- * caller decides what that means for the peer.
+ * reply that does not come within the peer's timeout is -ETIMEDOUT (the
+ * server may still act on the request); a request that could not be sent
+ * is -ENOTCONN (no connection) or -ENOLINK (the last SEND is still not
+ * complete).  The caller decides what that means for the peer.
  */
 static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
 		     struct rraim_msg *reply)
@@ -855,8 +857,13 @@ static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
 		goto out_unlock;
 	}
 	if (conn->tx_busy) {
-		/* The last SEND never completed: the link is gone. */
-		ret = -ETIMEDOUT;
+		/*
+		 * The last SEND never completed: the link is gone, or the
+		 * server takes no message (a stopped process posts no
+		 * receive).  Nothing is sent: unlike a request that timed
+		 * out, this one certainly did not happen.
+		 */
+		ret = -ENOLINK;
 		goto out_unlock;
 	}
 	if (type == RRAIM_MSG_ALLOC && peer->late_alloc_seq) {
@@ -966,8 +973,8 @@ int rraim_peer_alloc_chunk(struct rraim_peer *peer,
  * @chunk: the server's number for it
  *
  * Sleeps.  Return: 0; -EAGAIN while an abandoned READ of this peer is in
- * flight (try later); -ENOTCONN, -ETIMEDOUT, or the server's refusal
- * (-ENOENT: it holds no such chunk).
+ * flight (try later); -ENOTCONN or -ENOLINK (not sent), -ETIMEDOUT (sent,
+ * no answer), or the server's refusal (-ENOENT: it holds no such chunk).
  */
 int rraim_peer_free_chunk(struct rraim_peer *peer, u32 chunk)
 {
@@ -1003,8 +1010,8 @@ static void rraim_peer_free_late(struct rraim_peer *peer)
 		chunk = peer->late_chunks[peer->nr_late - 1];
 		spin_unlock_bh(&conn->lock);
 		ret = rraim_peer_free_chunk(peer, chunk);
-		if (ret == -EAGAIN)
-			return;	/* the next heartbeat tries again */
+		if (ret == -EAGAIN || ret == -ENOLINK)
+			return;	/* not sent: the next heartbeat tries again */
 		spin_lock_bh(&conn->lock);
 		if (peer->nr_late)
 			peer->nr_late--;

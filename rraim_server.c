@@ -189,16 +189,18 @@ void rraim_rep_release(struct rraim_server *s, const struct rraim_replica *rep,
  *
  * Done, or refused for good (the server holds no such chunk, or rejects
  * the request): no use asking again.  A FREE that was never sent (no
- * connection, or an abandoned read still in flight: -EAGAIN) or that the
- * server failed (-EIO) leaves the chunk held: keep it as an orphan and
- * retry.  A FREE that timed out is settled too: the server may have done
- * it, and may have granted the number again since, to a replica in use;
- * asking again could free that.  If the server did not do it, the chunk
- * stays held until the session ends.
+ * connection; the last message not yet taken: -ENOLINK; an abandoned read
+ * still in flight: -EAGAIN) or that the server failed (-EIO) leaves the
+ * chunk held: keep it as an orphan and retry.  A FREE that timed out
+ * (sent, no answer) is settled too: the server may have done it, and may
+ * have granted the number again since, to a replica in use; asking again
+ * could free that.  If the server did not do it, the chunk stays held
+ * until the session ends.
  */
 bool rraim_free_settled(int ret)
 {
-	return ret != -ENOTCONN && ret != -EIO && ret != -EAGAIN;
+	return ret != -ENOTCONN && ret != -ENOLINK && ret != -EIO &&
+	       ret != -EAGAIN;
 }
 
 /* ------------------------------------------------------------ servers */
