@@ -87,10 +87,15 @@ install: all install-module
 # skipped when the kernel tree has no signing key (distribution headers):
 # it could only fail.
 MODSIGN = $(if $(wildcard $(KDIR)/certs/signing_key.x509),,CONFIG_MODULE_SIG_ALL=)
+# The same place and form on every kernel: 6.12's Kbuild would install an
+# external module as updates/rraim.ko.xz (6.1's as extra/rraim.ko), and
+# uninstall removes extra/rraim.ko.
+NOCOMPRESS = CONFIG_MODULE_COMPRESS_GZIP= CONFIG_MODULE_COMPRESS_XZ= \
+	CONFIG_MODULE_COMPRESS_ZSTD=
 
 install-module: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) DEPMOD=true \
-		$(MODSIGN) modules_install
+		INSTALL_MOD_DIR=extra $(NOCOMPRESS) $(MODSIGN) modules_install
 	@$(RUN_DEPMOD)
 
 RUN_DEPMOD = if [ -z "$(DESTDIR)" ]; then \
