@@ -250,13 +250,42 @@ out_free:
 }
 
 /*
+ * Could a server that holds no replica of @mc take one later without an
+ * event that runs a pass anyway (a server added or coming back)?  One that
+ * is ready but has no room just now: suspect, full, or whose grant failed.
+ */
+static bool rraim_sync_spare_later(const struct rraim_replica *rep,
+				   unsigned int n)
+{
+	struct rraim_server *s;
+	unsigned int i, j;
+
+	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
+		s = rraim_server_get(i);
+		if (!s || !rraim_server_ready(s) || READ_ONCE(s->draining) ||
+		    READ_ONCE(s->leaving))
+			continue;
+		for (j = 0; j < n; j++)
+			if (rep[j].state == RRAIM_REP_OK && rep[j].server == i)
+				break;
+		if (j == n)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Step 1 for one mchunk: make sure it has the replicas it should, each on a
  * distinct server that can take it.  A replica on a server that is away
  * keeps its chunk and its valid bits: it may hold the only copy of some
  * pages, and the server may come back.  The new replica goes into a free
- * slot instead.
+ * slot instead.  When a replica it wants cannot be had now (a grant that
+ * failed or timed out, a possible spare without room for the moment), the
+ * pass is marked incomplete, so that another runs: nothing else may come
+ * to wake the sync (no store, no server event).
  */
-static void rraim_sync_repair(struct rraim_mchunk *mc)
+static void rraim_sync_repair(struct rraim_mchunk *mc,
+			      struct rraim_sync_pass *pass)
 {
 	unsigned int want = rraim_knob(RRAIM_KNOB_REPLICAS);
 	ktime_t stale = ktime_sub_ms(ktime_get(),
@@ -305,10 +334,15 @@ static void rraim_sync_repair(struct rraim_mchunk *mc)
 		if (target < 0 && !rebuild && !draining)
 			return;
 		t = rraim_sync_spare(rep, n, prefer);
-		if (!t)
+		if (!t) {
+			if (rraim_sync_spare_later(rep, n))
+				pass->incomplete = true;
 			return;
-		if (rraim_sync_retarget(mc, target, t) < 0)
+		}
+		if (rraim_sync_retarget(mc, target, t) < 0) {
+			pass->incomplete = true;	/* try again */
 			return;
+		}
 	}
 }
 
@@ -709,7 +743,7 @@ static void rraim_sync_walk(enum rraim_sync_step step,
 		idx = rraim_server_read_lock();
 		switch (step) {
 		case RRAIM_SYNC_REPAIR:
-			rraim_sync_repair(mc);
+			rraim_sync_repair(mc, pass);
 			break;
 		case RRAIM_SYNC_COUNT:
 			rraim_sync_fill(mc, true, pass);
@@ -728,6 +762,7 @@ static void rraim_sync_walk(enum rraim_sync_step step,
 static void rraim_sync_fn(struct work_struct *work)
 {
 	struct rraim_sync_pass pass = {};
+	bool repair_left;
 	unsigned int noio;
 	int idx;
 
@@ -737,12 +772,14 @@ static void rraim_sync_fn(struct work_struct *work)
 	rraim_server_read_unlock(idx);
 
 	rraim_sync_walk(RRAIM_SYNC_REPAIR, &pass);
+	repair_left = pass.incomplete;
 	idx = rraim_server_read_lock();
 	rraim_sync_set_syncing(true);
 	rraim_server_read_unlock(idx);
 	rraim_sync_walk(RRAIM_SYNC_COUNT, &pass);
 	pass.incomplete = false;
 	rraim_sync_walk(RRAIM_SYNC_COPY, &pass);
+	pass.incomplete |= repair_left;
 	idx = rraim_server_read_lock();
 	rraim_sync_set_syncing(false);
 	rraim_server_read_unlock(idx);
