@@ -116,7 +116,7 @@ run_mode() {
 	cg=$(make_cgroup rogue 32M)
 	watch_server3 >"$RUN/rogue-watch" &
 	WATCH_PID=$!
-	in_cgroup "$cg" rraim-pattern -q -p 2 -r 96M
+	in_cgroup "$cg" rraim-pattern -q -p 1 -r 64M
 	rc=$?
 	watch_stop
 	rmdir "$cg"
