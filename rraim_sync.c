@@ -119,29 +119,33 @@ static bool rraim_sync_should_stop(void)
 }
 
 /* A server that can take a new chunk for @mc: none of @mc's replicas on it. */
+/* Does one of the @n replicas @rep hold an OK chunk on server @index? */
+static bool rraim_sync_holds(const struct rraim_replica *rep, unsigned int n,
+			     unsigned int index)
+{
+	unsigned int j;
+
+	for (j = 0; j < n; j++)
+		if (rep[j].state == RRAIM_REP_OK && rep[j].server == index)
+			return true;
+	return false;
+}
+
 static struct rraim_server *rraim_sync_spare(const struct rraim_replica *rep,
 					     unsigned int n, int prefer)
 {
 	struct rraim_server *s, *best = NULL;
 	u64 capacity, free, best_free = 0;
-	unsigned int i, j;
+	unsigned int i;
 
 	if (prefer >= 0) {
 		s = rraim_server_get(prefer);
-		for (j = 0; j < n; j++)
-			if (rep[j].state == RRAIM_REP_OK && rep[j].server == prefer)
-				break;
-		if (j == n && rraim_server_has_room(s))
+		if (!rraim_sync_holds(rep, n, prefer) && rraim_server_has_room(s))
 			return s;
 	}
 	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
 		s = rraim_server_get(i);
-		if (!rraim_server_has_room(s))
-			continue;
-		for (j = 0; j < n; j++)
-			if (rep[j].state == RRAIM_REP_OK && rep[j].server == i)
-				break;
-		if (j < n)
+		if (!rraim_server_has_room(s) || rraim_sync_holds(rep, n, i))
 			continue;
 		rraim_peer_pool(s->peer, &capacity, &free);
 		if (!best || free > best_free) {
@@ -258,17 +262,12 @@ static bool rraim_sync_spare_later(const struct rraim_replica *rep,
 				   unsigned int n)
 {
 	struct rraim_server *s;
-	unsigned int i, j;
+	unsigned int i;
 
 	for (i = 0; i < RRAIM_MAX_SERVERS; i++) {
 		s = rraim_server_get(i);
-		if (!s || !rraim_server_ready(s) || READ_ONCE(s->draining) ||
-		    READ_ONCE(s->leaving))
-			continue;
-		for (j = 0; j < n; j++)
-			if (rep[j].state == RRAIM_REP_OK && rep[j].server == i)
-				break;
-		if (j == n)
+		if (s && rraim_server_ready(s) && !READ_ONCE(s->draining) &&
+		    !READ_ONCE(s->leaving) && !rraim_sync_holds(rep, n, i))
 			return true;
 	}
 	return false;
