@@ -32,7 +32,8 @@ rraim_log() {
 
 # Package groups.  "build": the module and the server; "vm": the test bed;
 # "check": the static checks; "docs": the documentation build;
-# "debugkernel": building the kernel (tools/debug-kernel).
+# "debugkernel": building the kernel (tools/debug-kernel), with
+# "source61" or "source612", the series' source (a tarball: no kernel).
 rraim_pkgs_build="gcc make libc6-dev linux-headers-amd64 librdmacm-dev
 	libibverbs-dev pkg-config dwarves"
 rraim_pkgs_vm="qemu-system-x86 qemu-utils busybox-static iproute2 rdma-core
@@ -40,8 +41,10 @@ rraim_pkgs_vm="qemu-system-x86 qemu-utils busybox-static iproute2 rdma-core
 	kmod xz-utils procps coreutils"
 rraim_pkgs_check="sparse linux-source-6.1 perl python3"
 rraim_pkgs_docs="python3-docutils systemd groff-base"
-rraim_pkgs_debugkernel="linux-source-6.1 gcc make bc bison flex libelf-dev
+rraim_pkgs_debugkernel="gcc make bc bison flex libelf-dev
 	libssl-dev ccache xz-utils kmod util-linux patch"
+rraim_pkgs_source61="linux-source-6.1"
+rraim_pkgs_source612="linux-source-6.12"
 
 rraim_deps() {
 	local group pkgs="" missing="" p
