@@ -8,6 +8,14 @@
 # must keep a copy on server 1 or get it back from the sync before server
 # 2 goes away again: lost_pages must stay 0.
 #
+# That holds while the module sees server 1 up.  A guest too loaded to
+# answer two heartbeats in a row (one vCPU, Soft-RoCE's work queued
+# behind the swap storm) makes the module declare server 1 dead: with
+# server 2 killed at that moment, a page may have had no copy left, a
+# double failure that replicas=2 does not cover.  The test says so and then
+# asks only that nothing was read back wrong: a page may be lost, never
+# wrong.
+#
 #   RRAIM_FLAP_SECS    how long (default 200)
 #   RRAIM_FLAP_PERIOD  seconds between kills of server 2 (default 30)
 # rraim-timeout: 600
@@ -46,8 +54,18 @@ touch "$stop"
 wait "$wl"
 rc=$?
 diag "${secs}s, server 2 killed $kills times: workload exit $rc; lost $(stat_of lost_pages); stores $(stat_of stores), degraded $(stat_of stores_degraded); sync copies $(stat_of sync_copies)"
-[ "$rc" = 0 ] || fail "the workload failed (exit $rc: 1 wrong data, 3 a lost page)"
-[ "$(stat_of lost_pages)" = 0 ] || fail "$(stat_of lost_pages) pages lost while server 1 never failed"
+# the module's view of server 1: each time it declared it dead, and why
+s1dead=$(dmesg | grep -c "rraim: server $(server_addr 1):$RRAIM_PORT: [a-z]* -> dead")
+if [ "$s1dead" -gt 0 ]; then
+	diag "the module declared server 1 dead $s1dead times (the guest was too slow to answer its heartbeats):"
+	dmesg | grep "rraim: server $(server_addr 1):$RRAIM_PORT: " | tail -n 4 | sed 's/^/# /'
+	[ "$rc" = 0 ] || [ "$rc" = 3 ] ||
+		fail "the workload failed (exit $rc: 1 wrong data)"
+	[ "$rc" = 0 ] || diag "a page was lost: the double failure above, not wrong data"
+else
+	[ "$rc" = 0 ] || fail "the workload failed (exit $rc: 1 wrong data, 3 a lost page)"
+	[ "$(stat_of lost_pages)" = 0 ] || fail "$(stat_of lost_pages) pages lost while server 1 never failed"
+fi
 swapoff /dev/vda || fail "swapoff"
 rmdir "$cg"
 unload_rraim || fail "unload"
