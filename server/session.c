@@ -222,11 +222,11 @@ static uint16_t rraim_admit_data(struct rraim_session *s,
 
 /*
  * Decide whether a connection with @hello, from @client, may join: 0 with
- * *@sessionp set
- * (a NEW session for a control connection of an unknown session; *@resumed
- * when a control connection takes up a known session, in GRACE or after
- * replacing its control connection), or the refusal reason, with *@detail
- * perhaps saying more for the log.
+ * *@sessionp set (a NEW session for a control connection of an unknown
+ * session; *@resumed when a control connection takes up a known session,
+ * in GRACE or after replacing its control connection), or the refusal
+ * reason, with *@detail perhaps saying more for the log.  A control
+ * connection charges the session to @client (quota.c).
  */
 uint16_t rraim_session_admit(struct rraim_server *srv,
 			     const struct rraim_hello_info *hello,
