@@ -135,6 +135,7 @@ static uint16_t rraim_cm_admit(struct rraim_server *srv,
 			       const struct rraim_hello_info *hello,
 			       const char *peer, const char **detail)
 {
+	struct in_addr client;
 	struct rraim_session *s;
 	struct rraim_conn *conn;
 	bool resumed;
@@ -144,8 +145,9 @@ static uint16_t rraim_cm_admit(struct rraim_server *srv,
 		*detail = "no RDMA device";
 		return RRAIM_REFUSE_BUSY;
 	}
-	reason = rraim_session_admit(srv, hello, ev->id->verbs, &s, &resumed,
-				     detail);
+	client = rraim_quota_identity(rdma_get_peer_addr(ev->id));
+	reason = rraim_session_admit(srv, hello, ev->id->verbs, client, &s,
+				     &resumed, detail);
 	if (reason)
 		return reason;
 

@@ -422,7 +422,7 @@ int rraim_conn_accept(struct rraim_conn *conn, uint8_t responder_resources,
 		.flags = flags,
 		.incarnation = srv->incarnation,
 		.capacity = srv->pool.size,
-		.free = (uint64_t)srv->pool.nr_free << RRAIM_CHUNK_SHIFT,
+		.free = rraim_quota_free_bytes(s),
 		.chunk_shift = RRAIM_CHUNK_SHIFT,
 		.nr_chunks = s->nr_chunks,
 	};

@@ -40,6 +40,7 @@ static const struct rraim_opt_desc rraim_opts[RRAIM_OPT_COUNT] = {
 	[RRAIM_OPT_MAX_SESSIONS]	= { "max-sessions", true, true },
 	[RRAIM_OPT_HUGEPAGES]		= { "hugepages", true, true },
 	[RRAIM_OPT_STATUS_SOCKET]	= { "status-socket", true, true },
+	[RRAIM_OPT_CLIENT_QUOTA]	= { "client-quota", true, true },
 	[RRAIM_OPT_SYSTEMD]		= { "systemd", false, true },
 	[RRAIM_OPT_VERBOSE]		= { "verbose", false, true },
 	[RRAIM_OPT_CONFIG]		= { "config", true, false },
@@ -53,7 +54,8 @@ static const struct rraim_opt_desc rraim_opts[RRAIM_OPT_COUNT] = {
 	((1U << RRAIM_OPT_LISTEN) | (1U << RRAIM_OPT_CAPACITY) |	\
 	 (1U << RRAIM_OPT_GRACE) | (1U << RRAIM_OPT_MAX_SESSIONS) |	\
 	 (1U << RRAIM_OPT_HUGEPAGES) | (1U << RRAIM_OPT_STATUS_SOCKET) | \
-	 (1U << RRAIM_OPT_SYSTEMD) | (1U << RRAIM_OPT_CONFIG))
+	 (1U << RRAIM_OPT_CLIENT_QUOTA) | (1U << RRAIM_OPT_SYSTEMD) |	\
+	 (1U << RRAIM_OPT_CONFIG))
 
 void rraim_options_init(struct rraim_options *opts)
 {
@@ -71,6 +73,7 @@ void rraim_options_free(struct rraim_options *opts)
 	free(opts->status_socket);
 	free(opts->config);
 	free(opts->status_query);
+	rraim_client_quota_free(&opts->client_quota);
 	opts->status_socket = NULL;
 	opts->config = NULL;
 	opts->status_query = NULL;
@@ -183,6 +186,166 @@ int rraim_parse_listen(const char *s, struct sockaddr_in *sin)
 	if (!port)
 		return -EINVAL;
 	sin->sin_port = htons((uint16_t)port);
+	return 0;
+}
+
+static bool rraim_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static char *rraim_strip(char *s)
+{
+	char *end;
+
+	while (rraim_is_space(*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && rraim_is_space(end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/*
+ * A quota: a size like --capacity's, a multiple of the chunk size; 0 means
+ * unlimited.  In chunks on success; -1 with @err set otherwise.
+ */
+static int rraim_parse_quota(const char *s, uint64_t *chunks, char *err,
+			     size_t errlen)
+{
+	uint64_t v;
+	int ret = rraim_parse_size(s, &v);
+
+	if (ret == -ERANGE ||
+	    (!ret && (v >> RRAIM_CHUNK_SHIFT) > RRAIM_POOL_MAX_CHUNKS)) {
+		snprintf(err, errlen, "quota '%s' is too large", s);
+		return -1;
+	}
+	if (ret) {
+		snprintf(err, errlen,
+			 "quota '%s' is not a size (digits with an optional K, M, G or T suffix)",
+			 s);
+		return -1;
+	}
+	if (v % RRAIM_CHUNK_SIZE) {
+		snprintf(err, errlen,
+			 "quota '%s' is not a multiple of the chunk size (%uM)",
+			 s, RRAIM_CHUNK_SIZE >> 20);
+		return -1;
+	}
+	*chunks = v >> RRAIM_CHUNK_SHIFT;
+	return 0;
+}
+
+/* One "ADDR=QUOTA" item of --client-quota, appended to @q. */
+static int rraim_parse_quota_entry(char *item, struct rraim_client_quota *q,
+				   char *err, size_t errlen)
+{
+	char *eq = strchr(item, '='), *addr, *quota;
+	struct rraim_quota_entry e, *grown;
+	unsigned int i;
+
+	*eq = '\0';
+	addr = rraim_strip(item);
+	quota = rraim_strip(eq + 1);
+	if (inet_pton(AF_INET, addr, &e.addr) != 1) {
+		snprintf(err, errlen, "'%.64s' is not an IPv4 address", addr);
+		return -1;
+	}
+	if (rraim_parse_quota(quota, &e.chunks, err, errlen))
+		return -1;
+	for (i = 0; i < q->nr_entries; i++) {
+		if (q->entries[i].addr.s_addr == e.addr.s_addr) {
+			snprintf(err, errlen, "address %s given twice", addr);
+			return -1;
+		}
+	}
+	if (q->nr_entries >= RRAIM_QUOTA_ENTRIES_MAX) {
+		snprintf(err, errlen, "more than %u addresses",
+			 RRAIM_QUOTA_ENTRIES_MAX);
+		return -1;
+	}
+	grown = realloc(q->entries, (q->nr_entries + 1) * sizeof(*grown));
+	if (!grown) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	q->entries = grown;
+	q->entries[q->nr_entries++] = e;
+	return 0;
+}
+
+/*
+ * "QUOTA[,ADDR=QUOTA...]", or only "ADDR=QUOTA[,...]" (no default): items
+ * separated by commas, blanks around an item or its '=' allowed.
+ */
+int rraim_parse_client_quota(const char *s, struct rraim_client_quota *q,
+			     char *err, size_t errlen)
+{
+	struct rraim_client_quota out = { 0 };
+	char *copy, *item, *next;
+	unsigned int n;
+	int ret = -1;
+
+	copy = s ? strdup(s) : NULL;
+	if (!copy) {
+		snprintf(err, errlen, s ? "out of memory" : "missing value");
+		return -1;
+	}
+	for (item = copy, n = 0; item; item = next, n++) {
+		next = strchr(item, ',');
+		if (next)
+			*next++ = '\0';
+		item = rraim_strip(item);
+		if (!*item) {
+			snprintf(err, errlen, "empty item in '%.64s'", s);
+			goto out;
+		}
+		if (strchr(item, '=')) {
+			if (rraim_parse_quota_entry(item, &out, err, errlen))
+				goto out;
+		} else if (n) {
+			snprintf(err, errlen,
+				 "'%.64s' is not ADDR=QUOTA (only the first item may be a bare default quota)",
+				 item);
+			goto out;
+		} else if (rraim_parse_quota(item, &out.dflt_chunks, err,
+					     errlen)) {
+			goto out;
+		}
+	}
+	rraim_client_quota_free(q);
+	*q = out;
+	out.entries = NULL;
+	ret = 0;
+out:
+	free(out.entries);
+	free(copy);
+	return ret;
+}
+
+void rraim_client_quota_free(struct rraim_client_quota *q)
+{
+	free(q->entries);
+	memset(q, 0, sizeof(*q));
+}
+
+static int rraim_client_quota_copy(struct rraim_client_quota *dst,
+				   const struct rraim_client_quota *src)
+{
+	struct rraim_quota_entry *entries = NULL;
+	size_t size = src->nr_entries * sizeof(*entries);
+
+	if (size) {
+		entries = malloc(size);
+		if (!entries)
+			return -1;
+		memcpy(entries, src->entries, size);
+	}
+	rraim_client_quota_free(dst);
+	dst->dflt_chunks = src->dflt_chunks;
+	dst->entries = entries;
+	dst->nr_entries = src->nr_entries;
 	return 0;
 }
 
@@ -321,6 +484,13 @@ static int rraim_set_flag(bool *field, const char *value, bool from_config,
 	return 0;
 }
 
+static int rraim_set_client_quota(struct rraim_options *opts,
+				  const char *value, char *err, size_t errlen)
+{
+	return rraim_parse_client_quota(value, &opts->client_quota, err,
+					errlen);
+}
+
 static int rraim_set_listen(struct rraim_options *opts, const char *value,
 			    char *err, size_t errlen)
 {
@@ -356,6 +526,8 @@ static int rraim_option_apply(struct rraim_options *opts, enum rraim_opt opt,
 	case RRAIM_OPT_STATUS_SOCKET:
 		return rraim_set_socket_path(&opts->status_socket, value, err,
 					     errlen);
+	case RRAIM_OPT_CLIENT_QUOTA:
+		return rraim_set_client_quota(opts, value, err, errlen);
 	case RRAIM_OPT_SYSTEMD:
 		return rraim_set_flag(&opts->systemd, value, from_config, err,
 				      errlen);
@@ -494,23 +666,6 @@ enum rraim_action rraim_options_parse_args(struct rraim_options *opts,
 /* Configuration file                                                  */
 /* ------------------------------------------------------------------ */
 
-static bool rraim_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static char *rraim_strip(char *s)
-{
-	char *end;
-
-	while (rraim_is_space(*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && rraim_is_space(end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 /* Option for a config key ("max_sessions" spells "max-sessions" too). */
 static int rraim_config_key(const char *key)
 {
@@ -607,6 +762,9 @@ int rraim_options_merge(struct rraim_options *dst,
 		free(dst->status_socket);
 		dst->status_socket = path;
 	}
+	if ((take & (1U << RRAIM_OPT_CLIENT_QUOTA)) &&
+	    rraim_client_quota_copy(&dst->client_quota, &src->client_quota))
+		return -1;
 	if (take & (1U << RRAIM_OPT_LISTEN))
 		dst->listen = src->listen;
 	if (take & (1U << RRAIM_OPT_CAPACITY))
@@ -683,6 +841,11 @@ void rraim_usage(FILE *f)
 		"  --max-sessions N         sessions held at once (default %5$u)\n"
 		"  --hugepages auto|on|off  huge pages for the pool (default auto)\n"
 		"  --status-socket PATH     serve a status report on this unix socket\n"
+		"  --client-quota QUOTA[,ADDR=QUOTA...]\n"
+		"                           memory the sessions of one client IPv4 address\n"
+		"                           may hold together: QUOTA for every address,\n"
+		"                           ADDR=QUOTA for one; sizes as --capacity, 0 is\n"
+		"                           unlimited (default)\n"
 		"  --systemd                notify systemd (Type=notify); journal log levels\n"
 		"  --config FILE            read 'key = value' lines (keys: the long options\n"
 		"                           above); the command line overrides the file\n"

@@ -33,6 +33,7 @@ enum rraim_opt {
 	RRAIM_OPT_MAX_SESSIONS,
 	RRAIM_OPT_HUGEPAGES,
 	RRAIM_OPT_STATUS_SOCKET,
+	RRAIM_OPT_CLIENT_QUOTA,
 	RRAIM_OPT_SYSTEMD,
 	RRAIM_OPT_VERBOSE,
 	RRAIM_OPT_CONFIG,
@@ -43,6 +44,31 @@ enum rraim_opt {
 };
 
 /**
+ * struct rraim_quota_entry - the quota of one client address
+ * @addr: the client's IPv4 address, network order
+ * @chunks: chunks its sessions may hold together; 0 = unlimited
+ */
+struct rraim_quota_entry {
+	struct in_addr addr;
+	uint64_t chunks;
+};
+
+/**
+ * struct rraim_client_quota - --client-quota QUOTA[,ADDR=QUOTA...]
+ * @dflt_chunks: quota of an address without an entry; 0 = unlimited
+ * @entries: per-address quotas, in the order given, no address twice
+ * @nr_entries: entries in @entries
+ */
+struct rraim_client_quota {
+	uint64_t dflt_chunks;
+	struct rraim_quota_entry *entries;
+	unsigned int nr_entries;
+};
+
+/* Entries one --client-quota may list. */
+#define RRAIM_QUOTA_ENTRIES_MAX		1024
+
+/**
  * struct rraim_options - what the server was asked to do
  * @listen: IPv4 address and port to listen on (0.0.0.0 = all)
  * @capacity: pool bytes, a positive multiple of RRAIM_CHUNK_SIZE
@@ -50,6 +76,7 @@ enum rraim_opt {
  * @max_sessions: sessions held at once, live or in grace
  * @hugepages: huge page policy for the pool
  * @status_socket: path of the status socket to serve, or NULL
+ * @client_quota: memory each client address may hold (quota.c)
  * @systemd: notify the service manager, journal log prefixes
  * @verbose: log debug messages
  * @config: configuration file read, or NULL
@@ -63,6 +90,7 @@ struct rraim_options {
 	unsigned int max_sessions;
 	enum rraim_hugepages hugepages;
 	char *status_socket;
+	struct rraim_client_quota client_quota;
 	bool systemd;
 	bool verbose;
 	char *config;
@@ -86,6 +114,14 @@ void rraim_options_free(struct rraim_options *opts);
 int rraim_parse_size(const char *s, uint64_t *out);
 int rraim_parse_uint(const char *s, uint64_t max, uint64_t *out);
 int rraim_parse_listen(const char *s, struct sockaddr_in *sin);
+/*
+ * "QUOTA[,ADDR=QUOTA...]" (the default QUOTA may be left out) into @q,
+ * which the caller frees with rraim_client_quota_free(); 0, or -1 with
+ * one line saying what is wrong in @err.
+ */
+int rraim_parse_client_quota(const char *s, struct rraim_client_quota *q,
+			     char *err, size_t errlen);
+void rraim_client_quota_free(struct rraim_client_quota *q);
 
 /*
  * Parse @value for @opt into @opts ("" or NULL for a flag given on the

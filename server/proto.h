@@ -33,7 +33,8 @@ struct rraim_welcome_info {
 	uint16_t flags;		/* RRAIM_WELCOME_* */
 	uint64_t incarnation;	/* server process identity */
 	uint64_t capacity;	/* pool bytes */
-	uint64_t free;		/* pool bytes not granted */
+	uint64_t free;		/* pool bytes not granted, capped by the
+				 * client's quota left (quota.c) */
 	uint32_t chunk_shift;	/* RRAIM_CHUNK_SHIFT */
 	uint32_t nr_chunks;	/* chunks the session holds */
 };
@@ -48,7 +49,8 @@ struct rraim_msg_info {
 	uint32_t nr_chunks;	/* chunks the session holds */
 	uint64_t addr;		/* chunk's remote address */
 	uint64_t capacity;	/* pool bytes */
-	uint64_t free;		/* pool bytes not granted */
+	uint64_t free;		/* pool bytes not granted, capped by the
+				 * client's quota left (quota.c) */
 };
 
 void rraim_hello_encode(struct rraim_hello *hello,

@@ -231,6 +231,7 @@ static void rraim_server_ready(struct rraim_server *srv)
 		   addr, srv->pool.size >> 20, srv->pool.nr_chunks,
 		   srv->pool.hugepages ? "huge" : "normal",
 		   srv->opts->grace_s, srv->incarnation);
+	rraim_quota_log(&srv->opts->client_quota);
 	if (!srv->opts->systemd)
 		return;
 	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=listening on %s, %" PRIu64 " MiB",
@@ -424,6 +425,7 @@ static void rraim_server_init(struct rraim_server *srv,
 	srv->status_fd = -1;
 	LIST_INIT(&srv->sessions);
 	srv->refuse_rl = (struct rraim_ratelimit)RRAIM_RATELIMIT_INIT(5000, 20);
+	srv->quota_rl = (struct rraim_ratelimit)RRAIM_RATELIMIT_INIT(5000, 10);
 }
 
 /* Set up and start listening: 0, or -1 (call rraim_server_finish()). */

@@ -151,6 +151,8 @@ enum rraim_session_state {
  * @srv: the server
  * @id: session identity chosen by the client, nonzero
  * @token: secret chosen with @id
+ * @client: IPv4 address of the control connection that created the
+ *	session or last took it up: whose quota it counts against (quota.c)
  * @state: enum rraim_session_state, changed by rraim_session_set_state()
  * @pd: protection domain of all its QPs and MRs, on the device of its
  *	first connection
@@ -170,6 +172,7 @@ struct rraim_session {
 	struct rraim_server *srv;
 	uint64_t id;
 	uint64_t token;
+	struct in_addr client;
 	enum rraim_session_state state;
 	struct ibv_pd *pd;
 	struct rraim_conn *control;
@@ -196,6 +199,7 @@ enum rraim_server_state {
 struct rraim_stats {
 	uint64_t allocs;		/* ALLOC granted a chunk */
 	uint64_t alloc_enospc;		/* ALLOC found the pool empty */
+	uint64_t alloc_quota;		/* ALLOC over the client's quota */
 	uint64_t alloc_failed;		/* ALLOC could not register memory */
 	uint64_t frees;			/* FREE returned a chunk */
 	uint64_t unknown_chunk;		/* FREE or QUERY of a chunk not held */
@@ -251,6 +255,7 @@ enum rraim_pollfd {
  * @pfds_size: entries allocated in @pfds and @pconns
  * @stats: counters
  * @refuse_rl: rate limit of refusal log lines
+ * @quota_rl: rate limit of the log lines of ALLOCs over a quota
  */
 struct rraim_server {
 	const struct rraim_options *opts;
@@ -282,6 +287,7 @@ struct rraim_server {
 
 	struct rraim_stats stats;
 	struct rraim_ratelimit refuse_rl;
+	struct rraim_ratelimit quota_rl;
 };
 
 /* server.c */
@@ -302,7 +308,7 @@ void rraim_cm_destroy(struct rraim_server *srv);
 /* session.c */
 uint16_t rraim_session_admit(struct rraim_server *srv,
 			     const struct rraim_hello_info *hello,
-			     struct ibv_context *verbs,
+			     struct ibv_context *verbs, struct in_addr client,
 			     struct rraim_session **sessionp, bool *resumed,
 			     const char **detail);
 void rraim_session_attach_control(struct rraim_session *s,
@@ -318,6 +324,21 @@ uint64_t rraim_sessions_next_deadline(const struct rraim_server *srv);
 void rraim_sessions_remove_device(struct rraim_server *srv,
 				  struct ibv_context *verbs);
 const char *rraim_session_state_str(enum rraim_session_state state);
+
+/* quota.c */
+/* Quota of client @addr in chunks, 0 = unlimited. */
+uint64_t rraim_quota_limit(const struct rraim_client_quota *q,
+			   struct in_addr addr);
+/* Chunks the sessions of @addr hold. */
+uint64_t rraim_quota_used(const struct rraim_server *srv, struct in_addr addr);
+/* Chunks the client of @s may still take; UINT64_MAX without a quota. */
+uint64_t rraim_quota_left(const struct rraim_session *s);
+/* Free bytes to report to @s: min(pool free, quota left). */
+uint64_t rraim_quota_free_bytes(const struct rraim_session *s);
+/* The quota identity of a peer: its IPv4 address, else 0.0.0.0. */
+struct in_addr rraim_quota_identity(const struct sockaddr *peer);
+/* Say at start what --client-quota asks for (nothing without one). */
+void rraim_quota_log(const struct rraim_client_quota *q);
 
 /* conn.c */
 struct rraim_conn *rraim_conn_create(struct rraim_session *s,

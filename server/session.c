@@ -29,6 +29,7 @@
  * it had lost its control connection (GRACE, or freed).  A wrong token
  * is refused and touches nothing.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,7 @@ static struct rraim_session *rraim_session_find(struct rraim_server *srv,
 static struct rraim_session *
 rraim_session_create(struct rraim_server *srv,
 		     const struct rraim_hello_info *hello,
-		     struct ibv_context *verbs)
+		     struct ibv_context *verbs, struct in_addr client)
 {
 	struct rraim_session *s;
 
@@ -87,6 +88,7 @@ rraim_session_create(struct rraim_server *srv,
 	s->srv = srv;
 	s->id = hello->session;
 	s->token = hello->token;
+	s->client = client;
 	s->state = RRAIM_SESSION_NEW;
 	LIST_INIT(&s->conns);
 	LIST_INIT(&s->grants);
@@ -145,6 +147,7 @@ static uint16_t rraim_admit_control(struct rraim_server *srv,
 				    struct rraim_session *s,
 				    const struct rraim_hello_info *hello,
 				    struct ibv_context *verbs,
+				    struct in_addr client,
 				    struct rraim_session **sessionp,
 				    bool *resumed, const char **detail)
 {
@@ -153,7 +156,7 @@ static uint16_t rraim_admit_control(struct rraim_server *srv,
 			*detail = "too many sessions";
 			return RRAIM_REFUSE_BUSY;
 		}
-		s = rraim_session_create(srv, hello, verbs);
+		s = rraim_session_create(srv, hello, verbs, client);
 		if (!s) {
 			*detail = "cannot create the session";
 			return RRAIM_REFUSE_BUSY;
@@ -174,6 +177,8 @@ static uint16_t rraim_admit_control(struct rraim_server *srv,
 	}
 	if (s->control)
 		rraim_session_replace_control(s);
+	/* Its chunks now count against the quota of whoever took it up. */
+	s->client = client;
 	*sessionp = s;
 	*resumed = true;
 	return 0;
@@ -216,15 +221,16 @@ static uint16_t rraim_admit_data(struct rraim_session *s,
 }
 
 /*
- * Decide whether a connection with @hello may join: 0 with *@sessionp set
- * (a NEW session for a control connection of an unknown session; *@resumed
- * when a control connection takes up a known session, in GRACE or after
- * replacing its control connection), or the refusal reason, with *@detail
- * perhaps saying more for the log.
+ * Decide whether a connection with @hello, from @client, may join: 0 with
+ * *@sessionp set (a NEW session for a control connection of an unknown
+ * session; *@resumed when a control connection takes up a known session,
+ * in GRACE or after replacing its control connection), or the refusal
+ * reason, with *@detail perhaps saying more for the log.  A control
+ * connection charges the session to @client (quota.c).
  */
 uint16_t rraim_session_admit(struct rraim_server *srv,
 			     const struct rraim_hello_info *hello,
-			     struct ibv_context *verbs,
+			     struct ibv_context *verbs, struct in_addr client,
 			     struct rraim_session **sessionp, bool *resumed,
 			     const char **detail)
 {
@@ -234,8 +240,8 @@ uint16_t rraim_session_admit(struct rraim_server *srv,
 	*resumed = false;
 	if (hello->role == RRAIM_ROLE_DATA)
 		return rraim_admit_data(s, hello, verbs, sessionp, detail);
-	return rraim_admit_control(srv, s, hello, verbs, sessionp, resumed,
-				   detail);
+	return rraim_admit_control(srv, s, hello, verbs, client, sessionp,
+				   resumed, detail);
 }
 
 void rraim_session_attach_control(struct rraim_session *s,
@@ -313,6 +319,25 @@ static void rraim_session_release_all(struct rraim_session *s)
 /* Requests                                                            */
 /* ------------------------------------------------------------------ */
 
+/* An ALLOC from a client at its quota: refused as if the pool were full. */
+static uint16_t rraim_session_over_quota(struct rraim_session *s)
+{
+	struct rraim_server *srv = s->srv;
+	char addr[INET_ADDRSTRLEN];
+
+	srv->stats.alloc_quota++;
+	if (rraim_ratelimit(&srv->quota_rl)) {
+		inet_ntop(AF_INET, &s->client, addr, sizeof(addr));
+		rraim_sess_log(s, LOG_NOTICE,
+			       "client %s is at its quota of %" PRIu64 " MiB: chunk refused",
+			       addr,
+			       rraim_quota_limit(&srv->opts->client_quota,
+						 s->client) <<
+			       (RRAIM_CHUNK_SHIFT - 20));
+	}
+	return RRAIM_ENOSPC;
+}
+
 static uint16_t rraim_session_alloc(struct rraim_session *s,
 				    struct rraim_msg_info *rep)
 {
@@ -322,6 +347,8 @@ static uint16_t rraim_session_alloc(struct rraim_session *s,
 	int64_t chunk;
 	void *addr;
 
+	if (!rraim_quota_left(s))
+		return rraim_session_over_quota(s);
 	chunk = rraim_pool_get(&srv->pool);
 	if (chunk < 0) {
 		srv->stats.alloc_enospc++;
@@ -439,7 +466,7 @@ void rraim_session_request(struct rraim_session *s, uint16_t status,
 	}
 	rep->status = status;
 	rep->capacity = srv->pool.size;
-	rep->free = (uint64_t)srv->pool.nr_free << RRAIM_CHUNK_SHIFT;
+	rep->free = rraim_quota_free_bytes(s);
 	rep->nr_chunks = s->nr_chunks;
 }
 

@@ -31,6 +31,7 @@
  *   connections N              all sessions' connections
  *   allocs N                   ALLOC requests granted
  *   alloc_enospc N             ALLOC requests refused: pool empty
+ *   alloc_quota N              ALLOC requests refused: client at its quota
  *   alloc_failed N             ALLOC requests failed: registration
  *   frees N                    FREE requests done
  *   unknown_chunk N            FREE or QUERY of a chunk not held
@@ -55,10 +56,12 @@
  *
  * then one line per session:
  *
- *   session 0xHEX state live|grace chunks N conns N grace_left_s N
+ *   session 0xHEX state live|grace chunks N conns N grace_left_s N client ADDR
  *
- * grace_left_s is 0 for a live session.
+ * grace_left_s is 0 for a live session.  ADDR is the IPv4 address the
+ * session counts against for --client-quota (quota.c).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -191,6 +194,7 @@ static void rraim_status_counters(const struct rraim_stats *st, FILE *f)
 	} counters[] = {
 		{ "allocs", st->allocs },
 		{ "alloc_enospc", st->alloc_enospc },
+		{ "alloc_quota", st->alloc_quota },
 		{ "alloc_failed", st->alloc_failed },
 		{ "frees", st->frees },
 		{ "unknown_chunk", st->unknown_chunk },
@@ -222,14 +226,16 @@ static void rraim_status_sessions(const struct rraim_server *srv, FILE *f)
 {
 	const struct rraim_session *s;
 	uint64_t now = rraim_now_ms(), left;
+	char client[INET_ADDRSTRLEN];
 
 	LIST_FOREACH(s, &srv->sessions, link) {
 		left = 0;
 		if (s->state == RRAIM_SESSION_GRACE && s->grace_deadline_ms > now)
 			left = (s->grace_deadline_ms - now + 999) / 1000;
-		fprintf(f, "session 0x%016" PRIx64 " state %s chunks %u conns %u grace_left_s %" PRIu64 "\n",
+		inet_ntop(AF_INET, &s->client, client, sizeof(client));
+		fprintf(f, "session 0x%016" PRIx64 " state %s chunks %u conns %u grace_left_s %" PRIu64 " client %s\n",
 			s->id, rraim_session_state_str(s->state), s->nr_chunks,
-			s->nr_conns, left);
+			s->nr_conns, left, client);
 	}
 }
 

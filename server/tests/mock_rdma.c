@@ -29,6 +29,7 @@
 
 struct mock_counts mock_live;
 int mock_violations;
+uint32_t mock_peer_ip = MOCK_PEER_IP_DEFAULT;
 
 static void mock_violation(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -720,7 +721,7 @@ struct rdma_cm_id *mock_connect_request(const void *pdata, size_t len)
 	m = mock_new_id(mock_listener->id.channel, NULL);
 	m->id.verbs = &mock_ctx;
 	m->id.route.addr.dst_sin.sin_family = AF_INET;
-	m->id.route.addr.dst_sin.sin_addr.s_addr = htonl(0x0a000063);
+	m->id.route.addr.dst_sin.sin_addr.s_addr = htonl(mock_peer_ip);
 	m->id.route.addr.dst_sin.sin_port = htons(mock_next_port++);
 	memset(padded, 0, sizeof(padded));
 	if (pdata)

@@ -34,8 +34,13 @@ struct mock_counts {
 extern struct mock_counts mock_live;
 extern int mock_violations;
 
+/* IPv4 address (host order) the next connect requests come from. */
+#define MOCK_PEER_IP_DEFAULT	0x0a000063	/* 10.0.0.99 */
+extern uint32_t mock_peer_ip;
+
 /* A client's connect request with @len bytes of private data (padded to
- * 56 like the IB CM does); returns the server-side cm_id it creates. */
+ * 56 like the IB CM does), from mock_peer_ip; returns the server-side
+ * cm_id it creates. */
 struct rdma_cm_id *mock_connect_request(const void *pdata, size_t len);
 
 /* Queue a CM event of @type for @id. */

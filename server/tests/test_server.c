@@ -410,8 +410,8 @@ static void test_status(void)
 	   strstr(buf, "\nstate running\n") && strstr(buf, "\nsessions 3\n") &&
 	   strstr(buf, "\nchunks_granted 4\n") && strstr(buf, "\nfree 0\n"),
 	   "status report: listen, state, sessions, chunks");
-	ok(strstr(buf, "session 0x000000000000000a state live chunks 1 conns 2 grace_left_s 0\n") &&
-	   strstr(buf, "session 0x000000000000000c state grace chunks 2 conns 0 grace_left_s 1\n"),
+	ok(strstr(buf, "session 0x000000000000000a state live chunks 1 conns 2 grace_left_s 0 client 10.0.0.99\n") &&
+	   strstr(buf, "session 0x000000000000000c state grace chunks 2 conns 0 grace_left_s 1 client 10.0.0.99\n"),
 	   "status report: session lines");
 }
 
@@ -721,6 +721,127 @@ static void test_replace(void)
 	   mock_id_disconnects(n.ctl) == 1, "clients were disconnected");
 }
 
+/* Open a control connection for @session from IPv4 address @ip. */
+static bool open_control_from(struct client *c, uint64_t session, uint32_t ip)
+{
+	bool opened;
+
+	mock_peer_ip = ip;
+	opened = open_control(c, session);
+	mock_peer_ip = MOCK_PEER_IP_DEFAULT;
+	return opened;
+}
+
+/* ALLOC @n chunks on @c: true when every one was granted. */
+static bool alloc_n(struct client *c, int n, struct rraim_msg_info *rep)
+{
+	while (n--)
+		if (request(c->ctl, RRAIM_MSG_ALLOC, 0, rep) != RRAIM_OK)
+			return false;
+	return true;
+}
+
+/*
+ * --client-quota 8M,10.0.0.12=4M over a pool of 8 chunks: 10.0.0.11
+ * may hold 2 chunks across all its sessions, 10.0.0.12 one, the others 2
+ * each; the pool is not full when they are refused.
+ */
+static void test_quota(void)
+{
+	const uint32_t ip_a = 0x0a00000b, ip_b = 0x0a00000c;
+	struct rraim_msg_info rep, g1, g2, gc;
+	struct rraim_welcome_info w;
+	struct rdma_cm_id *id;
+	struct client a1, a2, b, c;
+	char err[256] = "";
+
+	rraim_options_init(&opts);
+	opts.capacity = 8ULL * RRAIM_CHUNK_SIZE;
+	opts.grace_s = 60;
+	opts.max_sessions = 8;
+	opts.hugepages = RRAIM_HUGEPAGES_OFF;
+	rraim_parse_listen("10.0.0.2:7471", &opts.listen);
+	if (!ok(!rraim_parse_client_quota("8M,10.0.0.12=4M", &opts.client_quota,
+					  err, sizeof(err)) &&
+		!rraim_server_start(&srv, &opts),
+		"server starts with --client-quota 8M,10.0.0.12=4M %s", err)) {
+		stop_server(0);
+		return;
+	}
+
+	ok(open_control_from(&a1, 0x31, ip_a) &&
+	   a1.welcome.free == 2ULL * RRAIM_CHUNK_SIZE &&
+	   a1.welcome.capacity == 8ULL * RRAIM_CHUNK_SIZE,
+	   "welcome reports the quota as free: %" PRIu64 " MiB of an empty 32 MiB pool",
+	   a1.welcome.free >> 20);
+	ok(request(a1.ctl, RRAIM_MSG_ALLOC, 0, &g1) == RRAIM_OK &&
+	   g1.free == 1ULL * RRAIM_CHUNK_SIZE,
+	   "first chunk granted; a reply reports the quota left (4 MiB)");
+	ok(request(a1.ctl, RRAIM_MSG_ALLOC, 0, &g2) == RRAIM_OK && !g2.free &&
+	   g2.nr_chunks == 2, "second chunk granted; nothing left to report");
+	ok(request(a1.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_ENOSPC &&
+	   !rep.free && rep.nr_chunks == 2 && srv.stats.alloc_quota == 1 &&
+	   !srv.stats.alloc_enospc && srv.pool.nr_free == 6,
+	   "third ALLOC over the quota: enospc, alloc_quota 1, pool not full");
+
+	ok(open_control_from(&b, 0x32, ip_b) &&
+	   b.welcome.free == 1ULL * RRAIM_CHUNK_SIZE &&
+	   request(b.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_OK &&
+	   request(b.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_ENOSPC &&
+	   srv.stats.alloc_quota == 2,
+	   "10.0.0.12's own entry: 1 chunk granted, the second refused");
+	ok(open_control_from(&c, 0x33, MOCK_PEER_IP_DEFAULT) &&
+	   alloc_n(&c, 2, &gc) && srv.stats.alloc_quota == 2,
+	   "another client is still granted while 10.0.0.11 is at its quota");
+
+	/* A second session of the same address shares its quota. */
+	ok(open_control_from(&a2, 0x34, ip_a) && !a2.welcome.free &&
+	   request(a2.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_ENOSPC &&
+	   srv.stats.alloc_quota == 3,
+	   "a second session from 10.0.0.11: free 0 in its welcome, ALLOC refused");
+	ok(connect_as(RRAIM_ROLE_DATA, a2.session, a2.token, 1, 4, &id, &w) == 0 &&
+	   !w.free, "a data connection's welcome honours the quota too");
+
+	/* In grace, a session's chunks still count. */
+	mock_cm_event(a1.ctl, RDMA_CM_EVENT_DISCONNECTED);
+	settle();
+	ok(find_session(0x31)->state == RRAIM_SESSION_GRACE &&
+	   request(a2.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_ENOSPC &&
+	   srv.stats.alloc_quota == 4,
+	   "the first session in grace still holds the quota");
+	ok(!connect_as(RRAIM_ROLE_CONTROL, a1.session, a1.token, 0, 4, &a1.ctl,
+		       &a1.welcome) &&
+	   (a1.welcome.flags & RRAIM_WELCOME_RESUMED) && !a1.welcome.free,
+	   "resumed from another address (10.0.0.99): charged to it, which is at its quota too");
+	ok(request(c.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_ENOSPC &&
+	   srv.stats.alloc_quota == 5, "so 10.0.0.99 is refused now");
+	ok(request(a2.ctl, RRAIM_MSG_PING, 0, &rep) == RRAIM_OK &&
+	   rep.free == 2ULL * RRAIM_CHUNK_SIZE,
+	   "and 10.0.0.11 has its whole quota back");
+
+	/* Freed chunks give the quota back. */
+	ok(request(a1.ctl, RRAIM_MSG_FREE, g1.chunk, &rep) == RRAIM_OK &&
+	   request(a1.ctl, RRAIM_MSG_FREE, g2.chunk, &rep) == RRAIM_OK &&
+	   !rep.free && !rep.nr_chunks,
+	   "the resumed session frees its 2 chunks: 10.0.0.99 is back at its quota");
+	ok(request(c.ctl, RRAIM_MSG_FREE, gc.chunk, &rep) == RRAIM_OK &&
+	   rep.free == 1ULL * RRAIM_CHUNK_SIZE &&
+	   request(c.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_OK && !rep.free,
+	   "a FREE gives a chunk of quota back, and it is granted again");
+	ok(request(a2.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_OK &&
+	   request(a2.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_OK && !rep.free &&
+	   request(a2.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_ENOSPC,
+	   "10.0.0.11 gets exactly its 2 chunks again");
+	ok(request(a2.ctl, RRAIM_MSG_BYE, 0, &rep) == RRAIM_OK,
+	   "BYE returns them");
+	mock_cm_event(a2.ctl, RDMA_CM_EVENT_DISCONNECTED);
+	settle();
+	ok(!find_session(0x34) && open_control_from(&a2, 0x35, ip_a) &&
+	   a2.welcome.free == 2ULL * RRAIM_CHUNK_SIZE,
+	   "a new session of 10.0.0.11 has its whole quota");
+	stop_server(0);
+}
+
 int main(void)
 {
 	struct client a, b;
@@ -752,6 +873,7 @@ int main(void)
 	test_shutdown();
 	test_device_removal();
 	test_replace();
+	test_quota();
 
 	rmdir(dir);
 	return tap_done("test_server");

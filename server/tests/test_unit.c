@@ -6,6 +6,7 @@
  * notification, the status socket and report, and the request dispatch
  * paths that need no RDMA device.  TAP output; exit status 1 on failure.
  */
+#include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
 #include <poll.h>
@@ -178,6 +179,77 @@ static void test_option_values(void)
 	rraim_options_free(&o);
 }
 
+/* The quota --client-quota @value gives @addr, in chunks; -1 if refused. */
+static int64_t quota_of(const char *value, const char *addr, char *err,
+			size_t errlen)
+{
+	struct rraim_options o;
+	struct in_addr in;
+	int64_t chunks = -1;
+
+	rraim_options_init(&o);
+	err[0] = '\0';
+	inet_pton(AF_INET, addr, &in);
+	if (!set1(&o, RRAIM_OPT_CLIENT_QUOTA, value, err, errlen))
+		chunks = (int64_t)rraim_quota_limit(&o.client_quota, in);
+	rraim_options_free(&o);
+	return chunks;
+}
+
+static void test_client_quota_values(void)
+{
+	static const char *const bad[][2] = {
+		{ "3M", "multiple of the chunk size" },
+		{ "8X", "not a size" },
+		{ "-4M", "not a size" },
+		{ "16384T", "too large" },
+		{ "99999999999T", "too large" },
+		{ "8M,", "empty item" },
+		{ ",8M", "empty item" },
+		{ "8M,,10.0.0.1=4M", "empty item" },
+		{ "8M,4M", "is not ADDR=QUOTA" },
+		{ "10.0.0.1=4M,8M", "is not ADDR=QUOTA" },
+		{ "10.0.0.1", "not a size" },
+		{ "8M,10.0.0.1", "is not ADDR=QUOTA" },
+		{ "8M,10.0.0=4M", "not an IPv4 address" },
+		{ "8M,10.0.0.1:7471=4M", "not an IPv4 address" },
+		{ "8M,host=4M", "not an IPv4 address" },
+		{ "8M,fe80::1=4M", "not an IPv4 address" },
+		{ "8M,=4M", "not an IPv4 address" },
+		{ "8M,10.0.0.1=", "not a size" },
+		{ "8M,10.0.0.1=5M", "multiple of the chunk size" },
+		{ "8M,10.0.0.1=4M=8M", "not a size" },
+		{ "8M,10.0.0.1=4M,10.0.0.1=8M", "given twice" },
+		{ "", "missing value" },
+	};
+	char err[256];
+	size_t i;
+
+	ok(quota_of("8M", "10.0.0.1", err, sizeof(err)) == 2,
+	   "client-quota 8M: 2 chunks for every address %s", err);
+	ok(quota_of("0", "10.0.0.1", err, sizeof(err)) == 0,
+	   "client-quota 0: unlimited %s", err);
+	ok(quota_of("1G,10.0.0.7=8M,10.0.0.8=0", "10.0.0.7", err,
+		    sizeof(err)) == 2 &&
+	   quota_of("1G,10.0.0.7=8M,10.0.0.8=0", "10.0.0.8", err,
+		    sizeof(err)) == 0 &&
+	   quota_of("1G,10.0.0.7=8M,10.0.0.8=0", "10.0.0.9", err,
+		    sizeof(err)) == 256,
+	   "an address's entry overrides the default, 0 for unlimited %s",
+	   err);
+	ok(quota_of("10.0.0.7=4M", "10.0.0.7", err, sizeof(err)) == 1 &&
+	   quota_of("10.0.0.7=4M", "10.0.0.9", err, sizeof(err)) == 0,
+	   "entries alone: the other addresses are unlimited %s", err);
+	ok(quota_of(" 8M , 10.0.0.7 = 4M ", "10.0.0.7", err, sizeof(err)) == 1,
+	   "blanks around items and '=' %s", err);
+	ok(quota_of("16383T", "10.0.0.1", err, sizeof(err)) ==
+	   (int64_t)(16383ULL << 18), "client-quota 16383T %s", err);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(quota_of(bad[i][0], "10.0.0.1", err, sizeof(err)) < 0 &&
+		   contains(err, bad[i][1]), "client-quota '%s': %s", bad[i][0],
+		   err);
+}
+
 /* ------------------------------------------------------------------ */
 /* Command line and config file                                        */
 /* ------------------------------------------------------------------ */
@@ -256,6 +328,26 @@ static void test_args(void)
 	a = load(&o, err, sizeof(err), "--capacity", "3M", NULL);
 	ok(a == RRAIM_ACTION_ERROR && contains(err, "--capacity:"),
 	   "bad value names the option: %s", err);
+	a = load(&o, err, sizeof(err), "--capacity", "4M", "--client-quota",
+		 "8M,10.0.0.7=4M", NULL);
+	ok(a == RRAIM_ACTION_SERVE && o.client_quota.dflt_chunks == 2 &&
+	   o.client_quota.nr_entries == 1 &&
+	   o.client_quota.entries[0].chunks == 1, "--client-quota %s", err);
+	a = load(&o, err, sizeof(err), "--capacity", "4M", NULL);
+	ok(a == RRAIM_ACTION_SERVE && !o.client_quota.dflt_chunks &&
+	   !o.client_quota.nr_entries, "no quota by default");
+	a = load(&o, err, sizeof(err), "--capacity", "4M", "--client-quota",
+		 "8M,10.0.0.7=3M", NULL);
+	ok(a == RRAIM_ACTION_ERROR &&
+	   !strcmp(err, "--client-quota: quota '3M' is not a multiple of the chunk size (4M)"),
+	   "bad --client-quota names the option: %s", err);
+	a = load(&o, err, sizeof(err), "--capacity", "4M", "--client-quota",
+		 "8M", "--client-quota", "4M", NULL);
+	ok(a == RRAIM_ACTION_ERROR && contains(err, "twice"),
+	   "--client-quota twice: %s", err);
+	a = load(&o, err, sizeof(err), "--status", "/run/s", "--client-quota",
+		 "8M", NULL);
+	ok(a == RRAIM_ACTION_ERROR, "--status with --client-quota: %s", err);
 	a = load(&o, err, sizeof(err), "--capacity", "4M", "extra", NULL);
 	ok(a == RRAIM_ACTION_ERROR && contains(err, "unexpected argument"),
 	   "positional argument: %s", err);
@@ -336,6 +428,15 @@ static void test_config(void)
 	ok(parse_config_text(&o, "systemd = yes\nsystemd = no\n", err,
 			     sizeof(err)) && contains(err, "given twice"),
 	   "duplicate flag: %s", err);
+	ok(!parse_config_text(&o, "client-quota = 8M, 10.0.0.7=16M\n", err,
+			      sizeof(err)) &&
+	   o.client_quota.dflt_chunks == 2 && o.client_quota.nr_entries == 1 &&
+	   o.client_quota.entries[0].chunks == 4,
+	   "client-quota in a config file %s", err);
+	ok(parse_config_text(&o, "client_quota = 8M,10.0.0.300=4M\n", err,
+			     sizeof(err)) &&
+	   contains(err, "test.conf:1: client_quota: '10.0.0.300' is not an IPv4 address"),
+	   "bad client-quota in a config file: %s", err);
 	ok(!parse_config_text(&o, "", err, sizeof(err)), "empty file");
 	rraim_options_free(&o);
 }
@@ -361,6 +462,21 @@ static void test_config_load(void)
 	ok(a == RRAIM_ACTION_SERVE && o.capacity == 4ULL << 20 && !o.grace_s &&
 	   ntohl(o.listen.sin_addr.s_addr) == 0x0a000009,
 	   "command line overrides the file, the rest comes from it %s", err);
+
+	f = fopen(path, "w");
+	fputs("capacity = 8G\nclient-quota = 4M,10.0.0.7=8M\n", f);
+	fclose(f);
+	a = load(&o, err, sizeof(err), "--config", path, NULL);
+	ok(a == RRAIM_ACTION_SERVE && o.client_quota.dflt_chunks == 1 &&
+	   o.client_quota.nr_entries == 1 &&
+	   o.client_quota.entries[0].addr.s_addr == htonl(0x0a000007) &&
+	   o.client_quota.entries[0].chunks == 2,
+	   "client-quota from the config file %s", err);
+	a = load(&o, err, sizeof(err), "--config", path, "--client-quota",
+		 "12M", NULL);
+	ok(a == RRAIM_ACTION_SERVE && o.client_quota.dflt_chunks == 3 &&
+	   !o.client_quota.nr_entries,
+	   "--client-quota overrides the file's, entries included %s", err);
 	a = load(&o, err, sizeof(err), "--config", "/nonexistent/rraim.conf",
 		 "--capacity", "4M", NULL);
 	ok(a == RRAIM_ACTION_ERROR && contains(err, "cannot read config file"),
@@ -1079,6 +1195,7 @@ static void fake_server(struct rraim_server *srv, struct rraim_options *opts,
 	live->srv = srv;
 	live->id = 1;
 	live->state = RRAIM_SESSION_LIVE;
+	live->client.s_addr = htonl(0x0a000005);
 	live->nr_conns = 2;
 	live->msg_rl = (struct rraim_ratelimit)RRAIM_RATELIMIT_INIT(1000, 1);
 	LIST_INIT(&live->grants);
@@ -1087,6 +1204,7 @@ static void fake_server(struct rraim_server *srv, struct rraim_options *opts,
 	grace->srv = srv;
 	grace->id = 0xabcdef;
 	grace->state = RRAIM_SESSION_GRACE;
+	grace->client.s_addr = htonl(0x0a000006);
 	grace->nr_chunks = 1;
 	grace->grace_deadline_ms = rraim_now_ms() + 30000;
 	LIST_INIT(&grace->grants);
@@ -1101,6 +1219,7 @@ static void fake_server(struct rraim_server *srv, struct rraim_options *opts,
 	srv->grants[0].owner = grace;
 	srv->chunks_granted = 1;
 	srv->stats.allocs = 7;
+	srv->stats.alloc_quota = 5;
 	srv->stats.refused[RRAIM_REFUSE_BUSY] = 2;
 	srv->stats.sessions_replaced = 3;
 }
@@ -1136,10 +1255,11 @@ static void test_status_report(void)
 	   contains(out, "\nchunks_granted 1\n"), "report: pool");
 	ok(contains(out, "\nsessions 2\n") && contains(out, "\nconnections 2\n") &&
 	   contains(out, "\nallocs 7\n") && contains(out, "\nrefused_busy 2\n") &&
+	   contains(out, "\nalloc_enospc 0\nalloc_quota 5\nalloc_failed 0\n") &&
 	   contains(out, "\nsessions_replaced 3\n"),
 	   "report: sessions and counters");
-	ok(contains(out, "\nsession 0x0000000000000001 state live chunks 0 conns 2 grace_left_s 0\n") &&
-	   contains(out, "\nsession 0x0000000000abcdef state grace chunks 1 conns 0 grace_left_s 30\n"),
+	ok(contains(out, "\nsession 0x0000000000000001 state live chunks 0 conns 2 grace_left_s 0 client 10.0.0.5\n") &&
+	   contains(out, "\nsession 0x0000000000abcdef state grace chunks 1 conns 0 grace_left_s 30 client 10.0.0.6\n"),
 	   "report: one line per session");
 	free(out);
 	free_fake_server(&srv, &opts);
@@ -1152,6 +1272,7 @@ static void test_requests(void)
 	struct rraim_msg_info req = { 0 }, rep;
 	struct rraim_options opts;
 	struct rraim_server srv;
+	char err[256];
 
 	fake_server(&srv, &opts, &live, &grace);
 	req.type = RRAIM_MSG_PING;
@@ -1179,6 +1300,30 @@ static void test_requests(void)
 	rraim_session_request(&live, RRAIM_OK, &req, &rep);
 	ok(rep.status == RRAIM_ENOENT && !rep.rkey && !rep.addr,
 	   "QUERY of another session's chunk: enoent, nothing disclosed");
+
+	/*
+	 * One chunk for every address: the session in grace holds it for
+	 * 10.0.0.6; a live session of the same address gets nothing more.
+	 */
+	ok(!rraim_parse_client_quota("4M", &opts.client_quota, err,
+				     sizeof(err)), "quota of 1 chunk %s", err);
+	live.client = grace.client;
+	req.type = RRAIM_MSG_PING;
+	rraim_session_request(&live, RRAIM_OK, &req, &rep);
+	ok(rep.status == RRAIM_OK && !rep.free && rep.capacity == 4ULL * RRAIM_CHUNK_SIZE,
+	   "a client at its quota is told the server has no free space");
+	req.type = RRAIM_MSG_ALLOC;
+	rraim_session_request(&live, RRAIM_OK, &req, &rep);
+	ok(rep.status == RRAIM_ENOSPC && !rep.free && !rep.nr_chunks &&
+	   srv.stats.alloc_quota == 5 + 1 && !srv.stats.alloc_enospc &&
+	   srv.pool.nr_free == 3,
+	   "ALLOC over the quota, counting the session in grace: enospc, alloc_quota");
+	live.client.s_addr = htonl(0x0a000005);
+	req.type = RRAIM_MSG_PING;
+	rraim_session_request(&live, RRAIM_OK, &req, &rep);
+	ok(rep.status == RRAIM_OK && rep.free == 1ULL * RRAIM_CHUNK_SIZE,
+	   "another address: free is what its quota leaves (1 of 3 chunks)");
+	rraim_client_quota_free(&opts.client_quota);
 
 	while (rraim_pool_get(&srv.pool) >= 0)
 		;
@@ -1226,6 +1371,7 @@ int main(void)
 	test_parse_size();
 	test_parse_listen();
 	test_option_values();
+	test_client_quota_values();
 	test_args();
 	test_config();
 	test_config_load();

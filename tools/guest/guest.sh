@@ -156,18 +156,20 @@ server_capacity() {
 	fi
 }
 
-# Start memory server $1 (in the background) and wait until it answers on
-# its status socket.  On failure, returns 1 with the reason in SERVER_WHY
-# (also logged).
+# Start memory server $1 (in the background), with the rest of the
+# arguments added to the test bed's options (e.g. --client-quota 8M), and
+# wait until it answers on its status socket.  On failure, returns 1 with
+# the reason in SERVER_WHY (also logged).
 server_start() {
 	local i=$1 pid n=0 log="/var/log/rraim-server-$1.log"
+	shift
 
 	rm -f "$(server_sock "$i")"
 	if [ -f "$log" ]; then wc -l <"$log"; else echo 0; fi >"$RUN/server-$i.logstart"
 	setsid rraim-server --listen "$(server_addr "$i"):$RRAIM_PORT" \
 		--capacity "$(server_capacity "$i")" \
 		--grace "${RRAIM_GRACE:-60}" \
-		--status-socket "$(server_sock "$i")" \
+		--status-socket "$(server_sock "$i")" "$@" \
 		>>"$log" 2>&1 </dev/null &
 	pid=$!
 	echo "$pid" >"$(server_pidfile "$i")"
