@@ -16,16 +16,16 @@
 # asks only that nothing was read back wrong: a page may be lost, never
 # wrong.
 #
-#   RRAIM_FLAP_SECS    how long (default 200)
-#   RRAIM_FLAP_PERIOD  seconds between kills of server 2 (default 30)
+#   RRAIM_FLAP_SECS    how long (default 100)
+#   RRAIM_FLAP_PERIOD  seconds between kills of server 2 (default 20)
 # rraim-timeout: 600
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma
 require_servers 3
 
-secs=${RRAIM_FLAP_SECS:-200}
-period=${RRAIM_FLAP_PERIOD:-30}
+secs=${RRAIM_FLAP_SECS:-100}
+period=${RRAIM_FLAP_PERIOD:-20}
 load_rraim 3 replicas=2 || fail "load"
 swap_on || fail "swapon"
 rraim-fault kill 3
