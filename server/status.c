@@ -210,6 +210,10 @@ static void rraim_status_counters(const struct rraim_stats *st, FILE *f)
 		{ "refused_bad_token", st->refused[RRAIM_REFUSE_BAD_TOKEN] },
 		{ "refused_busy", st->refused[RRAIM_REFUSE_BUSY] },
 		{ "refused_shutdown", st->refused[RRAIM_REFUSE_SHUTDOWN] },
+		{ "refused_auth", st->refused[RRAIM_REFUSE_AUTH] },
+		{ "auth_ok", st->auth_ok },
+		{ "auth_failed", st->auth_failed },
+		{ "unauthed_requests", st->unauthed_requests },
 		{ "sessions_created", st->sessions_created },
 		{ "sessions_resumed", st->sessions_resumed },
 		{ "sessions_replaced", st->sessions_replaced },
@@ -233,9 +237,10 @@ static void rraim_status_sessions(const struct rraim_server *srv, FILE *f)
 		if (s->state == RRAIM_SESSION_GRACE && s->grace_deadline_ms > now)
 			left = (s->grace_deadline_ms - now + 999) / 1000;
 		inet_ntop(AF_INET, &s->client, client, sizeof(client));
-		fprintf(f, "session 0x%016" PRIx64 " state %s chunks %u conns %u grace_left_s %" PRIu64 " client %s\n",
+		fprintf(f, "session 0x%016" PRIx64 " state %s chunks %u conns %u grace_left_s %" PRIu64 " client %s authed %s\n",
 			s->id, rraim_session_state_str(s->state), s->nr_chunks,
-			s->nr_conns, left, client);
+			s->nr_conns, left, client,
+			!srv->auth ? "-" : s->authed ? "yes" : "no");
 	}
 }
 
@@ -262,6 +267,7 @@ void rraim_status_report(const struct rraim_server *srv, FILE *f)
 	fprintf(f, "chunks_free %u\n", pool->nr_free);
 	fprintf(f, "chunks_lost %" PRIu64 "\n", srv->stats.chunks_lost);
 	fprintf(f, "grace_s %u\n", srv->opts->grace_s);
+	fprintf(f, "auth %s\n", srv->auth ? "yes" : "no");
 	fprintf(f, "sessions %u\n", srv->nr_sessions);
 	fprintf(f, "sessions_max %u\n", srv->opts->max_sessions);
 	fprintf(f, "connections %u\n", srv->nr_conns);
