@@ -26,6 +26,7 @@
  *   chunks_free N
  *   chunks_lost N              retired after a failed deregistration
  *   grace_s N                  --grace
+ *   auth yes|no                --secret: clients must authenticate
  *   sessions N                 live and in grace
  *   sessions_max N             --max-sessions
  *   connections N              all sessions' connections
@@ -40,13 +41,18 @@
  *   byes N
  *   bad_messages N             requests answered EINVAL or ENOTSUP
  *   accepted_connects N
- *   refused_connects N         the sum of the six next
+ *   refused_connects N         the sum of the seven next
  *   refused_malformed N
  *   refused_version N
  *   refused_no_session N
  *   refused_bad_token N
  *   refused_busy N
  *   refused_shutdown N
+ *   refused_auth N             no proof offered, or a data connection
+ *                              of a session not authenticated
+ *   auth_ok N                  right proofs (AUTH)
+ *   auth_failed N              wrong proofs, or a second on one connection
+ *   unauthed_requests N        requests before the proof: EPERM
  *   sessions_created N
  *   sessions_resumed N         control reconnects to a held session
  *                              (welcome RESUMED), in grace or not
@@ -56,7 +62,7 @@
  *
  * then one line per session:
  *
- *   session 0xHEX state live|grace chunks N conns N grace_left_s N client ADDR
+ *   session 0xHEX state live|grace chunks N conns N grace_left_s N client ADDR authed yes|no|-
  *
  * grace_left_s is 0 for a live session.  ADDR is the IPv4 address the
  * session counts against for --client-quota (quota.c).
