@@ -125,7 +125,9 @@ struct rraim_hello {
  * @incarnation: random, fixed for the life of the server process.  A new
  *	value tells the client that everything it stored there is gone.
  * @capacity: bytes of the server's pool
- * @free: bytes of the pool not granted to any session
+ * @free: bytes the session's client may still be granted: the pool's
+ *	bytes not granted to any session, capped by what the client's quota
+ *	leaves (rraim-server --client-quota)
  * @chunk_shift: log2 of the chunk size; must equal RRAIM_CHUNK_SHIFT
  * @nr_chunks: chunks the session holds on the server
  * @reserved: zero
@@ -207,7 +209,8 @@ enum rraim_msg_type {
 /**
  * enum rraim_status - outcome in a reply
  * @RRAIM_OK: done
- * @RRAIM_ENOSPC: the pool has no free chunk
+ * @RRAIM_ENOSPC: no chunk for this client: the pool is empty, or the
+ *	client is at its quota
  * @RRAIM_ENOENT: no such chunk in this session
  * @RRAIM_EINVAL: malformed request (bad magic, length, reserved bits...)
  * @RRAIM_ENOTSUP: unknown request type
@@ -235,7 +238,8 @@ enum rraim_status {
  * @rkey: remote key of the chunk (ALLOC and QUERY replies)
  * @addr: remote address of the chunk's first byte (ALLOC and QUERY replies)
  * @capacity: pool size in bytes (replies)
- * @free: free bytes in the pool (replies)
+ * @free: bytes the client may still be granted, as in the welcome
+ *	(replies)
  * @nr_chunks: chunks the session holds (replies)
  * @proof: the client's proof in an AUTH request; zero otherwise
  *
