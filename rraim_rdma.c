@@ -1148,10 +1148,11 @@ static int rraim_conn_rejected(struct rraim_conn *conn,
 				   rraim_refusal_name(le16_to_cpu(r->reason)));
 		if (le16_to_cpu(r->reason) == RRAIM_REFUSE_AUTH)
 			return -EACCES;
-	} else
-		pr_err_ratelimited("server %s: connection %u rejected (%s)\n",
-				   conn->peer->name, conn->index,
-				   rdma_reject_msg(conn->cm_id, ev->status));
+		return -ECONNREFUSED;
+	}
+	pr_err_ratelimited("server %s: connection %u rejected (%s)\n",
+			   conn->peer->name, conn->index,
+			   rdma_reject_msg(conn->cm_id, ev->status));
 	return -ECONNREFUSED;
 }
 
