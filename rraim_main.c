@@ -13,6 +13,7 @@
 #include <linux/string.h>
 
 #include "rraim.h"
+#include "rraim_auth.h"
 #include "rraim_core.h"
 #include "rraim_swap.h"
 
@@ -61,10 +62,10 @@ static int __init rraim_init(void)
 
 	ret = rraim_swap_check();
 	if (ret)
-		return ret;
+		goto out_auth_exit;
 	ret = rraim_core_init();
 	if (ret)
-		return ret;
+		goto out_auth_exit;
 	ret = rraim_sysfs_init();
 	if (ret)
 		goto out_core_exit;
@@ -81,6 +82,9 @@ out_remove_servers:
 	rraim_sysfs_exit();
 out_core_exit:
 	rraim_core_exit();
+out_auth_exit:
+	/* auth_key= was set before init: forget the secret it copied */
+	rraim_auth_exit();
 	return ret;
 }
 
@@ -91,6 +95,7 @@ static void __exit rraim_exit(void)
 	rraim_core_shutdown();
 	rraim_sysfs_exit();
 	rraim_core_exit();
+	rraim_auth_exit();
 }
 
 module_init(rraim_init);

@@ -27,7 +27,7 @@
 #include <linux/types.h>
 
 #define RRAIM_PROTO_MAGIC	0x4d494152	/* "RAIM" as little-endian bytes */
-#define RRAIM_PROTO_VERSION	1
+#define RRAIM_PROTO_VERSION	2	/* 2: authentication */
 
 /* Default RDMA CM port of a memory server. */
 #define RRAIM_DEFAULT_PORT	7471
@@ -48,6 +48,29 @@
 #define RRAIM_HELLO_MAX		56
 #define RRAIM_WELCOME_MAX	196
 
+/*
+ * Authentication (both sides hold the cluster's shared secret; it never
+ * crosses the wire).  The client's hello carries a random nonce; the
+ * server's welcome carries its own nonce and its proof; the client checks
+ * the proof, then sends an AUTH request with its own proof, and the server
+ * serves nothing else before that proof is right.  A proof is the first
+ * RRAIM_AUTH_PROOF_LEN bytes of
+ *
+ *	HMAC-SHA256(secret, label || nonce of the other side ||
+ *		    own nonce || session as __le64)
+ *
+ * with label RRAIM_AUTH_SERVER_LABEL for the server's proof and
+ * RRAIM_AUTH_CLIENT_LABEL for the client's (without the terminating NUL).
+ * Fresh nonces on both sides: a recorded exchange proves nothing later.
+ */
+#define RRAIM_AUTH_NONCE_LEN	16
+#define RRAIM_AUTH_PROOF_LEN	16
+#define RRAIM_AUTH_SERVER_LABEL	"RRAIM server proof"
+#define RRAIM_AUTH_CLIENT_LABEL	"RRAIM client proof"
+/* The shared secret: this many bytes, at least and at most. */
+#define RRAIM_SECRET_MIN	16
+#define RRAIM_SECRET_MAX	128
+
 /**
  * enum rraim_conn_role - what a connection is for
  * @RRAIM_ROLE_CONTROL: SEND/RECV control messages; creates or resumes the
@@ -58,6 +81,9 @@ enum rraim_conn_role {
 	RRAIM_ROLE_CONTROL = 1,
 	RRAIM_ROLE_DATA = 2,
 };
+
+/* rraim_hello.flags */
+#define RRAIM_HELLO_AUTH	0x0001	/* @nonce is set: authenticate */
 
 /**
  * struct rraim_hello - connect private data, client to server
@@ -71,7 +97,9 @@ enum rraim_conn_role {
  *	known @session with another @token is refused.
  * @qp_index: index of this connection among the session's connections
  * @qp_count: number of connections the client intends to open
- * @reserved: zero
+ * @flags: RRAIM_HELLO_*; other bits zero
+ * @nonce: a control connection's random challenge (RRAIM_HELLO_AUTH),
+ *	zero otherwise
  */
 struct rraim_hello {
 	__le32 magic;
@@ -81,11 +109,13 @@ struct rraim_hello {
 	__le64 token;
 	__le16 qp_index;
 	__le16 qp_count;
-	__le32 reserved[5];
+	__le32 flags;
+	__u8 nonce[RRAIM_AUTH_NONCE_LEN];
 };
 
 /* rraim_welcome.flags */
 #define RRAIM_WELCOME_RESUMED	0x0001	/* session existed: chunks intact */
+#define RRAIM_WELCOME_AUTH	0x0002	/* @nonce and @proof are set */
 
 /**
  * struct rraim_welcome - accept private data, server to client
@@ -95,10 +125,14 @@ struct rraim_hello {
  * @incarnation: random, fixed for the life of the server process.  A new
  *	value tells the client that everything it stored there is gone.
  * @capacity: bytes of the server's pool
- * @free: bytes of the pool not granted to any session
+ * @free: bytes the session's client may still be granted: the pool's
+ *	bytes not granted to any session, capped by what the client's quota
+ *	leaves (rraim-server --client-quota)
  * @chunk_shift: log2 of the chunk size; must equal RRAIM_CHUNK_SHIFT
  * @nr_chunks: chunks the session holds on the server
  * @reserved: zero
+ * @nonce: the server's challenge (RRAIM_WELCOME_AUTH), zero otherwise
+ * @proof: the server's proof (RRAIM_WELCOME_AUTH), zero otherwise
  */
 struct rraim_welcome {
 	__le32 magic;
@@ -110,6 +144,8 @@ struct rraim_welcome {
 	__le32 chunk_shift;
 	__le32 nr_chunks;
 	__le32 reserved[4];
+	__u8 nonce[RRAIM_AUTH_NONCE_LEN];
+	__u8 proof[RRAIM_AUTH_PROOF_LEN];
 };
 
 /**
@@ -121,6 +157,9 @@ struct rraim_welcome {
  * @RRAIM_REFUSE_BUSY: the session already has a live control connection,
  *	or the server has no room for another connection or session
  * @RRAIM_REFUSE_SHUTDOWN: the server is shutting down
+ * @RRAIM_REFUSE_AUTH: the server admits authenticated clients only: a
+ *	control connection without RRAIM_HELLO_AUTH, or a data connection
+ *	of a session not authenticated yet
  */
 enum rraim_refusal_reason {
 	RRAIM_REFUSE_MALFORMED = 1,
@@ -129,6 +168,7 @@ enum rraim_refusal_reason {
 	RRAIM_REFUSE_BAD_TOKEN = 4,
 	RRAIM_REFUSE_BUSY = 5,
 	RRAIM_REFUSE_SHUTDOWN = 6,
+	RRAIM_REFUSE_AUTH = 7,
 };
 
 /**
@@ -150,6 +190,7 @@ struct rraim_refusal {
  * @RRAIM_MSG_PING: heartbeat; the reply carries the pool's state
  * @RRAIM_MSG_QUERY: describe chunk @chunk (for diagnostics and tests)
  * @RRAIM_MSG_BYE: the client is done: free everything now, no grace
+ * @RRAIM_MSG_AUTH: the client's proof, in @proof (see "Authentication")
  *
  * A reply carries the request's type with RRAIM_MSG_REPLY set, the
  * request's @seq, and a status.
@@ -160,6 +201,7 @@ enum rraim_msg_type {
 	RRAIM_MSG_PING = 3,
 	RRAIM_MSG_QUERY = 4,
 	RRAIM_MSG_BYE = 5,
+	RRAIM_MSG_AUTH = 6,
 };
 
 #define RRAIM_MSG_REPLY		0x8000
@@ -167,11 +209,14 @@ enum rraim_msg_type {
 /**
  * enum rraim_status - outcome in a reply
  * @RRAIM_OK: done
- * @RRAIM_ENOSPC: the pool has no free chunk
+ * @RRAIM_ENOSPC: no chunk for this client: the pool is empty, or the
+ *	client is at its quota
  * @RRAIM_ENOENT: no such chunk in this session
  * @RRAIM_EINVAL: malformed request (bad magic, length, reserved bits...)
  * @RRAIM_ENOTSUP: unknown request type
  * @RRAIM_EIO: the server failed (e.g. memory registration)
+ * @RRAIM_EPERM: not authenticated (a request before a right AUTH), or a
+ *	wrong proof
  */
 enum rraim_status {
 	RRAIM_OK = 0,
@@ -180,6 +225,7 @@ enum rraim_status {
 	RRAIM_EINVAL = 3,
 	RRAIM_ENOTSUP = 4,
 	RRAIM_EIO = 5,
+	RRAIM_EPERM = 6,
 };
 
 /**
@@ -192,9 +238,10 @@ enum rraim_status {
  * @rkey: remote key of the chunk (ALLOC and QUERY replies)
  * @addr: remote address of the chunk's first byte (ALLOC and QUERY replies)
  * @capacity: pool size in bytes (replies)
- * @free: free bytes in the pool (replies)
+ * @free: bytes the client may still be granted, as in the welcome
+ *	(replies)
  * @nr_chunks: chunks the session holds (replies)
- * @reserved: zero
+ * @proof: the client's proof in an AUTH request; zero otherwise
  *
  * Every message is exactly RRAIM_MSG_SIZE bytes; anything else is
  * malformed.
@@ -210,7 +257,7 @@ struct rraim_msg {
 	__le64 addr;
 	__le64 capacity;
 	__le64 free;
-	__le32 reserved[4];
+	__u8 proof[RRAIM_AUTH_PROOF_LEN];
 };
 
 /* The layout is the protocol: let the compiler check it. */
@@ -223,7 +270,7 @@ struct rraim_msg {
 static_assert(sizeof(struct rraim_hello) == 48, "hello size");
 static_assert(sizeof(struct rraim_hello) <= RRAIM_HELLO_MAX,
 	      "hello exceeds connect private data");
-static_assert(sizeof(struct rraim_welcome) == 56, "welcome size");
+static_assert(sizeof(struct rraim_welcome) == 88, "welcome size");
 static_assert(sizeof(struct rraim_welcome) <= RRAIM_WELCOME_MAX,
 	      "welcome exceeds accept private data");
 static_assert(sizeof(struct rraim_refusal) == 8, "refusal size");

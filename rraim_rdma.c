@@ -14,6 +14,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <crypto/algapi.h>
 #include <linux/highmem.h>
 #include <linux/inet.h>
 #include <linux/jiffies.h>
@@ -29,6 +30,7 @@
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
 
+#include "rraim_auth.h"
 #include "rraim_proto.h"
 #include "rraim_rdma.h"
 
@@ -157,6 +159,9 @@ enum {
  * @priv: the user's cookie
  * @session: session identity (hello)
  * @token: session secret (hello)
+ * @nonce: our challenge in the control connection's hello, when we
+ *	authenticate (@auth)
+ * @auth: the control connection's hello asked the server for a proof
  * @node: entry in rraim_peers
  * @lock: guards @state, @since, @reason, @connect_failed
  * @state: enum rraim_peer_state
@@ -202,6 +207,8 @@ struct rraim_peer {
 	void *priv;
 	u64 session;
 	u64 token;
+	u8 nonce[RRAIM_AUTH_NONCE_LEN];
+	bool auth;
 	struct list_head node;
 
 	spinlock_t lock;		/* state, since, reason */
@@ -702,17 +709,14 @@ static void rraim_ctrl_tx_done(struct ib_cq *cq, struct ib_wc *wc)
 static bool rraim_reply_valid(struct rraim_peer *peer,
 			      const struct rraim_msg *m)
 {
-	unsigned int i;
-
 	if (le32_to_cpu(m->magic) != RRAIM_PROTO_MAGIC)
 		return false;
 	if (le16_to_cpu(m->type) != (peer->rpc_type | RRAIM_MSG_REPLY))
 		return false;
-	if (le16_to_cpu(m->status) > RRAIM_EIO)
+	if (le16_to_cpu(m->status) > RRAIM_EPERM)
 		return false;
-	for (i = 0; i < ARRAY_SIZE(m->reserved); i++)
-		if (m->reserved[i])
-			return false;
+	if (memchr_inv(m->proof, 0, sizeof(m->proof)))
+		return false;
 	return peer->rpc_pending && le32_to_cpu(m->seq) == peer->rpc_pending;
 }
 
@@ -827,6 +831,8 @@ static int rraim_status_errno(u16 status)
 		return -EOPNOTSUPP;
 	case RRAIM_EINVAL:
 		return -EINVAL;
+	case RRAIM_EPERM:
+		return -EACCES;
 	default:
 		return -EIO;
 	}
@@ -840,7 +846,7 @@ static int rraim_status_errno(u16 status)
  * complete).  The caller decides what that means for the peer.
  */
 static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
-		     struct rraim_msg *reply)
+		     const u8 *proof, struct rraim_msg *reply)
 {
 	struct rraim_conn *conn = &peer->ctrl;
 	struct rraim_msg *m = conn->tx;
@@ -884,6 +890,8 @@ static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
 	m->type = cpu_to_le16(type);
 	m->seq = cpu_to_le32(seq);
 	m->chunk = cpu_to_le32(chunk);
+	if (proof)
+		memcpy(m->proof, proof, sizeof(m->proof));
 	ib_dma_sync_single_for_device(peer->ibdev, conn->tx_dma, sizeof(*m),
 				      DMA_TO_DEVICE);
 	sge.addr = conn->tx_dma;
@@ -948,7 +956,7 @@ int rraim_peer_alloc_chunk(struct rraim_peer *peer,
 	struct rraim_msg reply;
 	int ret;
 
-	ret = rraim_rpc(peer, RRAIM_MSG_ALLOC, 0, &reply);
+	ret = rraim_rpc(peer, RRAIM_MSG_ALLOC, 0, NULL, &reply);
 	if (ret && ret != -ENOSPC)
 		return ret;
 	rraim_peer_note_pool(peer, &reply);
@@ -961,7 +969,7 @@ int rraim_peer_alloc_chunk(struct rraim_peer *peer,
 	    desc->addr + RRAIM_CHUNK_SIZE < desc->addr) {
 		pr_err_ratelimited("server %s: granted a misaligned chunk at %#llx\n",
 				   peer->name, desc->addr);
-		rraim_rpc(peer, RRAIM_MSG_FREE, desc->chunk, &reply);
+		rraim_rpc(peer, RRAIM_MSG_FREE, desc->chunk, NULL, &reply);
 		return -EPROTO;
 	}
 	return 0;
@@ -988,7 +996,7 @@ int rraim_peer_free_chunk(struct rraim_peer *peer, u32 chunk)
 	 */
 	if (atomic_read(&peer->abandoned))
 		return -EAGAIN;
-	ret = rraim_rpc(peer, RRAIM_MSG_FREE, chunk, &reply);
+	ret = rraim_rpc(peer, RRAIM_MSG_FREE, chunk, NULL, &reply);
 	if (!ret)
 		rraim_peer_note_pool(peer, &reply);
 	return ret;
@@ -1034,7 +1042,7 @@ static void __rraim_hb_work(struct work_struct *work)
 	if (!rraim_peer_usable(peer))
 		return;
 	rraim_peer_free_late(peer);
-	ret = rraim_rpc(peer, RRAIM_MSG_PING, 0, &reply);
+	ret = rraim_rpc(peer, RRAIM_MSG_PING, 0, NULL, &reply);
 	if (ret == -ENOTCONN)
 		return;
 	if (!ret) {
@@ -1074,10 +1082,11 @@ static void rraim_hb_work(struct work_struct *work)
 
 /* ----------------------------------------------------- connection setup */
 
-static bool rraim_welcome_valid(struct rraim_peer *peer,
+static bool rraim_welcome_valid(struct rraim_conn *conn,
 				const struct rdma_conn_param *p,
 				struct rraim_welcome *out)
 {
+	struct rraim_peer *peer = conn->peer;
 	const struct rraim_welcome *w = p->private_data;
 
 	if (!w || p->private_data_len < sizeof(*w)) {
@@ -1101,6 +1110,12 @@ static bool rraim_welcome_valid(struct rraim_peer *peer,
 		       le32_to_cpu(w->chunk_shift), RRAIM_CHUNK_SHIFT);
 		return false;
 	}
+	if ((le16_to_cpu(w->flags) & RRAIM_WELCOME_AUTH) &&
+	    (conn->index || !peer->auth)) {
+		pr_err("server %s: a proof nobody asked for (connection %u)\n",
+		       peer->name, conn->index);
+		return false;
+	}
 	*out = *w;
 	return true;
 }
@@ -1114,6 +1129,7 @@ static const char *rraim_refusal_name(u16 reason)
 	case RRAIM_REFUSE_BAD_TOKEN: return "bad session token";
 	case RRAIM_REFUSE_BUSY: return "busy";
 	case RRAIM_REFUSE_SHUTDOWN: return "shutting down";
+	case RRAIM_REFUSE_AUTH: return "authentication required (set auth_key)";
 	default: return "unknown reason";
 	}
 }
@@ -1126,14 +1142,17 @@ static int rraim_conn_rejected(struct rraim_conn *conn,
 
 	r = rdma_consumer_reject_data(conn->cm_id, ev, &len);
 	if (r && len >= sizeof(*r) &&
-	    le32_to_cpu(r->magic) == RRAIM_PROTO_MAGIC)
+	    le32_to_cpu(r->magic) == RRAIM_PROTO_MAGIC) {
 		pr_err_ratelimited("server %s: refused connection %u: %s\n",
 				   conn->peer->name, conn->index,
 				   rraim_refusal_name(le16_to_cpu(r->reason)));
-	else
-		pr_err_ratelimited("server %s: connection %u rejected (%s)\n",
-				   conn->peer->name, conn->index,
-				   rdma_reject_msg(conn->cm_id, ev->status));
+		if (le16_to_cpu(r->reason) == RRAIM_REFUSE_AUTH)
+			return -EACCES;
+		return -ECONNREFUSED;
+	}
+	pr_err_ratelimited("server %s: connection %u rejected (%s)\n",
+			   conn->peer->name, conn->index,
+			   rdma_reject_msg(conn->cm_id, ev->status));
 	return -ECONNREFUSED;
 }
 
@@ -1332,6 +1351,15 @@ static int rraim_conn_route_resolved(struct rraim_conn *conn)
 	hello.token = cpu_to_le64(peer->token);
 	hello.qp_index = cpu_to_le16(conn->index);
 	hello.qp_count = cpu_to_le16(peer->cfg.nr_data_conns + 1);
+	if (!conn->index) {
+		/* the control connection: a fresh challenge, if we ask one */
+		peer->auth = rraim_auth_enabled();
+		if (peer->auth) {
+			get_random_bytes(peer->nonce, sizeof(peer->nonce));
+			hello.flags = cpu_to_le32(RRAIM_HELLO_AUTH);
+			memcpy(hello.nonce, peer->nonce, sizeof(hello.nonce));
+		}
+	}
 
 	param.private_data = &hello;
 	param.private_data_len = sizeof(hello);
@@ -1371,7 +1399,7 @@ static int __rraim_cm_handler(struct rdma_cm_id *cm_id, struct rdma_cm_event *ev
 		break;
 	case RDMA_CM_EVENT_ESTABLISHED:
 		set_bit(RRAIM_CONN_UP, &conn->flags);
-		if (!rraim_welcome_valid(peer, &ev->param.conn, &conn->welcome))
+		if (!rraim_welcome_valid(conn, &ev->param.conn, &conn->welcome))
 			rraim_conn_cm_finish(conn, -EPROTO);
 		else
 			rraim_conn_cm_finish(conn, 0);
@@ -1564,6 +1592,47 @@ static bool rraim_peer_link_up(struct rraim_peer *peer)
 	return !peer->ctrl.cm_id || rraim_link_settled(peer, peer->ctrl.cm_id);
 }
 
+/*
+ * The server proved in its welcome that it holds the secret; now we
+ * prove it, before any data connection or request.  A server that cannot
+ * prove it gets nothing of ours: not a page, not a request.
+ */
+static int rraim_peer_authenticate(struct rraim_peer *peer)
+{
+	const struct rraim_welcome *w = &peer->ctrl.welcome;
+	u8 want[RRAIM_AUTH_PROOF_LEN], proof[RRAIM_AUTH_PROOF_LEN];
+	struct rraim_msg reply;
+	int ret;
+
+	if (!peer->auth) {
+		pr_notice_once("no auth_key: memory servers are not authenticated, and pages go to whatever answers at their addresses\n");
+		return 0;
+	}
+	if (!(le16_to_cpu(w->flags) & RRAIM_WELCOME_AUTH)) {
+		pr_err_ratelimited("server %s does not authenticate (no --secret there): not using it\n",
+				   peer->name);
+		return -EACCES;
+	}
+	ret = rraim_auth_proof(RRAIM_AUTH_SERVER_LABEL, peer->nonce, w->nonce,
+			       peer->session, want);
+	if (ret)
+		return ret;
+	if (crypto_memneq(want, w->proof, sizeof(want))) {
+		pr_err_ratelimited("server %s: wrong proof: it does not hold this cluster's secret; not using it\n",
+				   peer->name);
+		return -EACCES;
+	}
+	ret = rraim_auth_proof(RRAIM_AUTH_CLIENT_LABEL, w->nonce, peer->nonce,
+			       peer->session, proof);
+	if (!ret)
+		ret = rraim_rpc(peer, RRAIM_MSG_AUTH, 0, proof, &reply);
+	memzero_explicit(proof, sizeof(proof));
+	if (ret == -EACCES)
+		pr_err_ratelimited("server %s refused our proof: its secret is not ours\n",
+				   peer->name);
+	return ret;
+}
+
 static int rraim_peer_connect(struct rraim_peer *peer)
 {
 	struct rraim_welcome *w = &peer->ctrl.welcome;
@@ -1571,6 +1640,9 @@ static int rraim_peer_connect(struct rraim_peer *peer)
 	int ret;
 
 	ret = rraim_conn_connect(&peer->ctrl);
+	if (ret)
+		return ret;
+	ret = rraim_peer_authenticate(peer);
 	if (ret)
 		return ret;
 	for (i = 0; i < peer->cfg.nr_data_conns; i++) {
@@ -1658,6 +1730,7 @@ static void __rraim_peer_work(struct work_struct *work)
 		rraim_peer_set_state(peer, RRAIM_PEER_DEAD,
 				     ret == -ECONNREFUSED ? "connection refused" :
 				     ret == -ENETDOWN ? "link down" :
+				     ret == -EACCES ? "authentication failed" :
 				     "connect failed");
 	else
 		rraim_peer_set_state(peer, RRAIM_PEER_LIVE, peer->info.resumed ?
@@ -1847,7 +1920,7 @@ void rraim_peer_destroy(struct rraim_peer *peer, bool bye)
 	unsigned long flags;
 
 	if (bye && rraim_peer_usable(peer))
-		rraim_rpc(peer, RRAIM_MSG_BYE, 0, &reply);
+		rraim_rpc(peer, RRAIM_MSG_BYE, 0, NULL, &reply);
 
 	mutex_lock(&rraim_peers_mutex);
 	list_del(&peer->node);

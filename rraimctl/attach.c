@@ -12,6 +12,26 @@
 
 #include "rraimctl.h"
 
+/* Hand the secret to the loaded module: it copies the key at once. */
+static int converge_secret(const struct ctl *ctl, const struct config *c)
+{
+	long key;
+	int err;
+
+	key = secret_install(c->secret);
+	if (key < 0)
+		return RC_ERR;
+	err = write_text(ctl->auth_key, SECRET_KEY);
+	secret_uninstall(key);
+	if (err) {
+		msg("cannot write %s: %s", ctl->auth_key, strerror(-err));
+		return RC_ERR;
+	}
+	info("secret: the servers are authenticated with %s (new connections)",
+	     c->secret);
+	return RC_OK;
+}
+
 /* With the module loaded: add the missing servers, set the knobs given. */
 static int converge(const struct ctl *ctl, const struct config *c)
 {
@@ -20,6 +40,9 @@ static int converge(const struct ctl *ctl, const struct config *c)
 	int k, err, ret = RC_OK;
 
 	info("rraim is already loaded: applying the configuration at run time");
+	/* first: servers added below connect with it */
+	if (c->set[K_SECRET] && converge_secret(ctl, c))
+		return RC_ERR;
 	for (i = 0; i < c->nservers; i++) {
 		if (!server_dir(ctl, c->servers[i], dir, sizeof(dir)))
 			continue;
@@ -104,6 +127,7 @@ static int modprobe(const struct config *c)
 	const char *argv[K_COUNT + 4];
 	size_t n = 0, len;
 	unsigned int i;
+	long key = 0;
 	int k, fd, st;
 
 	argv[n++] = "rraim";
@@ -123,10 +147,18 @@ static int modprobe(const struct config *c)
 		}
 		argv[n++] = args[k];
 	}
+	if (c->set[K_SECRET]) {
+		/* the module copies the key while it loads */
+		key = secret_install(c->secret);
+		if (key < 0)
+			return RC_ERR;
+		argv[n++] = "auth_key=" SECRET_KEY;
+	}
 	argv[n] = NULL;
 	show_cmd("modprobe", argv);
 	fd = kmsg_open();
 	st = run("RRAIMCTL_MODPROBE", "modprobe", argv);
+	secret_uninstall(key);
 	if (st) {
 		if (st > 0)
 			msg("modprobe rraim failed (exit status %d)", st);

@@ -37,6 +37,7 @@ const struct keydef keydefs[K_COUNT] = {
 	[K_SWAP]		= { "swap", KT_PATH, 0, 0, false },
 	[K_ATTACH_TIMEOUT]	= { "attach_timeout", KT_SECONDS, 0, 86400, false },
 	[K_MIN_LIVE]		= { "min_live", KT_MIN_LIVE, 0, RRAIM_MAX_SERVERS, false },
+	[K_SECRET]		= { "secret", KT_FILE, 0, 0, false },
 };
 
 void config_free(struct config *c)
@@ -230,6 +231,14 @@ static int config_set(struct config *c, const char *key, const char *value,
 		}
 		c->nswap++;
 		break;
+	case KT_FILE:
+		if (value[0] != '/' || strlen(value) >= sizeof(c->secret)) {
+			snprintf(err, errlen, "%s: '%.64s' is not an absolute path",
+				 kd->name, value);
+			return -1;
+		}
+		strcpy(c->secret, value);
+		break;
 	case KT_SECONDS:
 		if (parse_seconds(value, (double)kd->max, &c->seconds)) {
 			snprintf(err, errlen, "%s: '%.32s' is not a number of seconds from 0 to %lu",
@@ -403,6 +412,8 @@ static void config_print_key(const struct config *c, int k, bool with_key)
 		printf("%s = ", name);
 	if (keydefs[k].type == KT_SECONDS)
 		printf("%g\n", c->seconds);
+	else if (keydefs[k].type == KT_FILE)
+		printf("%s\n", c->secret);
 	else if (keydefs[k].type == KT_MIN_LIVE && c->num[k] == MIN_LIVE_ALL)
 		printf("all\n");
 	else

@@ -68,6 +68,7 @@ struct ctl {
 	char sysfs[PATH_MAX];		/* /sys/kernel/rraim */
 	char livepatch[PATH_MAX];	/* /sys/kernel/livepatch/rraim */
 	char zswap[PATH_MAX];		/* /sys/module/zswap/parameters/enabled */
+	char auth_key[PATH_MAX];	/* /sys/module/rraim/parameters/auth_key */
 	struct opts o;
 };
 
@@ -125,6 +126,8 @@ int pathf(char *out, size_t len, const char *fmt, ...)
 bool is_dir(const char *path);
 bool exists(const char *path);
 int read_text(const char *path, char *buf, size_t len);
+/* Write @value to the file @path: 0 or -errno. */
+int write_text(const char *path, const char *value);
 int read_attr(const char *dir, const char *name, char *buf, size_t len);
 int read_num(const char *dir, const char *name, unsigned long long *v);
 int write_attr(const char *dir, const char *name, const char *value,
@@ -167,12 +170,14 @@ int server_dir(const struct ctl *ctl, const char *name, char *dir, size_t len);
 int count_servers(const struct ctl *ctl);
 
 /* config.c: rraim.conf(5), its keys, and the module parameters among them */
-enum ktype { KT_SERVERS, KT_UINT, KT_BOOL, KT_PATH, KT_SECONDS, KT_MIN_LIVE };
+enum ktype {
+	KT_SERVERS, KT_UINT, KT_BOOL, KT_PATH, KT_SECONDS, KT_MIN_LIVE, KT_FILE
+};
 
 enum {
 	K_SERVERS, K_REPLICAS, K_DEADLINE, K_HEARTBEAT, K_LOST_WAIT,
 	K_SYNC_RATE, K_AUTO_REBUILD, K_REBUILD_DELAY, K_ENABLED, K_SWAP,
-	K_ATTACH_TIMEOUT, K_MIN_LIVE, K_COUNT
+	K_ATTACH_TIMEOUT, K_MIN_LIVE, K_SECRET, K_COUNT
 };
 
 struct keydef {
@@ -197,6 +202,7 @@ struct config {
 	unsigned int nservers;
 	char *swap[MAX_SWAP];
 	unsigned int nswap;
+	char secret[PATH_MAX];		/* the cluster's secret file */
 };
 
 int load_config(const struct opts *o, struct config *c, bool required);
@@ -204,6 +210,11 @@ int config_args(struct config *c, int argc, char **argv);
 int config_check(const struct config *c, char *err, size_t errlen);
 void config_free(struct config *c);
 int key_lookup(const char *key);
+
+/* secret.c: the cluster's secret, handed to the module as a logon key */
+#define SECRET_KEY	"rraim:cluster"
+long secret_install(const char *path);
+void secret_uninstall(long key);
 
 /* knob.c */
 void replicas_hint(const struct ctl *ctl, int err);

@@ -104,7 +104,7 @@ int read_num(const char *dir, const char *name, unsigned long long *v)
 }
 
 /* Write "VALUE\n" in one write(2), as sysfs wants it: 0 or -errno. */
-static int write_text(const char *path, const char *value)
+int write_text(const char *path, const char *value)
 {
 	char buf[VALUE_MAX + 2];
 	size_t len = strlen(value);
@@ -188,6 +188,9 @@ int sysfs_setup(struct ctl *ctl, const char *dir)
 	if (pathf(ctl->livepatch, sizeof(ctl->livepatch), "%s/livepatch/rraim",
 		  strcmp(parent, "/") ? parent : "") ||
 	    pathf(ctl->zswap, sizeof(ctl->zswap), "%s/module/zswap/parameters/enabled",
+		  strcmp(root, "/") ? root : "") ||
+	    pathf(ctl->auth_key, sizeof(ctl->auth_key),
+		  "%s/module/rraim/parameters/auth_key",
 		  strcmp(root, "/") ? root : ""))
 		return -1;
 	return 0;

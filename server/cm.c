@@ -138,8 +138,8 @@ static uint16_t rraim_cm_admit(struct rraim_server *srv,
 	struct in_addr client;
 	struct rraim_session *s;
 	struct rraim_conn *conn;
+	uint16_t reason, flags;
 	bool resumed;
-	uint16_t reason;
 
 	if (!ev->id->verbs) {
 		*detail = "no RDMA device";
@@ -151,14 +151,25 @@ static uint16_t rraim_cm_admit(struct rraim_server *srv,
 	if (reason)
 		return reason;
 
+	flags = resumed ? RRAIM_WELCOME_RESUMED : 0;
+	if (hello->role == RRAIM_ROLE_CONTROL && srv->auth) {
+		/* new nonces, a new proof: nothing of an older one counts */
+		s->authed = false;
+		s->auth_tried = false;
+		memcpy(s->nonce_client, hello->nonce, sizeof(s->nonce_client));
+		if (rraim_random(s->nonce_server, sizeof(s->nonce_server))) {
+			*detail = "no random numbers";
+			goto settle_session;
+		}
+		flags |= RRAIM_WELCOME_AUTH;
+	}
 	conn = rraim_conn_create(s, ev->id, hello, peer);
 	if (!conn) {
 		*detail = "cannot create the queue pair";
 		goto settle_session;
 	}
 	if (rraim_conn_accept(conn, ev->responder_resources,
-			      ev->initiator_depth,
-			      resumed ? RRAIM_WELCOME_RESUMED : 0)) {
+			      ev->initiator_depth, flags)) {
 		rraim_conn_release(conn);
 		*detail = "cannot accept";
 		goto settle_session;

@@ -434,6 +434,12 @@ int rraim_conn_accept(struct rraim_conn *conn, uint8_t responder_resources,
 		rraim_conn_log(conn, LOG_ERR, "cannot query the device");
 		return -1;
 	}
+	if (flags & RRAIM_WELCOME_AUTH) {
+		memcpy(info.nonce, s->nonce_server, sizeof(info.nonce));
+		rraim_auth_proof(&srv->secret, RRAIM_AUTH_SERVER_LABEL,
+				 s->nonce_client, s->nonce_server, s->id,
+				 info.proof);
+	}
 	rraim_welcome_encode(&welcome, &info);
 	memset(&param, 0, sizeof(param));
 	param.private_data = &welcome;

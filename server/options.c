@@ -41,6 +41,7 @@ static const struct rraim_opt_desc rraim_opts[RRAIM_OPT_COUNT] = {
 	[RRAIM_OPT_HUGEPAGES]		= { "hugepages", true, true },
 	[RRAIM_OPT_STATUS_SOCKET]	= { "status-socket", true, true },
 	[RRAIM_OPT_CLIENT_QUOTA]	= { "client-quota", true, true },
+	[RRAIM_OPT_SECRET]		= { "secret", true, true },
 	[RRAIM_OPT_SYSTEMD]		= { "systemd", false, true },
 	[RRAIM_OPT_VERBOSE]		= { "verbose", false, true },
 	[RRAIM_OPT_CONFIG]		= { "config", true, false },
@@ -54,8 +55,8 @@ static const struct rraim_opt_desc rraim_opts[RRAIM_OPT_COUNT] = {
 	((1U << RRAIM_OPT_LISTEN) | (1U << RRAIM_OPT_CAPACITY) |	\
 	 (1U << RRAIM_OPT_GRACE) | (1U << RRAIM_OPT_MAX_SESSIONS) |	\
 	 (1U << RRAIM_OPT_HUGEPAGES) | (1U << RRAIM_OPT_STATUS_SOCKET) | \
-	 (1U << RRAIM_OPT_CLIENT_QUOTA) | (1U << RRAIM_OPT_SYSTEMD) |	\
-	 (1U << RRAIM_OPT_CONFIG))
+	 (1U << RRAIM_OPT_CLIENT_QUOTA) | (1U << RRAIM_OPT_SECRET) |	\
+	 (1U << RRAIM_OPT_SYSTEMD) | (1U << RRAIM_OPT_CONFIG))
 
 void rraim_options_init(struct rraim_options *opts)
 {
@@ -71,10 +72,12 @@ void rraim_options_init(struct rraim_options *opts)
 void rraim_options_free(struct rraim_options *opts)
 {
 	free(opts->status_socket);
+	free(opts->secret);
 	free(opts->config);
 	free(opts->status_query);
 	rraim_client_quota_free(&opts->client_quota);
 	opts->status_socket = NULL;
+	opts->secret = NULL;
 	opts->config = NULL;
 	opts->status_query = NULL;
 }
@@ -528,6 +531,8 @@ static int rraim_option_apply(struct rraim_options *opts, enum rraim_opt opt,
 					     errlen);
 	case RRAIM_OPT_CLIENT_QUOTA:
 		return rraim_set_client_quota(opts, value, err, errlen);
+	case RRAIM_OPT_SECRET:
+		return rraim_set_string(&opts->secret, value, err, errlen);
 	case RRAIM_OPT_SYSTEMD:
 		return rraim_set_flag(&opts->systemd, value, from_config, err,
 				      errlen);
@@ -765,6 +770,13 @@ int rraim_options_merge(struct rraim_options *dst,
 	if ((take & (1U << RRAIM_OPT_CLIENT_QUOTA)) &&
 	    rraim_client_quota_copy(&dst->client_quota, &src->client_quota))
 		return -1;
+	if ((take & (1U << RRAIM_OPT_SECRET)) && src->secret) {
+		path = strdup(src->secret);
+		if (!path)
+			return -1;
+		free(dst->secret);
+		dst->secret = path;
+	}
 	if (take & (1U << RRAIM_OPT_LISTEN))
 		dst->listen = src->listen;
 	if (take & (1U << RRAIM_OPT_CAPACITY))
@@ -846,6 +858,9 @@ void rraim_usage(FILE *f)
 		"                           may hold together: QUOTA for every address,\n"
 		"                           ADDR=QUOTA for one; sizes as --capacity, 0 is\n"
 		"                           unlimited (default)\n"
+		"  --secret FILE            admit only clients that prove they hold the\n"
+		"                           cluster's secret in FILE (mode 0600), and prove\n"
+		"                           it to them\n"
 		"  --systemd                notify systemd (Type=notify); journal log levels\n"
 		"  --config FILE            read 'key = value' lines (keys: the long options\n"
 		"                           above); the command line overrides the file\n"

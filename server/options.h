@@ -34,6 +34,7 @@ enum rraim_opt {
 	RRAIM_OPT_HUGEPAGES,
 	RRAIM_OPT_STATUS_SOCKET,
 	RRAIM_OPT_CLIENT_QUOTA,
+	RRAIM_OPT_SECRET,
 	RRAIM_OPT_SYSTEMD,
 	RRAIM_OPT_VERBOSE,
 	RRAIM_OPT_CONFIG,
@@ -77,6 +78,7 @@ struct rraim_client_quota {
  * @hugepages: huge page policy for the pool
  * @status_socket: path of the status socket to serve, or NULL
  * @client_quota: memory each client address may hold (quota.c)
+ * @secret: file of the cluster's shared secret, or NULL (no authentication)
  * @systemd: notify the service manager, journal log prefixes
  * @verbose: log debug messages
  * @config: configuration file read, or NULL
@@ -91,6 +93,7 @@ struct rraim_options {
 	enum rraim_hugepages hugepages;
 	char *status_socket;
 	struct rraim_client_quota client_quota;
+	char *secret;
 	bool systemd;
 	bool verbose;
 	char *config;

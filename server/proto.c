@@ -22,15 +22,6 @@ static size_t rraim_min(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-static int rraim_reserved_zero(const __le32 *reserved, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (reserved[i])
-			return 0;
-	return 1;
-}
 
 /* ------------------------------------------------------------------ */
 /* Hello: client to server, connect private data                       */
@@ -47,6 +38,17 @@ void rraim_hello_encode(struct rraim_hello *hello,
 	hello->token = htole64(info->token);
 	hello->qp_index = htole16(info->qp_index);
 	hello->qp_count = htole16(info->qp_count);
+	hello->flags = htole32(info->flags);
+	memcpy(hello->nonce, info->nonce, sizeof(hello->nonce));
+}
+
+static int rraim_bytes_zero(const uint8_t *p, size_t n)
+{
+	uint8_t any = 0;
+
+	while (n--)
+		any |= *p++;
+	return !any;
 }
 
 /*
@@ -76,6 +78,8 @@ uint16_t rraim_hello_decode(const void *data, size_t len,
 	info->token = le64toh(h.token);
 	info->qp_index = le16toh(h.qp_index);
 	info->qp_count = le16toh(h.qp_count);
+	info->flags = le32toh(h.flags);
+	memcpy(info->nonce, h.nonce, sizeof(info->nonce));
 
 	if (role != RRAIM_ROLE_CONTROL && role != RRAIM_ROLE_DATA)
 		return RRAIM_REFUSE_MALFORMED;
@@ -85,7 +89,13 @@ uint16_t rraim_hello_decode(const void *data, size_t len,
 		return RRAIM_REFUSE_MALFORMED;
 	if (info->qp_index >= info->qp_count)
 		return RRAIM_REFUSE_MALFORMED;
-	if (!rraim_reserved_zero(h.reserved, 5))
+	if (info->flags & ~(uint32_t)RRAIM_HELLO_AUTH)
+		return RRAIM_REFUSE_MALFORMED;
+	/* a nonce only where it means something: a control hello's */
+	if ((info->flags & RRAIM_HELLO_AUTH) && role != RRAIM_ROLE_CONTROL)
+		return RRAIM_REFUSE_MALFORMED;
+	if (!(info->flags & RRAIM_HELLO_AUTH) &&
+	    !rraim_bytes_zero(h.nonce, sizeof(h.nonce)))
 		return RRAIM_REFUSE_MALFORMED;
 	return 0;
 }
@@ -106,6 +116,8 @@ void rraim_welcome_encode(struct rraim_welcome *welcome,
 	welcome->free = htole64(info->free);
 	welcome->chunk_shift = htole32(info->chunk_shift);
 	welcome->nr_chunks = htole32(info->nr_chunks);
+	memcpy(welcome->nonce, info->nonce, sizeof(welcome->nonce));
+	memcpy(welcome->proof, info->proof, sizeof(welcome->proof));
 }
 
 int rraim_welcome_decode(const void *data, size_t len,
@@ -128,6 +140,8 @@ int rraim_welcome_decode(const void *data, size_t len,
 	info->free = le64toh(w.free);
 	info->chunk_shift = le32toh(w.chunk_shift);
 	info->nr_chunks = le32toh(w.nr_chunks);
+	memcpy(info->nonce, w.nonce, sizeof(info->nonce));
+	memcpy(info->proof, w.proof, sizeof(info->proof));
 	return 0;
 }
 
@@ -175,6 +189,7 @@ void rraim_msg_encode(struct rraim_msg *msg, const struct rraim_msg_info *info)
 	msg->addr = htole64(info->addr);
 	msg->capacity = htole64(info->capacity);
 	msg->free = htole64(info->free);
+	memcpy(msg->proof, info->proof, sizeof(msg->proof));
 }
 
 static void rraim_msg_to_info(const struct rraim_msg *m,
@@ -189,6 +204,7 @@ static void rraim_msg_to_info(const struct rraim_msg *m,
 	info->addr = le64toh(m->addr);
 	info->capacity = le64toh(m->capacity);
 	info->free = le64toh(m->free);
+	memcpy(info->proof, m->proof, sizeof(info->proof));
 }
 
 /*
@@ -214,8 +230,11 @@ uint16_t rraim_msg_decode_request(const void *buf, size_t len,
 
 	if (!buf || len != RRAIM_MSG_SIZE)
 		return RRAIM_EINVAL;
-	if (le32toh(m.magic) != RRAIM_PROTO_MAGIC || m.status ||
-	    !rraim_reserved_zero(m.reserved, 4))
+	if (le32toh(m.magic) != RRAIM_PROTO_MAGIC || m.status)
+		return RRAIM_EINVAL;
+	/* the proof field carries a proof in an AUTH request only */
+	if (info->type != RRAIM_MSG_AUTH &&
+	    !rraim_bytes_zero(m.proof, sizeof(m.proof)))
 		return RRAIM_EINVAL;
 	if (info->type & RRAIM_MSG_REPLY)
 		return RRAIM_EINVAL;
@@ -226,6 +245,7 @@ uint16_t rraim_msg_decode_request(const void *buf, size_t len,
 	case RRAIM_MSG_PING:
 	case RRAIM_MSG_QUERY:
 	case RRAIM_MSG_BYE:
+	case RRAIM_MSG_AUTH:
 		break;
 	default:
 		return RRAIM_ENOTSUP;
@@ -263,6 +283,7 @@ const char *rraim_refusal_str(uint16_t reason)
 	case RRAIM_REFUSE_BAD_TOKEN:	return "bad_token";
 	case RRAIM_REFUSE_BUSY:		return "busy";
 	case RRAIM_REFUSE_SHUTDOWN:	return "shutdown";
+	case RRAIM_REFUSE_AUTH:		return "auth";
 	default:			return "unknown";
 	}
 }
@@ -276,6 +297,7 @@ const char *rraim_status_str(uint16_t status)
 	case RRAIM_EINVAL:	return "einval";
 	case RRAIM_ENOTSUP:	return "enotsup";
 	case RRAIM_EIO:		return "eio";
+	case RRAIM_EPERM:	return "eperm";
 	default:		return "unknown";
 	}
 }
@@ -288,6 +310,7 @@ const char *rraim_msg_type_str(uint16_t type)
 	case RRAIM_MSG_PING:	return "ping";
 	case RRAIM_MSG_QUERY:	return "query";
 	case RRAIM_MSG_BYE:	return "bye";
+	case RRAIM_MSG_AUTH:	return "auth";
 	default:		return "unknown";
 	}
 }

@@ -26,6 +26,8 @@ struct rraim_hello_info {
 	uint64_t token;		/* session secret */
 	uint16_t qp_index;	/* < qp_count */
 	uint16_t qp_count;	/* 1..RRAIM_QP_COUNT_MAX */
+	uint32_t flags;		/* RRAIM_HELLO_* */
+	uint8_t nonce[RRAIM_AUTH_NONCE_LEN];	/* with RRAIM_HELLO_AUTH */
 };
 
 /* An accept welcome, host order. */
@@ -37,6 +39,8 @@ struct rraim_welcome_info {
 				 * client's quota left (quota.c) */
 	uint32_t chunk_shift;	/* RRAIM_CHUNK_SHIFT */
 	uint32_t nr_chunks;	/* chunks the session holds */
+	uint8_t nonce[RRAIM_AUTH_NONCE_LEN];	/* with RRAIM_WELCOME_AUTH */
+	uint8_t proof[RRAIM_AUTH_PROOF_LEN];	/* with RRAIM_WELCOME_AUTH */
 };
 
 /* A control message, request or reply, host order. */
@@ -51,6 +55,7 @@ struct rraim_msg_info {
 	uint64_t capacity;	/* pool bytes */
 	uint64_t free;		/* pool bytes not granted, capped by the
 				 * client's quota left (quota.c) */
+	uint8_t proof[RRAIM_AUTH_PROOF_LEN];	/* AUTH requests only */
 };
 
 void rraim_hello_encode(struct rraim_hello *hello,

@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -62,15 +61,28 @@ void rraim_server_stop(struct rraim_server *srv, int exit_code,
 
 static int rraim_server_random(struct rraim_server *srv)
 {
-	ssize_t n;
-
 	do {
-		n = getrandom(&srv->incarnation, sizeof(srv->incarnation), 0);
-		if (n < 0 && errno != EINTR) {
+		if (rraim_random(&srv->incarnation, sizeof(srv->incarnation))) {
 			rraim_err("getrandom: %s", strerror(errno));
 			return -1;
 		}
-	} while (n != sizeof(srv->incarnation) || !srv->incarnation);
+	} while (!srv->incarnation);
+	return 0;
+}
+
+/* The cluster's secret, when the server authenticates its clients. */
+static int rraim_server_secret(struct rraim_server *srv)
+{
+	char err[512];
+
+	if (!srv->opts->secret)
+		return 0;
+	if (rraim_secret_load(srv->opts->secret, &srv->secret, err,
+			      sizeof(err))) {
+		rraim_err("--secret: %s", err);
+		return -1;
+	}
+	srv->auth = true;
 	return 0;
 }
 
@@ -212,7 +224,8 @@ static int rraim_server_status(struct rraim_server *srv)
 /* The status socket comes last: once it answers, the server is up. */
 static int rraim_server_setup(struct rraim_server *srv)
 {
-	if (rraim_server_random(srv) || rraim_server_signals(srv) ||
+	if (rraim_server_random(srv) || rraim_server_secret(srv) ||
+	    rraim_server_signals(srv) ||
 	    rraim_server_pool(srv) || rraim_server_lock() ||
 	    rraim_server_timer(srv) || rraim_cm_listen(srv) ||
 	    rraim_server_status(srv))
@@ -232,6 +245,11 @@ static void rraim_server_ready(struct rraim_server *srv)
 		   srv->pool.hugepages ? "huge" : "normal",
 		   srv->opts->grace_s, srv->incarnation);
 	rraim_quota_log(&srv->opts->client_quota);
+	if (srv->auth)
+		rraim_info("clients must prove that they hold the secret of %s",
+			   srv->opts->secret);
+	else
+		rraim_notice("no --secret: every client is admitted without authentication");
 	if (!srv->opts->systemd)
 		return;
 	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=listening on %s, %" PRIu64 " MiB",
@@ -409,6 +427,7 @@ void rraim_server_finish(struct rraim_server *srv)
 	rraim_pool_destroy(&srv->pool);
 	free(srv->pfds);
 	free(srv->pconns);
+	rraim_secret_wipe(&srv->secret);
 	if (!srv->exit_code)
 		rraim_info("stopped");
 }

@@ -15,8 +15,16 @@
  *       struct rraim_conn     one per RDMA connection: cm_id, QP, CQ
  *         struct rraim_ctrl   control connections only: message buffers
  *
- * Trust model.  A session is identified by the (session, token) pair its
- * client chose; the token is the only secret.  Whoever presents both owns
+ * Trust model.  With --secret, a client must prove that it holds the
+ * cluster's shared secret before the server serves it (rraim_proto.h,
+ * "Authentication"): a control connection without a nonce is refused, every
+ * request but AUTH is answered EPERM until a right proof came on the
+ * session's current control connection, and a data connection of a session
+ * not authenticated is refused; the welcome carries the server's own proof,
+ * so the client can refuse a server that does not hold the secret.
+ * Without --secret every client is admitted.  Within a session, a
+ * session is identified by the (session, token) pair its
+ * client chose.  Whoever presents both owns
  * the session: a control connection with them resumes it, and replaces
  * the session's connections if it still has any (see session.c).  Each
  * session has its own protection domain: its QPs and the MRs of its
@@ -40,6 +48,7 @@
 #include "options.h"
 #include "pool.h"
 #include "proto.h"
+#include "secret.h"
 #include "util.h"
 
 /* Receive buffers, and as many reply buffers, per control connection. */
@@ -166,6 +175,12 @@ enum rraim_session_state {
  * @bye: the client said BYE: free the session, not keep it, when the
  *	control connection goes
  * @msg_rl: rate limit of its bad-message log lines
+ * @authed: its current control connection gave a right proof (always
+ *	false without --secret, where nothing asks for one)
+ * @auth_tried: an AUTH came on its current control connection: one
+ *	proof per connection, so a proof cannot be guessed by many tries
+ * @nonce_client: the nonce of its current control connection's hello
+ * @nonce_server: the nonce of the welcome that answered it
  */
 struct rraim_session {
 	LIST_ENTRY(rraim_session) link;
@@ -183,6 +198,10 @@ struct rraim_session {
 	uint64_t grace_deadline_ms;
 	bool bye;
 	struct rraim_ratelimit msg_rl;
+	bool authed;
+	bool auth_tried;
+	uint8_t nonce_client[RRAIM_AUTH_NONCE_LEN];
+	uint8_t nonce_server[RRAIM_AUTH_NONCE_LEN];
 };
 
 /* ------------------------------------------------------------------ */
@@ -208,7 +227,7 @@ struct rraim_stats {
 	uint64_t byes;			/* BYE answered */
 	uint64_t bad_messages;		/* answered EINVAL or ENOTSUP */
 	uint64_t refused_connects;	/* sum of @refused */
-	uint64_t refused[RRAIM_REFUSE_SHUTDOWN + 1];	/* per reason */
+	uint64_t refused[RRAIM_REFUSE_AUTH + 1];	/* per reason */
 	uint64_t accepted_connects;	/* connections accepted */
 	uint64_t sessions_created;	/* new sessions */
 	uint64_t sessions_resumed;	/* control reconnects to a held session
@@ -218,6 +237,9 @@ struct rraim_stats {
 					 * connection still held */
 	uint64_t sessions_expired;	/* grace ran out */
 	uint64_t chunks_lost;		/* failed to deregister: never reused */
+	uint64_t auth_ok;		/* AUTH with a right proof */
+	uint64_t auth_failed;		/* AUTH with a wrong proof */
+	uint64_t unauthed_requests;	/* requests before AUTH: EPERM */
 };
 
 /* Fixed entries at the start of the poll set. */
@@ -256,6 +278,8 @@ enum rraim_pollfd {
  * @stats: counters
  * @refuse_rl: rate limit of refusal log lines
  * @quota_rl: rate limit of the log lines of ALLOCs over a quota
+ * @auth: clients must authenticate (--secret)
+ * @secret: the shared secret, when @auth
  */
 struct rraim_server {
 	const struct rraim_options *opts;
@@ -288,6 +312,8 @@ struct rraim_server {
 	struct rraim_stats stats;
 	struct rraim_ratelimit refuse_rl;
 	struct rraim_ratelimit quota_rl;
+	bool auth;
+	struct rraim_secret secret;
 };
 
 /* server.c */

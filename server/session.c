@@ -151,6 +151,10 @@ static uint16_t rraim_admit_control(struct rraim_server *srv,
 				    struct rraim_session **sessionp,
 				    bool *resumed, const char **detail)
 {
+	if (srv->auth && !(hello->flags & RRAIM_HELLO_AUTH)) {
+		*detail = "no authentication offered (the client has no auth_key)";
+		return RRAIM_REFUSE_AUTH;
+	}
 	if (!s) {
 		if (srv->nr_sessions >= srv->opts->max_sessions) {
 			*detail = "too many sessions";
@@ -197,6 +201,10 @@ static uint16_t rraim_admit_data(struct rraim_session *s,
 		return RRAIM_REFUSE_NO_SESSION;
 	if (s->token != hello->token)
 		return RRAIM_REFUSE_BAD_TOKEN;
+	if (s->srv->auth && !s->authed) {
+		*detail = "the session is not authenticated";
+		return RRAIM_REFUSE_AUTH;
+	}
 	if (s->pd->context != verbs) {
 		*detail = "the session lives on another RDMA device";
 		return RRAIM_REFUSE_BUSY;
@@ -441,6 +449,44 @@ static uint16_t rraim_session_dispatch(struct rraim_session *s,
 }
 
 /*
+ * AUTH: the client's proof for the nonces of the current control
+ * connection.  A wrong one leaves the session unauthenticated; the client
+ * is told EPERM and may not try another nonce on this connection (a new
+ * control connection brings new nonces).
+ */
+static uint16_t rraim_session_auth(struct rraim_session *s,
+				   const struct rraim_msg_info *req)
+{
+	struct rraim_server *srv = s->srv;
+	uint8_t want[RRAIM_AUTH_PROOF_LEN];
+	bool right;
+
+	if (!srv->auth)
+		return RRAIM_ENOTSUP;	/* nothing to prove here */
+	rraim_auth_proof(&srv->secret, RRAIM_AUTH_CLIENT_LABEL,
+			 s->nonce_server, s->nonce_client, s->id, want);
+	right = rraim_proof_equal(want, req->proof);
+	memset(want, 0, sizeof(want));
+	if (!right || s->auth_tried) {
+		srv->stats.auth_failed++;
+		s->authed = false;
+		if (s->control && rraim_ratelimit(&srv->refuse_rl))
+			rraim_conn_log(s->control, LOG_WARNING,
+				       "authentication failed: %s",
+				       right ? "a second proof on one connection" :
+				       "wrong proof (the client does not hold this server's secret)");
+		s->auth_tried = true;
+		return RRAIM_EPERM;
+	}
+	s->auth_tried = true;
+	s->authed = true;
+	srv->stats.auth_ok++;
+	if (s->control)
+		rraim_conn_log(s->control, LOG_INFO, "authenticated");
+	return RRAIM_OK;
+}
+
+/*
  * Answer a request: @status is what rraim_msg_decode_request() said of it.
  * @rep is filled completely, pool state included, whatever the outcome.
  */
@@ -454,7 +500,16 @@ void rraim_session_request(struct rraim_session *s, uint16_t status,
 	rep->type = req->type | RRAIM_MSG_REPLY;
 	rep->seq = req->seq;
 	rep->chunk = req->chunk;
-	if (status == RRAIM_OK) {
+	if (status == RRAIM_OK && req->type == RRAIM_MSG_AUTH) {
+		status = rraim_session_auth(s, req);
+	} else if (status == RRAIM_OK && srv->auth && !s->authed) {
+		srv->stats.unauthed_requests++;
+		if (rraim_ratelimit(&s->msg_rl))
+			rraim_sess_log(s, LOG_WARNING,
+				       "%s before authentication: answered eperm",
+				       rraim_msg_type_str(req->type));
+		status = RRAIM_EPERM;
+	} else if (status == RRAIM_OK) {
 		status = rraim_session_dispatch(s, req, rep);
 	} else {
 		srv->stats.bad_messages++;
@@ -541,6 +596,7 @@ void rraim_session_lose_control(struct rraim_session *s)
 	struct rraim_conn *conn;
 
 	s->control = NULL;
+	s->authed = false;	/* the next control connection proves it again */
 	while ((conn = LIST_FIRST(&s->conns)))
 		rraim_conn_destroy(conn);
 	rraim_session_settle(s);

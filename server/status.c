@@ -26,6 +26,7 @@
  *   chunks_free N
  *   chunks_lost N              retired after a failed deregistration
  *   grace_s N                  --grace
+ *   auth yes|no                --secret: clients must authenticate
  *   sessions N                 live and in grace
  *   sessions_max N             --max-sessions
  *   connections N              all sessions' connections
@@ -40,13 +41,18 @@
  *   byes N
  *   bad_messages N             requests answered EINVAL or ENOTSUP
  *   accepted_connects N
- *   refused_connects N         the sum of the six next
+ *   refused_connects N         the sum of the seven next
  *   refused_malformed N
  *   refused_version N
  *   refused_no_session N
  *   refused_bad_token N
  *   refused_busy N
  *   refused_shutdown N
+ *   refused_auth N             no proof offered, or a data connection
+ *                              of a session not authenticated
+ *   auth_ok N                  right proofs (AUTH)
+ *   auth_failed N              wrong proofs, or a second on one connection
+ *   unauthed_requests N        requests before the proof: EPERM
  *   sessions_created N
  *   sessions_resumed N         control reconnects to a held session
  *                              (welcome RESUMED), in grace or not
@@ -56,7 +62,7 @@
  *
  * then one line per session:
  *
- *   session 0xHEX state live|grace chunks N conns N grace_left_s N client ADDR
+ *   session 0xHEX state live|grace chunks N conns N grace_left_s N client ADDR authed yes|no|-
  *
  * grace_left_s is 0 for a live session.  ADDR is the IPv4 address the
  * session counts against for --client-quota (quota.c).
@@ -210,6 +216,10 @@ static void rraim_status_counters(const struct rraim_stats *st, FILE *f)
 		{ "refused_bad_token", st->refused[RRAIM_REFUSE_BAD_TOKEN] },
 		{ "refused_busy", st->refused[RRAIM_REFUSE_BUSY] },
 		{ "refused_shutdown", st->refused[RRAIM_REFUSE_SHUTDOWN] },
+		{ "refused_auth", st->refused[RRAIM_REFUSE_AUTH] },
+		{ "auth_ok", st->auth_ok },
+		{ "auth_failed", st->auth_failed },
+		{ "unauthed_requests", st->unauthed_requests },
 		{ "sessions_created", st->sessions_created },
 		{ "sessions_resumed", st->sessions_resumed },
 		{ "sessions_replaced", st->sessions_replaced },
@@ -233,9 +243,10 @@ static void rraim_status_sessions(const struct rraim_server *srv, FILE *f)
 		if (s->state == RRAIM_SESSION_GRACE && s->grace_deadline_ms > now)
 			left = (s->grace_deadline_ms - now + 999) / 1000;
 		inet_ntop(AF_INET, &s->client, client, sizeof(client));
-		fprintf(f, "session 0x%016" PRIx64 " state %s chunks %u conns %u grace_left_s %" PRIu64 " client %s\n",
+		fprintf(f, "session 0x%016" PRIx64 " state %s chunks %u conns %u grace_left_s %" PRIu64 " client %s authed %s\n",
 			s->id, rraim_session_state_str(s->state), s->nr_chunks,
-			s->nr_conns, left, client);
+			s->nr_conns, left, client,
+			!srv->auth ? "-" : s->authed ? "yes" : "no");
 	}
 }
 
@@ -262,6 +273,7 @@ void rraim_status_report(const struct rraim_server *srv, FILE *f)
 	fprintf(f, "chunks_free %u\n", pool->nr_free);
 	fprintf(f, "chunks_lost %" PRIu64 "\n", srv->stats.chunks_lost);
 	fprintf(f, "grace_s %u\n", srv->opts->grace_s);
+	fprintf(f, "auth %s\n", srv->auth ? "yes" : "no");
 	fprintf(f, "sessions %u\n", srv->nr_sessions);
 	fprintf(f, "sessions_max %u\n", srv->opts->max_sessions);
 	fprintf(f, "connections %u\n", srv->nr_conns);

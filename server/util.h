@@ -87,4 +87,7 @@ const char *rraim_format_addr(const struct sockaddr *sa, char *buf,
  */
 int rraim_sd_notify(const char *state);
 
+/* Fill @buf with @len random bytes (getrandom): 0, or -1 with errno. */
+int rraim_random(void *buf, size_t len);
+
 #endif /* RRAIM_SERVER_UTIL_H */

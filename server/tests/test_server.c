@@ -10,6 +10,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ static struct rraim_server srv;
 static char dir[256];
 static char sock_path[300];
 static uint32_t seq;
+static char secret_path[300];	/* start_server() with --secret, when set */
 
 struct client {
 	uint64_t session;
@@ -177,6 +179,8 @@ static void start_server(unsigned int grace_s)
 	opts.max_sessions = 3;
 	opts.hugepages = RRAIM_HUGEPAGES_OFF;
 	opts.status_socket = strdup(sock_path);
+	if (*secret_path)
+		opts.secret = strdup(secret_path);
 	rraim_parse_listen("10.0.0.2:7471", &opts.listen);
 	ok(!rraim_server_start(&srv, &opts) && srv.state == RRAIM_SERVER_RUNNING,
 	   "server starts (grace %u s)", grace_s);
@@ -207,12 +211,15 @@ static void test_refusals(void)
 	   "8-byte hello refused: malformed");
 	ok(raw_connect(NULL, 0) == RRAIM_REFUSE_MALFORMED,
 	   "no private data refused: malformed");
-	h.version = htole16(2);
+	h.version = htole16(RRAIM_PROTO_VERSION + 1);
 	ok(raw_connect(&h, sizeof(h)) == RRAIM_REFUSE_VERSION,
-	   "version 2 refused: version");
+	   "a later version refused: version");
+	h.version = htole16(RRAIM_PROTO_VERSION - 1);
+	ok(raw_connect(&h, sizeof(h)) == RRAIM_REFUSE_VERSION,
+	   "version 1 (without authentication) refused: version");
 	ok(connect_as(RRAIM_ROLE_DATA, 77, 1, 0, 1, &id, NULL) ==
 	   RRAIM_REFUSE_NO_SESSION, "data connection of an unknown session: no_session");
-	ok(srv.stats.refused_connects == 4 && !srv.nr_sessions && !mock_live.qps,
+	ok(srv.stats.refused_connects == 5 && !srv.nr_sessions && !mock_live.qps,
 	   "refusals counted, nothing kept");
 }
 
@@ -330,9 +337,9 @@ static void test_bad_messages(struct client *a)
 	ok(!exchange(a->ctl, &m, sizeof(m), &rep) && rep.status == RRAIM_ENOTSUP,
 	   "unknown type: enotsup");
 	make_msg(&m, RRAIM_MSG_PING, 0);
-	m.reserved[1] = htole32(1);
+	m.proof[1] = 1;
 	ok(!exchange(a->ctl, &m, sizeof(m), &rep) && rep.status == RRAIM_EINVAL,
-	   "reserved bits: einval");
+	   "proof in a PING: einval");
 	ok(request(a->ctl, RRAIM_MSG_FREE, 0xffffffff, &rep) == RRAIM_ENOENT,
 	   "FREE of chunk 0xffffffff: enoent");
 	ok(srv.stats.bad_messages == 4 &&
@@ -410,8 +417,8 @@ static void test_status(void)
 	   strstr(buf, "\nstate running\n") && strstr(buf, "\nsessions 3\n") &&
 	   strstr(buf, "\nchunks_granted 4\n") && strstr(buf, "\nfree 0\n"),
 	   "status report: listen, state, sessions, chunks");
-	ok(strstr(buf, "session 0x000000000000000a state live chunks 1 conns 2 grace_left_s 0 client 10.0.0.99\n") &&
-	   strstr(buf, "session 0x000000000000000c state grace chunks 2 conns 0 grace_left_s 1 client 10.0.0.99\n"),
+	ok(strstr(buf, "session 0x000000000000000a state live chunks 1 conns 2 grace_left_s 0 client 10.0.0.99 authed -\n") &&
+	   strstr(buf, "session 0x000000000000000c state grace chunks 2 conns 0 grace_left_s 1 client 10.0.0.99 authed -\n"),
 	   "status report: session lines");
 }
 
@@ -842,6 +849,112 @@ static void test_quota(void)
 	stop_server(0);
 }
 
+/* A control connection offering authentication with @nonce. */
+static uint16_t connect_auth(uint64_t session, const uint8_t *nonce,
+			     struct rdma_cm_id **idp,
+			     struct rraim_welcome_info *w)
+{
+	struct rraim_hello_info info = {
+		.role = RRAIM_ROLE_CONTROL, .session = session,
+		.token = session * 31 + 7, .qp_index = 0, .qp_count = 2,
+		.flags = RRAIM_HELLO_AUTH,
+	};
+	struct rraim_hello h;
+
+	memcpy(info.nonce, nonce, sizeof(info.nonce));
+	rraim_hello_encode(&h, &info);
+	*idp = mock_connect_request(&h, sizeof(h));
+	settle();
+	return answer(*idp, w);
+}
+
+static uint16_t send_auth(struct rdma_cm_id *id, const uint8_t *proof)
+{
+	struct rraim_msg_info info = { .type = RRAIM_MSG_AUTH, .seq = ++seq };
+	struct rraim_msg_info rep;
+	struct rraim_msg m;
+
+	memcpy(info.proof, proof, sizeof(info.proof));
+	rraim_msg_encode(&m, &info);
+	if (exchange(id, &m, sizeof(m), &rep) || rep.seq != seq)
+		return 0xffff;
+	return rep.status;
+}
+
+static void test_auth(void)
+{
+	uint8_t nonce[RRAIM_AUTH_NONCE_LEN], proof[RRAIM_AUTH_PROOF_LEN];
+	struct rraim_welcome_info w;
+	struct rraim_msg_info rep;
+	struct rraim_secret sec;
+	struct rdma_cm_id *ctl, *ctl2, *data;
+	char err[256];
+	uint8_t key[32];
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 13 + 5);
+	snprintf(secret_path, sizeof(secret_path), "%s/secret", dir);
+	fd = open(secret_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ok(fd >= 0 && write(fd, key, sizeof(key)) == sizeof(key) && !close(fd) &&
+	   !rraim_secret_load(secret_path, &sec, err, sizeof(err)),
+	   "a 32-byte secret, mode 0600");
+	start_server(60);
+	ok(srv.auth, "--secret: the server authenticates");
+
+	ok(connect_as(RRAIM_ROLE_CONTROL, 0x21, 0x21 * 31 + 7, 0, 2, &ctl,
+		      NULL) == RRAIM_REFUSE_AUTH &&
+	   srv.stats.refused[RRAIM_REFUSE_AUTH] == 1 && !srv.nr_sessions,
+	   "a control connection without authentication: refused auth, no session");
+
+	memset(nonce, 0x3c, sizeof(nonce));
+	ok(!connect_auth(0x21, nonce, &ctl, &w) &&
+	   (w.flags & RRAIM_WELCOME_AUTH), "with a nonce: accepted, welcome AUTH");
+	rraim_auth_proof(&sec, RRAIM_AUTH_SERVER_LABEL, nonce, w.nonce, 0x21,
+			 proof);
+	ok(rraim_proof_equal(proof, w.proof),
+	   "the welcome proves the server holds the secret");
+	ok(request(ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_EPERM &&
+	   request(ctl, RRAIM_MSG_PING, 0, &rep) == RRAIM_EPERM &&
+	   srv.stats.unauthed_requests == 2 && !srv.chunks_granted,
+	   "requests before AUTH: eperm, nothing granted");
+	ok(connect_as(RRAIM_ROLE_DATA, 0x21, 0x21 * 31 + 7, 1, 2, &data,
+		      NULL) == RRAIM_REFUSE_AUTH,
+	   "a data connection before AUTH: refused auth");
+	memset(proof, 0, sizeof(proof));
+	ok(send_auth(ctl, proof) == RRAIM_EPERM && srv.stats.auth_failed == 1 &&
+	   request(ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_EPERM,
+	   "a wrong proof: eperm, still not authenticated");
+	rraim_auth_proof(&sec, RRAIM_AUTH_CLIENT_LABEL, w.nonce, nonce, 0x21,
+			 proof);
+	ok(send_auth(ctl, proof) == RRAIM_EPERM && srv.stats.auth_failed == 2,
+	   "one proof per connection: the right one after a wrong one fails too");
+
+	/* a new control connection: new nonces, a new chance */
+	memset(nonce, 0x77, sizeof(nonce));
+	ok(!connect_auth(0x21, nonce, &ctl2, &w) && mock_id_destroyed(ctl),
+	   "a new control connection replaces the old one");
+	rraim_auth_proof(&sec, RRAIM_AUTH_CLIENT_LABEL, w.nonce, nonce, 0x21,
+			 proof);
+	ok(send_auth(ctl2, proof) == RRAIM_OK && srv.stats.auth_ok == 1,
+	   "the right proof: ok");
+	ok(request(ctl2, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_OK &&
+	   srv.chunks_granted == 1, "then served: a chunk granted");
+	ok(!connect_as(RRAIM_ROLE_DATA, 0x21, 0x21 * 31 + 7, 1, 2, &data, NULL),
+	   "a data connection of the authenticated session: accepted");
+	/* a replayed proof is worth nothing on a connection with new nonces */
+	memset(nonce, 0x77, sizeof(nonce));
+	ok(!connect_auth(0x21, nonce, &ctl, &w) &&
+	   send_auth(ctl, proof) == RRAIM_EPERM &&
+	   request(ctl, RRAIM_MSG_FREE, 0, &rep) == RRAIM_EPERM,
+	   "a replayed proof: eperm");
+	rraim_secret_wipe(&sec);
+	stop_server(0);
+	unlink(secret_path);
+	secret_path[0] = 0;
+}
+
 int main(void)
 {
 	struct client a, b;
@@ -874,6 +987,7 @@ int main(void)
 	test_device_removal();
 	test_replace();
 	test_quota();
+	test_auth();
 
 	rmdir(dir);
 	return tap_done("test_server");

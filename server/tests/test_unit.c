@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -22,7 +23,9 @@
 #include "options.h"
 #include "pool.h"
 #include "proto.h"
+#include "secret.h"
 #include "server.h"
+#include "sha256.h"
 #include "tap.h"
 #include "util.h"
 
@@ -579,12 +582,28 @@ static void test_hello(void)
 	h.qp_index = h.qp_count;
 	ok(rraim_hello_decode(&h, sizeof(h), &info) == RRAIM_REFUSE_MALFORMED,
 	   "qp_index = qp_count");
-	for (i = 0; i < 5; i++) {
+	for (i = 1; i < 32; i += 5) {
 		valid_hello(&h);
-		h.reserved[i] = htole32(1U << (i * 7));
+		h.flags = htole32(1U << i);
 		ok(rraim_hello_decode(&h, sizeof(h), &info) ==
-		   RRAIM_REFUSE_MALFORMED, "reserved[%u] nonzero", i);
+		   RRAIM_REFUSE_MALFORMED, "unknown hello flag bit %u", i);
 	}
+	for (i = 0; i < RRAIM_AUTH_NONCE_LEN; i += 5) {
+		valid_hello(&h);
+		h.nonce[i] = 0x80;
+		ok(rraim_hello_decode(&h, sizeof(h), &info) ==
+		   RRAIM_REFUSE_MALFORMED, "nonce[%u] set without the flag", i);
+	}
+	valid_hello(&h);
+	h.flags = htole32(RRAIM_HELLO_AUTH);
+	memset(h.nonce, 0xa5, sizeof(h.nonce));
+	ok(!rraim_hello_decode(&h, sizeof(h), &info) &&
+	   info.flags == RRAIM_HELLO_AUTH && info.nonce[0] == 0xa5 &&
+	   info.nonce[RRAIM_AUTH_NONCE_LEN - 1] == 0xa5,
+	   "control hello with a nonce");
+	h.role = htole16(RRAIM_ROLE_DATA);
+	ok(rraim_hello_decode(&h, sizeof(h), &info) == RRAIM_REFUSE_MALFORMED,
+	   "data hello with a nonce");
 }
 
 static void test_welcome_refusal(void)
@@ -645,7 +664,7 @@ static void test_msg_request(void)
 		ok(rraim_msg_decode_request(&m, sizeof(m), &out) == RRAIM_OK,
 		   "type %s accepted", rraim_msg_type_str(type));
 	}
-	static const uint16_t unknown[] = { 0, 6, 99, 0x7fff };
+	static const uint16_t unknown[] = { 0, 7, 99, 0x7fff };
 	for (i = 0; i < 4; i++) {
 		in.type = unknown[i];
 		rraim_msg_encode(&m, &in);
@@ -681,12 +700,20 @@ static void test_msg_request(void)
 	m.status = htole16(RRAIM_EIO);
 	ok(rraim_msg_decode_request(&m, sizeof(m), &out) == RRAIM_EINVAL,
 	   "request with a status");
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < RRAIM_AUTH_PROOF_LEN; i += 3) {
 		rraim_msg_encode(&m, &in);
-		m.reserved[i] = htole32(0x80000000U >> i);
+		m.proof[i] = (uint8_t)(0x80U >> (i % 8));
 		ok(rraim_msg_decode_request(&m, sizeof(m), &out) == RRAIM_EINVAL,
-		   "request with reserved[%u] set", i);
+		   "%s request with proof[%u] set",
+		   rraim_msg_type_str(in.type), i);
 	}
+	rraim_msg_encode(&m, &in);
+	m.type = htole16(RRAIM_MSG_AUTH);
+	memset(m.proof, 0x5a, sizeof(m.proof));
+	ok(rraim_msg_decode_request(&m, sizeof(m), &out) == RRAIM_OK &&
+	   out.type == RRAIM_MSG_AUTH && out.proof[0] == 0x5a &&
+	   out.proof[RRAIM_AUTH_PROOF_LEN - 1] == 0x5a,
+	   "auth request carries its proof");
 }
 
 static void test_msg_reply(void)
@@ -701,7 +728,7 @@ static void test_msg_reply(void)
 
 	ok(sizeof(m) == RRAIM_MSG_SIZE &&
 	   offsetof(struct rraim_msg, addr) == 24 &&
-	   offsetof(struct rraim_msg, reserved) == 48, "message layout");
+	   offsetof(struct rraim_msg, proof) == 48, "message layout");
 	rraim_msg_encode(&m, &in);
 	ok(!rraim_msg_decode_reply(&m, sizeof(m), &out) &&
 	   !memcmp(&in, &out, sizeof(in)), "reply round trip");
@@ -1258,8 +1285,8 @@ static void test_status_report(void)
 	   contains(out, "\nalloc_enospc 0\nalloc_quota 5\nalloc_failed 0\n") &&
 	   contains(out, "\nsessions_replaced 3\n"),
 	   "report: sessions and counters");
-	ok(contains(out, "\nsession 0x0000000000000001 state live chunks 0 conns 2 grace_left_s 0 client 10.0.0.5\n") &&
-	   contains(out, "\nsession 0x0000000000abcdef state grace chunks 1 conns 0 grace_left_s 30 client 10.0.0.6\n"),
+	ok(contains(out, "\nsession 0x0000000000000001 state live chunks 0 conns 2 grace_left_s 0 client 10.0.0.5 authed -\n") &&
+	   contains(out, "\nsession 0x0000000000abcdef state grace chunks 1 conns 0 grace_left_s 30 client 10.0.0.6 authed -\n"),
 	   "report: one line per session");
 	free(out);
 	free_fake_server(&srv, &opts);
@@ -1356,6 +1383,146 @@ static void test_next_deadline(void)
 	free_fake_server(&srv, &opts);
 }
 
+/* ------------------------------------------------------------------ */
+/* SHA-256, HMAC, the secret and the proofs                            */
+/* ------------------------------------------------------------------ */
+
+static const char *hex(const uint8_t *p, size_t n)
+{
+	static char buf[2 * RRAIM_SHA256_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < n && i < RRAIM_SHA256_LEN; i++)
+		sprintf(buf + 2 * i, "%02x", p[i]);
+	buf[2 * i] = 0;
+	return buf;
+}
+
+static const char *sha256_hex(const void *data, size_t len, size_t repeat)
+{
+	struct rraim_sha256 c;
+	uint8_t out[RRAIM_SHA256_LEN];
+
+	rraim_sha256_init(&c);
+	while (repeat--)
+		rraim_sha256_update(&c, data, len);
+	rraim_sha256_final(&c, out);
+	return hex(out, sizeof(out));
+}
+
+static const char *hmac_hex(const void *key, size_t klen, const char *msg)
+{
+	uint8_t out[RRAIM_SHA256_LEN];
+	struct rraim_hmac h;
+
+	rraim_hmac_init(&h, key, klen);
+	rraim_hmac_update(&h, msg, strlen(msg));
+	rraim_hmac_final(&h, out);
+	return hex(out, sizeof(out));
+}
+
+static void test_sha256(void)
+{
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	uint8_t key[131];
+
+	/* FIPS 180-4 examples */
+	ok(!strcmp(sha256_hex("", 0, 1),
+		   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+	   "sha256 of nothing");
+	ok(!strcmp(sha256_hex("abc", 3, 1),
+		   "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+	   "sha256 of abc");
+	ok(!strcmp(sha256_hex(two, strlen(two), 1),
+		   "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+	   "sha256 of two blocks");
+	ok(!strcmp(sha256_hex("a", 1, 1000000),
+		   "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+	   "sha256 of a million a, a byte at a time");
+	/* RFC 4231, test cases 1, 2 and 6 */
+	memset(key, 0x0b, 20);
+	ok(!strcmp(hmac_hex(key, 20, "Hi There"),
+		   "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+	   "hmac-sha256, RFC 4231 case 1");
+	ok(!strcmp(hmac_hex("Jefe", 4, "what do ya want for nothing?"),
+		   "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+	   "hmac-sha256, RFC 4231 case 2");
+	memset(key, 0xaa, sizeof(key));
+	ok(!strcmp(hmac_hex(key, sizeof(key),
+			    "Test Using Larger Than Block-Size Key - Hash Key First"),
+		   "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+	   "hmac-sha256, RFC 4231 case 6 (key longer than a block)");
+}
+
+static int write_secret(const char *path, size_t len, mode_t mode)
+{
+	uint8_t buf[256];
+	size_t i;
+	int fd, ret;
+
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7 + 1);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, buf, len) == (ssize_t)len && !fchmod(fd, mode) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+static void test_secret(void)
+{
+	uint8_t a[RRAIM_AUTH_NONCE_LEN], b[RRAIM_AUTH_NONCE_LEN];
+	uint8_t p1[RRAIM_AUTH_PROOF_LEN], p2[RRAIM_AUTH_PROOF_LEN];
+	struct rraim_secret sec, other;
+	char path[300], err[512];
+
+	snprintf(path, sizeof(path), "%s/secret", tap_dir);
+	ok(rraim_secret_load(path, &sec, err, sizeof(err)) &&
+	   strstr(err, "cannot open"), "missing secret file: %s", err);
+	ok(!write_secret(path, 32, 0644) &&
+	   rraim_secret_load(path, &sec, err, sizeof(err)) &&
+	   strstr(err, "0600"), "secret readable by others refused: %s", err);
+	ok(!write_secret(path, 32, 0640) &&
+	   rraim_secret_load(path, &sec, err, sizeof(err)),
+	   "secret readable by its group refused");
+	ok(!write_secret(path, RRAIM_SECRET_MIN - 1, 0600) &&
+	   rraim_secret_load(path, &sec, err, sizeof(err)) &&
+	   strstr(err, "15 bytes"), "short secret refused: %s", err);
+	ok(!write_secret(path, RRAIM_SECRET_MAX + 1, 0600) &&
+	   rraim_secret_load(path, &sec, err, sizeof(err)) &&
+	   strstr(err, "more than"), "long secret refused: %s", err);
+	ok(!write_secret(path, RRAIM_SECRET_MAX, 0400) &&
+	   !rraim_secret_load(path, &sec, err, sizeof(err)) &&
+	   sec.len == RRAIM_SECRET_MAX, "128-byte secret, mode 0400");
+	ok(!write_secret(path, 32, 0600) &&
+	   !rraim_secret_load(path, &sec, err, sizeof(err)) && sec.len == 32 &&
+	   sec.key[1] == 8, "32-byte secret, mode 0600");
+
+	memset(a, 1, sizeof(a));
+	memset(b, 2, sizeof(b));
+	rraim_auth_proof(&sec, RRAIM_AUTH_SERVER_LABEL, a, b, 42, p1);
+	rraim_auth_proof(&sec, RRAIM_AUTH_SERVER_LABEL, a, b, 42, p2);
+	ok(rraim_proof_equal(p1, p2), "a proof is reproducible");
+	rraim_auth_proof(&sec, RRAIM_AUTH_CLIENT_LABEL, a, b, 42, p2);
+	ok(!rraim_proof_equal(p1, p2), "the label counts");
+	rraim_auth_proof(&sec, RRAIM_AUTH_SERVER_LABEL, b, a, 42, p2);
+	ok(!rraim_proof_equal(p1, p2), "the order of the nonces counts");
+	rraim_auth_proof(&sec, RRAIM_AUTH_SERVER_LABEL, a, b, 43, p2);
+	ok(!rraim_proof_equal(p1, p2), "the session counts");
+	other = sec;
+	other.key[31] ^= 1;
+	rraim_auth_proof(&other, RRAIM_AUTH_SERVER_LABEL, a, b, 42, p2);
+	ok(!rraim_proof_equal(p1, p2), "every bit of the secret counts");
+	/* known answer: the kernel module's KUnit case checks the same value */
+	ok(!strcmp(hex(p1, sizeof(p1)), "e084e9bd2309af5551af31028f1b346b"), "known proof: %s",
+	   hex(p1, sizeof(p1)));
+	rraim_secret_wipe(&sec);
+	ok(!sec.len && !sec.key[1], "wiped");
+	unlink(path);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -1391,6 +1558,8 @@ int main(void)
 	test_status_report();
 	test_requests();
 	test_next_deadline();
+	test_sha256();
+	test_secret();
 
 	rmdir(tap_dir);
 	return tap_done("test_unit");

@@ -21,6 +21,7 @@
 #include <linux/pagemap.h>
 
 #include "../../rraim.h"
+#include "../../rraim_auth.h"
 
 MODULE_IMPORT_NS(RRAIM_KUNIT);
 
@@ -332,7 +333,57 @@ static struct kunit_suite rraim_space_suite = {
 	.test_cases = rraim_space_cases,
 };
 
-kunit_test_suites(&rraim_space_suite);
+/*
+ * The proof the memory server computes for the same inputs (its unit test
+ * server/tests/test_unit.c has the same known answer): the two sides of
+ * the handshake agree.  Skipped while this host authenticates for real,
+ * since the case sets the secret and forgets it.
+ */
+static void rraim_auth_test_known_proof(struct kunit *test)
+{
+	static const u8 want[RRAIM_AUTH_PROOF_LEN] = {
+		0xe0, 0x84, 0xe9, 0xbd, 0x23, 0x09, 0xaf, 0x55,
+		0x51, 0xaf, 0x31, 0x02, 0x8f, 0x1b, 0x34, 0x6b,
+	};
+	u8 key[32], a[RRAIM_AUTH_NONCE_LEN], b[RRAIM_AUTH_NONCE_LEN];
+	u8 proof[RRAIM_AUTH_PROOF_LEN];
+	unsigned int i;
+
+	if (rraim_auth_enabled())
+		kunit_skip(test, "auth_key is set on this host");
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = i * 7 + 1;
+	memset(a, 1, sizeof(a));
+	memset(b, 2, sizeof(b));
+	KUNIT_EXPECT_EQ(test, rraim_auth_proof(RRAIM_AUTH_SERVER_LABEL, a, b,
+					       42, proof), -ENOKEY);
+	KUNIT_ASSERT_EQ(test, rraim_auth_set_secret(key, sizeof(key)), 0);
+	KUNIT_EXPECT_EQ(test, rraim_auth_proof(RRAIM_AUTH_SERVER_LABEL, a, b,
+					       42, proof), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(proof, want, sizeof(want)), 0);
+	/* the other label, the other order: other proofs */
+	KUNIT_EXPECT_EQ(test, rraim_auth_proof(RRAIM_AUTH_CLIENT_LABEL, a, b,
+					       42, proof), 0);
+	KUNIT_EXPECT_NE(test, memcmp(proof, want, sizeof(want)), 0);
+	KUNIT_EXPECT_EQ(test, rraim_auth_proof(RRAIM_AUTH_SERVER_LABEL, b, a,
+					       42, proof), 0);
+	KUNIT_EXPECT_NE(test, memcmp(proof, want, sizeof(want)), 0);
+	KUNIT_EXPECT_EQ(test, rraim_auth_set_secret(key, 15), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rraim_auth_set_secret(NULL, 0), 0);
+	KUNIT_EXPECT_FALSE(test, rraim_auth_enabled());
+}
+
+static struct kunit_case rraim_auth_cases[] = {
+	KUNIT_CASE(rraim_auth_test_known_proof),
+	{}
+};
+
+static struct kunit_suite rraim_auth_suite = {
+	.name = "rraim_auth",
+	.test_cases = rraim_auth_cases,
+};
+
+kunit_test_suites(&rraim_space_suite, &rraim_auth_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the RRAIM core API");
 MODULE_LICENSE("GPL");

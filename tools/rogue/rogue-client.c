@@ -710,9 +710,17 @@ static const char *rogue_mutate(struct rraim_hello *h, unsigned int i)
 	case 3: h->qp_count = 0; return "qp_count 0";
 	case 4: h->qp_count = htole16(RRAIM_QP_COUNT_MAX + 1); return "qp_count 65";
 	case 5: h->qp_index = h->qp_count; return "qp_index = qp_count";
+	case 6: h->flags = htole32(0x80000000); return "unknown hello flag";
+	case 7: h->flags = htole32(0x2); return "hello flag 0x2";
+	case 8:
+		h->role = htole16(RRAIM_ROLE_DATA);
+		h->qp_index = htole16(1);
+		h->flags = htole32(RRAIM_HELLO_AUTH);
+		return "data hello with a nonce";
 	default:
-		h->reserved[i - 6] = htole32(1);
-		snprintf(name, sizeof(name), "reserved[%u] != 0", i - 6);
+		h->nonce[(i - 9) * 15] = 1;
+		snprintf(name, sizeof(name), "nonce[%u] without the flag",
+			 (i - 9) * 15);
 		return name;
 	}
 }
@@ -807,9 +815,9 @@ static bool rogue_bad_msgs(struct rogue_conn *c)
 	ok &= rogue_expect_raw(c, &m, sizeof(m), RRAIM_EINVAL, c->seq,
 			       "request with a status");
 	rogue_msg(&m, c, RRAIM_MSG_PING, 0);
-	m.reserved[3] = htole32(1);
+	m.proof[3] = 1;
 	ok &= rogue_expect_raw(c, &m, sizeof(m), RRAIM_EINVAL, c->seq,
-			       "request with reserved bits");
+			       "request with a proof that is not AUTH");
 	rogue_msg(&m, c, RRAIM_MSG_PING, 0);
 	m.magic = htole32(RRAIM_PROTO_MAGIC + 1);
 	ok &= rogue_expect_raw(c, &m, sizeof(m), RRAIM_EINVAL, c->seq,

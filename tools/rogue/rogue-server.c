@@ -241,7 +241,7 @@ static void rraim_rogue_garbage(struct rraim_msg *rep, uint32_t *len)
 		rraim_rogue_note("reply with status 0x7fff");
 		break;
 	case 3:	/* reserved bytes set */
-		rep->reserved[1] = htole32(0xdeadbeef);
+		rep->proof[5] = 0xef;
 		rraim_rogue_note("reply with reserved bytes set");
 		break;
 	case 4:	/* a sequence number nobody waits for */
