@@ -64,7 +64,7 @@ for i in 1 2 3; do
 done
 dmesg | grep -q 'refused connection 0: authentication required (set auth_key)' ||
 	fail "the module did not say why it was refused"
-rmmod rraim || fail "rmmod"
+unload_rraim || fail "unload"
 
 diag "a client with the secret: rraimctl attach, secret = $SECRET"
 cat >/tmp/auth.conf <<CONF

@@ -143,7 +143,7 @@ run_mode() {
 	welcome-*)
 		case $MODE in
 		welcome-magic)
-			expect_log "not an RRAIM v1 server \(magic 0xb2b6bead version 1\)" ;;
+			expect_log "not an RRAIM v[0-9]* server \(magic 0xb2b6bead version [0-9]*\)" ;;
 		# the CM pads the accept data to 196 bytes with zeros: a short
 		# welcome shows as a chunk shift of 0
 		welcome-short) expect_log "chunk shift 0, expected 22" ;;
