@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mkcorpus: write the fuzzers' seed corpus (make fuzz-corpus).
+ *
+ *   fuzz/mkcorpus DIR     writes DIR/fuzz_proto/NAME and DIR/fuzz_client/NAME
+ *
+ * A few valid messages of each kind, built with the server's own encoders
+ * (../proto.c), and the classic wrong ones that each parser must refuse
+ * for its own reason: short, another version, a reserved field set, a
+ * field out of range.  Each file is an input as input.h lays it out: the
+ * header that picks the parser (and the request a reply answers), then
+ * the bytes received.  The names say what each one is.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../proto.h"
+#include "input.h"
+
+static const char *rraim_dir;
+
+/*
+ * Write one input: the header, then @len bytes of @data (zeros when @data
+ * is NULL: with RRAIM_FUZZ_NULL the parser gets NULL and that length).
+ */
+static void rraim_seed(const char *target, const char *name, uint8_t what,
+		       uint8_t flags, uint16_t type, uint32_t seq,
+		       const void *data, size_t len)
+{
+	uint8_t head[RRAIM_FUZZ_HEADER] = {
+		what, flags, (uint8_t)type, (uint8_t)(type >> 8),
+		(uint8_t)seq, (uint8_t)(seq >> 8), (uint8_t)(seq >> 16),
+		(uint8_t)(seq >> 24),
+	};
+	static const uint8_t zeros[256];
+	char path[4096];
+	FILE *f;
+
+	if (!data)
+		data = zeros;
+
+	snprintf(path, sizeof(path), "%s/%s", rraim_dir, target);
+	if (mkdir(path, 0755) && errno != EEXIST) {
+		perror(path);
+		exit(1);
+	}
+	snprintf(path, sizeof(path), "%s/%s/%s", rraim_dir, target, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(head, 1, sizeof(head), f) != sizeof(head) ||
+	    (len && fwrite(data, 1, len, f) != len) || fclose(f)) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* ------------------------------------------------------------ server */
+
+static void rraim_seed_hellos(void)
+{
+	struct rraim_hello_info ctl = {
+		.role = RRAIM_ROLE_CONTROL, .session = 0x1234567890abcdefULL,
+		.token = 0xfeedface, .qp_index = 0, .qp_count = 5,
+	};
+	struct rraim_hello_info data = ctl;
+	uint8_t padded[RRAIM_HELLO_MAX] = { 0 };
+	struct rraim_hello h;
+
+	rraim_hello_encode(&h, &ctl);
+	rraim_seed("fuzz_proto", "hello-control", RRAIM_FUZZ_HELLO, 0, 0, 0,
+		   &h, sizeof(h));
+	/* as the IB CM delivers it: padded with zeros to 56 bytes */
+	memcpy(padded, &h, sizeof(h));
+	rraim_seed("fuzz_proto", "hello-control-padded", RRAIM_FUZZ_HELLO, 0,
+		   0, 0, padded, sizeof(padded));
+	rraim_seed("fuzz_proto", "hello-short", RRAIM_FUZZ_HELLO, 0, 0, 0,
+		   &h, 8);
+	rraim_seed("fuzz_proto", "hello-none", RRAIM_FUZZ_HELLO,
+		   RRAIM_FUZZ_NULL, 0, 0, NULL, 0);
+
+	data.role = RRAIM_ROLE_DATA;
+	data.qp_index = 4;
+	rraim_hello_encode(&h, &data);
+	rraim_seed("fuzz_proto", "hello-data", RRAIM_FUZZ_HELLO, 0, 0, 0,
+		   &h, sizeof(h));
+	data.qp_index = 5;
+	rraim_hello_encode(&h, &data);
+	rraim_seed("fuzz_proto", "hello-index-past-count", RRAIM_FUZZ_HELLO,
+		   0, 0, 0, &h, sizeof(h));
+	data.qp_index = 0;
+	data.qp_count = RRAIM_QP_COUNT_MAX + 1;
+	rraim_hello_encode(&h, &data);
+	rraim_seed("fuzz_proto", "hello-too-many-qps", RRAIM_FUZZ_HELLO, 0,
+		   0, 0, &h, sizeof(h));
+
+	rraim_hello_encode(&h, &ctl);
+	h.version = htole16(RRAIM_PROTO_VERSION + 1);
+	rraim_seed("fuzz_proto", "hello-version", RRAIM_FUZZ_HELLO, 0, 0, 0,
+		   &h, sizeof(h));
+	rraim_hello_encode(&h, &ctl);
+	h.reserved[4] = htole32(1);
+	rraim_seed("fuzz_proto", "hello-reserved", RRAIM_FUZZ_HELLO, 0, 0, 0,
+		   &h, sizeof(h));
+	ctl.session = 0;
+	rraim_hello_encode(&h, &ctl);
+	rraim_seed("fuzz_proto", "hello-no-session", RRAIM_FUZZ_HELLO, 0, 0,
+		   0, &h, sizeof(h));
+}
+
+static void rraim_seed_requests(void)
+{
+	static const struct { uint16_t type; const char *name; } types[] = {
+		{ RRAIM_MSG_ALLOC, "alloc" }, { RRAIM_MSG_FREE, "free" },
+		{ RRAIM_MSG_PING, "ping" }, { RRAIM_MSG_QUERY, "query" },
+		{ RRAIM_MSG_BYE, "bye" },
+	};
+	struct rraim_msg_info info = { .seq = 7, .chunk = 3 };
+	struct rraim_msg m;
+	char name[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		info.type = types[i].type;
+		rraim_msg_encode(&m, &info);
+		snprintf(name, sizeof(name), "request-%s", types[i].name);
+		rraim_seed("fuzz_proto", name, RRAIM_FUZZ_REQUEST, 0, 0, 0,
+			   &m, sizeof(m));
+	}
+	info.type = RRAIM_MSG_PING;
+	rraim_msg_encode(&m, &info);
+	rraim_seed("fuzz_proto", "request-short", RRAIM_FUZZ_REQUEST, 0, 0, 0,
+		   &m, 10);
+	rraim_seed("fuzz_proto", "request-none", RRAIM_FUZZ_REQUEST,
+		   RRAIM_FUZZ_NULL, 0, 0, NULL, RRAIM_MSG_SIZE);
+	m.reserved[0] = htole32(1);
+	rraim_seed("fuzz_proto", "request-reserved", RRAIM_FUZZ_REQUEST, 0, 0,
+		   0, &m, sizeof(m));
+	info.type = RRAIM_MSG_PING | RRAIM_MSG_REPLY;
+	rraim_msg_encode(&m, &info);
+	rraim_seed("fuzz_proto", "request-reply-bit", RRAIM_FUZZ_REQUEST, 0, 0,
+		   0, &m, sizeof(m));
+	info.type = 0x77;
+	rraim_msg_encode(&m, &info);
+	rraim_seed("fuzz_proto", "request-unknown-type", RRAIM_FUZZ_REQUEST, 0,
+		   0, 0, &m, sizeof(m));
+	info.type = RRAIM_MSG_FREE;
+	info.status = RRAIM_EIO;
+	rraim_msg_encode(&m, &info);
+	rraim_seed("fuzz_proto", "request-status", RRAIM_FUZZ_REQUEST, 0, 0, 0,
+		   &m, sizeof(m));
+}
+
+/* The test peers' decoders, and the name lookups of received values. */
+static void rraim_seed_peer_decoders(void)
+{
+	struct rraim_welcome_info wi = {
+		.incarnation = 0xabad1dea, .capacity = 64ULL << 20,
+		.free = 48ULL << 20, .chunk_shift = RRAIM_CHUNK_SHIFT,
+		.nr_chunks = 4,
+	};
+	struct rraim_msg_info mi = {
+		.type = RRAIM_MSG_ALLOC | RRAIM_MSG_REPLY, .seq = 9,
+		.chunk = 2, .rkey = 0x1234, .addr = 0x7f0000400000ULL,
+		.capacity = 64ULL << 20, .free = 44ULL << 20, .nr_chunks = 5,
+	};
+	struct rraim_welcome w;
+	struct rraim_refusal r;
+	struct rraim_msg m;
+
+	rraim_welcome_encode(&w, &wi);
+	rraim_seed("fuzz_proto", "welcome", RRAIM_FUZZ_WELCOME_DEC, 0, 0, 0,
+		   &w, sizeof(w));
+	rraim_refusal_encode(&r, RRAIM_REFUSE_BUSY);
+	rraim_seed("fuzz_proto", "refusal", RRAIM_FUZZ_REFUSAL_DEC, 0, 0, 0,
+		   &r, sizeof(r));
+	rraim_msg_encode(&m, &mi);
+	rraim_seed("fuzz_proto", "reply", RRAIM_FUZZ_REPLY_DEC, 0, 0, 0,
+		   &m, sizeof(m));
+	rraim_seed("fuzz_proto", "names-reply-alloc", RRAIM_FUZZ_NAMES, 0,
+		   RRAIM_MSG_ALLOC | RRAIM_MSG_REPLY, 0, NULL, 0);
+	rraim_seed("fuzz_proto", "names-unknown", RRAIM_FUZZ_NAMES, 0, 0xffff,
+		   0, NULL, 0);
+}
+
+/* ------------------------------------------------------------ client */
+
+static void rraim_seed_welcomes(void)
+{
+	struct rraim_welcome_info wi = {
+		.incarnation = 0x5eed, .capacity = 256ULL << 20,
+		.free = 240ULL << 20, .chunk_shift = RRAIM_CHUNK_SHIFT,
+	};
+	uint8_t padded[RRAIM_WELCOME_MAX] = { 0 };
+	struct rraim_welcome w;
+
+	rraim_welcome_encode(&w, &wi);
+	rraim_seed("fuzz_client", "welcome-new", RRAIM_FUZZ_WELCOME, 0, 0, 0,
+		   &w, sizeof(w));
+	/* as the IB CM delivers it: padded with zeros to 196 bytes */
+	memcpy(padded, &w, sizeof(w));
+	rraim_seed("fuzz_client", "welcome-padded", RRAIM_FUZZ_WELCOME, 0, 0,
+		   0, padded, sizeof(padded));
+	rraim_seed("fuzz_client", "welcome-short", RRAIM_FUZZ_WELCOME, 0, 0, 0,
+		   &w, sizeof(w) - 1);
+	rraim_seed("fuzz_client", "welcome-none", RRAIM_FUZZ_WELCOME,
+		   RRAIM_FUZZ_NULL, 0, 0, NULL, 0);
+	wi.flags = RRAIM_WELCOME_RESUMED;
+	wi.nr_chunks = 12;
+	rraim_welcome_encode(&w, &wi);
+	rraim_seed("fuzz_client", "welcome-resumed", RRAIM_FUZZ_WELCOME, 0, 0,
+		   0, &w, sizeof(w));
+	w.version = htole16(RRAIM_PROTO_VERSION + 1);
+	rraim_seed("fuzz_client", "welcome-version", RRAIM_FUZZ_WELCOME, 0, 0,
+		   0, &w, sizeof(w));
+	rraim_welcome_encode(&w, &wi);
+	w.reserved[3] = htole32(0x80000000U);
+	rraim_seed("fuzz_client", "welcome-reserved", RRAIM_FUZZ_WELCOME, 0, 0,
+		   0, &w, sizeof(w));
+	wi.chunk_shift = 21;
+	rraim_welcome_encode(&w, &wi);
+	rraim_seed("fuzz_client", "welcome-chunk-shift", RRAIM_FUZZ_WELCOME, 0,
+		   0, 0, &w, sizeof(w));
+}
+
+static void rraim_seed_refusals(void)
+{
+	struct rraim_refusal r;
+	char name[64];
+	uint16_t reason;
+
+	for (reason = RRAIM_REFUSE_MALFORMED; reason <= RRAIM_REFUSE_SHUTDOWN;
+	     reason++) {
+		rraim_refusal_encode(&r, reason);
+		snprintf(name, sizeof(name), "refusal-%s",
+			 rraim_refusal_str(reason));
+		rraim_seed("fuzz_client", name, RRAIM_FUZZ_REFUSAL, 0, 0, 0,
+			   &r, sizeof(r));
+	}
+	rraim_refusal_encode(&r, 99);
+	rraim_seed("fuzz_client", "refusal-unknown", RRAIM_FUZZ_REFUSAL, 0, 0,
+		   0, &r, sizeof(r));
+	rraim_seed("fuzz_client", "refusal-short", RRAIM_FUZZ_REFUSAL, 0, 0, 0,
+		   &r, 6);
+	rraim_seed("fuzz_client", "refusal-none", RRAIM_FUZZ_REFUSAL,
+		   RRAIM_FUZZ_NULL, 0, 0, NULL, 0);
+}
+
+static void rraim_seed_replies(void)
+{
+	struct rraim_msg_info grant = {
+		.type = RRAIM_MSG_ALLOC | RRAIM_MSG_REPLY, .seq = 41,
+		.chunk = 6, .rkey = 0xbeef, .addr = 0x7f1234000000ULL,
+		.capacity = 1ULL << 30, .free = 1ULL << 29, .nr_chunks = 7,
+	};
+	struct rraim_msg_info info = grant;
+	struct rraim_msg m;
+
+	rraim_msg_encode(&m, &grant);
+	rraim_seed("fuzz_client", "reply-alloc", RRAIM_FUZZ_REPLY, 0,
+		   RRAIM_MSG_ALLOC, 41, &m, sizeof(m));
+	rraim_seed("fuzz_client", "reply-wrong-seq", RRAIM_FUZZ_REPLY, 0,
+		   RRAIM_MSG_ALLOC, 40, &m, sizeof(m));
+	rraim_seed("fuzz_client", "reply-wrong-type", RRAIM_FUZZ_REPLY, 0,
+		   RRAIM_MSG_PING, 41, &m, sizeof(m));
+	rraim_seed("fuzz_client", "reply-none-waits", RRAIM_FUZZ_REPLY, 0,
+		   RRAIM_MSG_ALLOC, 0, &m, sizeof(m));
+	rraim_seed("fuzz_client", "reply-short", RRAIM_FUZZ_REPLY, 0,
+		   RRAIM_MSG_ALLOC, 41, &m, sizeof(m) - 1);
+	rraim_seed("fuzz_client", "answer-late-grant", RRAIM_FUZZ_ANSWER, 0,
+		   RRAIM_MSG_ALLOC, 41, &m, sizeof(m));
+	rraim_seed("fuzz_client", "stale-alloc", RRAIM_FUZZ_STALE, 0, 0, 45,
+		   &m, sizeof(m));
+	rraim_seed("fuzz_client", "grant", RRAIM_FUZZ_GRANT, 0, 0, 0,
+		   &m, sizeof(m));
+	m.reserved[1] = htole32(2);
+	rraim_seed("fuzz_client", "reply-reserved", RRAIM_FUZZ_REPLY, 0,
+		   RRAIM_MSG_ALLOC, 41, &m, sizeof(m));
+
+	info.addr = 0x7f1234000800ULL;
+	rraim_msg_encode(&m, &info);
+	rraim_seed("fuzz_client", "grant-misaligned", RRAIM_FUZZ_GRANT, 0, 0,
+		   0, &m, sizeof(m));
+	info.addr = ~0ULL - 4095;
+	rraim_msg_encode(&m, &info);
+	rraim_seed("fuzz_client", "grant-wraps", RRAIM_FUZZ_GRANT, 0, 0, 0,
+		   &m, sizeof(m));
+
+	info = grant;
+	info.status = RRAIM_ENOSPC;
+	info.addr = 0;
+	rraim_msg_encode(&m, &info);
+	rraim_seed("fuzz_client", "reply-alloc-enospc", RRAIM_FUZZ_REPLY, 0,
+		   RRAIM_MSG_ALLOC, 41, &m, sizeof(m));
+	info.status = RRAIM_EIO + 1;
+	rraim_msg_encode(&m, &info);
+	rraim_seed("fuzz_client", "reply-unknown-status", RRAIM_FUZZ_REPLY, 0,
+		   RRAIM_MSG_ALLOC, 41, &m, sizeof(m));
+
+	info = grant;
+	info.type = RRAIM_MSG_PING | RRAIM_MSG_REPLY;
+	info.seq = 0xffffffffU;
+	rraim_msg_encode(&m, &info);
+	rraim_seed("fuzz_client", "reply-ping-last-seq", RRAIM_FUZZ_REPLY, 0,
+		   RRAIM_MSG_PING, 0xffffffffU, &m, sizeof(m));
+	/* sequence numbers wrap past 0: 0xffffffff came before 2 */
+	rraim_seed("fuzz_client", "stale-wrapped", RRAIM_FUZZ_STALE, 0, 0, 2,
+		   &m, sizeof(m));
+	info.type = RRAIM_MSG_FREE | RRAIM_MSG_REPLY;
+	info.status = RRAIM_ENOENT;
+	info.seq = 3;
+	rraim_msg_encode(&m, &info);
+	rraim_seed("fuzz_client", "reply-free-enoent", RRAIM_FUZZ_REPLY, 0,
+		   RRAIM_MSG_FREE, 3, &m, sizeof(m));
+	rraim_seed("fuzz_client", "status-enotsup", RRAIM_FUZZ_STATUS, 0,
+		   RRAIM_ENOTSUP, 0, NULL, 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 2;
+	}
+	rraim_dir = argv[1];
+	if (mkdir(rraim_dir, 0755) && errno != EEXIST) {
+		perror(rraim_dir);
+		return 1;
+	}
+	rraim_seed_hellos();
+	rraim_seed_requests();
+	rraim_seed_peer_decoders();
+	rraim_seed_welcomes();
+	rraim_seed_refusals();
+	rraim_seed_replies();
+	return 0;
+}
