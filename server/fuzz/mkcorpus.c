@@ -24,18 +24,14 @@
 static const char *rraim_dir;
 
 /*
- * Write one input: the header, then @len bytes of @data (zeros when @data
- * is NULL: with RRAIM_FUZZ_NULL the parser gets NULL and that length).
+ * Write one input: @hlen bytes of @head, then @len bytes of @data (zeros
+ * when @data is NULL: with RRAIM_FUZZ_NULL the parser gets NULL and that
+ * length).
  */
-static void rraim_seed(const char *target, const char *name, uint8_t what,
-		       uint8_t flags, uint16_t type, uint32_t seq,
-		       const void *data, size_t len)
+static void rraim_write(const char *target, const char *name,
+			const uint8_t *head, size_t hlen, const void *data,
+			size_t len)
 {
-	uint8_t head[RRAIM_FUZZ_HEADER] = {
-		what, flags, (uint8_t)type, (uint8_t)(type >> 8),
-		(uint8_t)seq, (uint8_t)(seq >> 8), (uint8_t)(seq >> 16),
-		(uint8_t)(seq >> 24),
-	};
 	static const uint8_t zeros[256];
 	char path[4096];
 	FILE *f;
@@ -50,11 +46,25 @@ static void rraim_seed(const char *target, const char *name, uint8_t what,
 	}
 	snprintf(path, sizeof(path), "%s/%s/%s", rraim_dir, target, name);
 	f = fopen(path, "wb");
-	if (!f || fwrite(head, 1, sizeof(head), f) != sizeof(head) ||
+	if (!f || (hlen && fwrite(head, 1, hlen, f) != hlen) ||
 	    (len && fwrite(data, 1, len, f) != len) || fclose(f)) {
 		perror(path);
 		exit(1);
 	}
+}
+
+/* An input of fuzz_proto or fuzz_client: the header of input.h first. */
+static void rraim_seed(const char *target, const char *name, uint8_t what,
+		       uint8_t flags, uint16_t type, uint32_t seq,
+		       const void *data, size_t len)
+{
+	uint8_t head[RRAIM_FUZZ_HEADER] = {
+		what, flags, (uint8_t)type, (uint8_t)(type >> 8),
+		(uint8_t)seq, (uint8_t)(seq >> 8), (uint8_t)(seq >> 16),
+		(uint8_t)(seq >> 24),
+	};
+
+	rraim_write(target, name, head, sizeof(head), data, len);
 }
 
 /* ------------------------------------------------------------ server */
@@ -183,6 +193,67 @@ static void rraim_seed_peer_decoders(void)
 		   RRAIM_MSG_ALLOC | RRAIM_MSG_REPLY, 0, NULL, 0);
 	rraim_seed("fuzz_proto", "names-unknown", RRAIM_FUZZ_NAMES, 0, 0xffff,
 		   0, NULL, 0);
+}
+
+/*
+ * fuzz_server's scripts (see fuzz_server.c): an operation byte, then its
+ * arguments.  Operations: 0 connect, 1 establish, 2 request, 3 read the
+ * replies, 4 disconnect, 5 break the QP; a connection is named by its
+ * index among those opened.  A built hello is a byte (bit 0 data, bits
+ * 1-2 session - 1, bit 3 token, bit 6 a bad role) and a byte (bits 0-2
+ * index, 3-5 count); a built request a byte (bits 0-4 modulo 5: ALLOC,
+ * FREE, PING, QUERY, BYE; bit 5 the largest chunk number, else a chunk
+ * byte follows).
+ */
+#define CTL(session, token)	0, (uint8_t)(((session) - 1) << 1 | (token) << 3), \
+				0x18
+#define DATA(session, index)	0, (uint8_t)(((session) - 1) << 1 | 1), \
+				(uint8_t)(0x18 | (index))
+#define UP(conn)		1, conn
+#define ALLOC(conn)		2, conn, 0, 0
+#define FREE(conn, chunk)	2, conn, 1, chunk
+#define PING(conn)		2, conn, 2, 0
+#define QUERY(conn, chunk)	2, conn, 3, chunk
+#define BYE(conn)		2, conn, 4, 0
+#define READ(conn)		3, conn
+#define DOWN(conn)		4, conn
+#define BREAK(conn)		5, conn
+
+#define SCRIPT(name, ...) do {						\
+	static const uint8_t script_[] = { __VA_ARGS__ };		\
+	rraim_write("fuzz_server", name, NULL, 0, script_,		\
+		    sizeof(script_));					\
+} while (0)
+
+static void rraim_seed_scripts(void)
+{
+	SCRIPT("alloc-query-free-bye", CTL(1, 0), UP(0), ALLOC(0), ALLOC(0),
+	       READ(0), QUERY(0, 0), FREE(0, 1), FREE(0, 5), READ(0), BYE(0),
+	       PING(0), READ(0));
+	SCRIPT("data-connections", CTL(1, 0), UP(0), DATA(1, 1), UP(1),
+	       DATA(1, 2), UP(2), DATA(1, 2), UP(3), ALLOC(0), READ(0),
+	       DOWN(1), DOWN(0));
+	SCRIPT("data-without-session", DATA(2, 1), UP(0), PING(0), READ(0));
+	SCRIPT("early-request", CTL(1, 0), PING(0), UP(0), READ(0));
+	SCRIPT("replace-control", CTL(1, 0), UP(0), ALLOC(0), READ(0),
+	       DATA(1, 1), UP(1), CTL(1, 0), UP(2), QUERY(2, 0), READ(2));
+	SCRIPT("bad-token", CTL(1, 0), UP(0), CTL(1, 1), UP(1), PING(0),
+	       READ(0));
+	SCRIPT("full-pool", CTL(1, 0), UP(0), CTL(2, 0), UP(1), CTL(3, 0),
+	       UP(2), CTL(4, 0), ALLOC(0), ALLOC(0), ALLOC(1), ALLOC(1),
+	       ALLOC(2), READ(0), READ(1), READ(2), DOWN(0), ALLOC(2),
+	       READ(2));
+	SCRIPT("qp-error", CTL(1, 0), UP(0), ALLOC(0), BREAK(0), CTL(1, 0),
+	       UP(1), QUERY(1, 0), READ(1));
+	SCRIPT("bad-requests", CTL(1, 0), UP(0),
+	       2, 0, 0x47, 0,			/* unknown type */
+	       2, 0, 0x23,			/* QUERY of the largest chunk */
+	       2, 0, 0x80, 10, 0x52, 0x41, 0x49, 0x4d, 3, 0, 0, 0, 9, 0,
+	       READ(0),
+	       2, 0, 0x80, 70,			/* longer than a buffer */
+	       READ(0));
+	SCRIPT("raw-hello", 0, 0x80, 12, 0x52, 0x41, 0x49, 0x4d, 1, 0, 1, 0,
+	       1, 0, 0, 0, UP(0));
 }
 
 /* ------------------------------------------------------------ client */
@@ -332,6 +403,7 @@ int main(int argc, char **argv)
 	rraim_seed_hellos();
 	rraim_seed_requests();
 	rraim_seed_peer_decoders();
+	rraim_seed_scripts();
 	rraim_seed_welcomes();
 	rraim_seed_refusals();
 	rraim_seed_replies();
