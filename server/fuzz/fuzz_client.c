@@ -41,19 +41,21 @@ static bool rraim_fuzz_one_of(int ret, const int *allowed, size_t n)
 	rraim_fuzz_one_of(ret, allowed_, ARRAY_SIZE(allowed_));	\
 })
 
-static void rraim_fuzz_welcome(const void *data, size_t len)
+static void rraim_fuzz_welcome(const void *data, size_t len, bool asked)
 {
 	struct rraim_welcome_info info;
 	struct rraim_welcome again;
-	int ret = rraim_wire_welcome_check(data, len);
+	int ret = rraim_wire_welcome_check(data, len, asked);
 
 	RRAIM_FUZZ_ASSERT(RRAIM_ONE_OF(ret, 0, -EMSGSIZE, -EPROTONOSUPPORT,
-				       -EBADMSG, -ERANGE));
+				       -EBADMSG, -ERANGE, -EPERM));
 	RRAIM_FUZZ_ASSERT((ret == -EMSGSIZE) ==
 			  (!data || len < sizeof(struct rraim_welcome)));
 	if (ret)
 		return;
 	RRAIM_FUZZ_ASSERT(!rraim_welcome_decode(data, len, &info));
+	/* a proof only where the hello asked for one */
+	RRAIM_FUZZ_ASSERT(asked || !(info.flags & RRAIM_WELCOME_AUTH));
 	rraim_welcome_encode(&again, &info);
 	RRAIM_FUZZ_ASSERT(!memcmp(&again, data, sizeof(again)));
 }
@@ -74,7 +76,7 @@ static void rraim_fuzz_refusal(const void *data, size_t len)
 	RRAIM_FUZZ_ASSERT(name && *name);
 	RRAIM_FUZZ_ASSERT(!strcmp(name, "unknown reason") ==
 			  (reason < RRAIM_REFUSE_MALFORMED ||
-			   reason > RRAIM_REFUSE_SHUTDOWN));
+			   reason > RRAIM_REFUSE_AUTH));
 }
 
 /* What every message check shares: the length is judged first. */
@@ -99,13 +101,13 @@ static void rraim_fuzz_reply(const void *buf, size_t len, uint16_t type,
 	RRAIM_FUZZ_ASSERT(!rraim_msg_decode_reply(buf, len, &info));
 	RRAIM_FUZZ_ASSERT(info.type == (type | RRAIM_MSG_REPLY));
 	RRAIM_FUZZ_ASSERT(seq && info.seq == seq);
-	RRAIM_FUZZ_ASSERT(info.status <= RRAIM_EIO);
+	RRAIM_FUZZ_ASSERT(info.status <= RRAIM_EPERM);
 	rraim_msg_encode(&again, &info);
 	RRAIM_FUZZ_ASSERT(!memcmp(&again, buf, sizeof(again)));
 
 	err = rraim_wire_status_errno(info.status);
 	RRAIM_FUZZ_ASSERT(RRAIM_ONE_OF(err, 0, -ENOSPC, -ENOENT, -EOPNOTSUPP,
-				       -EINVAL, -EIO));
+				       -EINVAL, -EIO, -EACCES));
 	RRAIM_FUZZ_ASSERT(!err == (info.status == RRAIM_OK));
 
 	RRAIM_FUZZ_ASSERT(!rraim_wire_answer_check(buf, len, type, seq));
@@ -167,8 +169,9 @@ static void rraim_fuzz_status(uint16_t status)
 	int err = rraim_wire_status_errno(status);
 
 	RRAIM_FUZZ_ASSERT(RRAIM_ONE_OF(err, 0, -ENOSPC, -ENOENT, -EOPNOTSUPP,
-				       -EINVAL, -EIO));
+				       -EINVAL, -EIO, -EACCES));
 	RRAIM_FUZZ_ASSERT(!err == (status == RRAIM_OK));
+	RRAIM_FUZZ_ASSERT((err == -EACCES) == (status == RRAIM_EPERM));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -180,7 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	switch (in.what % RRAIM_FUZZ_CLIENT_NR) {
 	case RRAIM_FUZZ_WELCOME:
-		rraim_fuzz_welcome(in.buf, in.len);
+		rraim_fuzz_welcome(in.buf, in.len, in.flags & 0x80);
 		break;
 	case RRAIM_FUZZ_REFUSAL:
 		rraim_fuzz_refusal(in.buf, in.len);

@@ -111,9 +111,24 @@ static void rraim_seed_hellos(void)
 	rraim_seed("fuzz_proto", "hello-version", RRAIM_FUZZ_HELLO, 0, 0, 0,
 		   &h, sizeof(h));
 	rraim_hello_encode(&h, &ctl);
-	h.reserved[4] = htole32(1);
-	rraim_seed("fuzz_proto", "hello-reserved", RRAIM_FUZZ_HELLO, 0, 0, 0,
+	h.flags = htole32(0x100);
+	rraim_seed("fuzz_proto", "hello-unknown-flag", RRAIM_FUZZ_HELLO, 0, 0,
+		   0, &h, sizeof(h));
+	rraim_hello_encode(&h, &ctl);
+	h.nonce[7] = 1;
+	rraim_seed("fuzz_proto", "hello-nonce-no-flag", RRAIM_FUZZ_HELLO, 0, 0,
+		   0, &h, sizeof(h));
+	ctl.flags = RRAIM_HELLO_AUTH;
+	memset(ctl.nonce, 0x5c, sizeof(ctl.nonce));
+	rraim_hello_encode(&h, &ctl);
+	rraim_seed("fuzz_proto", "hello-auth", RRAIM_FUZZ_HELLO, 0, 0, 0,
 		   &h, sizeof(h));
+	data.flags = RRAIM_HELLO_AUTH;
+	rraim_hello_encode(&h, &data);
+	rraim_seed("fuzz_proto", "hello-data-auth", RRAIM_FUZZ_HELLO, 0, 0, 0,
+		   &h, sizeof(h));
+	ctl.flags = 0;
+	memset(ctl.nonce, 0, sizeof(ctl.nonce));
 	ctl.session = 0;
 	rraim_hello_encode(&h, &ctl);
 	rraim_seed("fuzz_proto", "hello-no-session", RRAIM_FUZZ_HELLO, 0, 0,
@@ -125,7 +140,7 @@ static void rraim_seed_requests(void)
 	static const struct { uint16_t type; const char *name; } types[] = {
 		{ RRAIM_MSG_ALLOC, "alloc" }, { RRAIM_MSG_FREE, "free" },
 		{ RRAIM_MSG_PING, "ping" }, { RRAIM_MSG_QUERY, "query" },
-		{ RRAIM_MSG_BYE, "bye" },
+		{ RRAIM_MSG_BYE, "bye" }, { RRAIM_MSG_AUTH, "auth" },
 	};
 	struct rraim_msg_info info = { .seq = 7, .chunk = 3 };
 	struct rraim_msg m;
@@ -145,9 +160,9 @@ static void rraim_seed_requests(void)
 		   &m, 10);
 	rraim_seed("fuzz_proto", "request-none", RRAIM_FUZZ_REQUEST,
 		   RRAIM_FUZZ_NULL, 0, 0, NULL, RRAIM_MSG_SIZE);
-	m.reserved[0] = htole32(1);
-	rraim_seed("fuzz_proto", "request-reserved", RRAIM_FUZZ_REQUEST, 0, 0,
-		   0, &m, sizeof(m));
+	m.proof[0] = 1;
+	rraim_seed("fuzz_proto", "request-proof-not-auth", RRAIM_FUZZ_REQUEST,
+		   0, 0, 0, &m, sizeof(m));
 	info.type = RRAIM_MSG_PING | RRAIM_MSG_REPLY;
 	rraim_msg_encode(&m, &info);
 	rraim_seed("fuzz_proto", "request-reply-bit", RRAIM_FUZZ_REQUEST, 0, 0,
@@ -290,6 +305,14 @@ static void rraim_seed_welcomes(void)
 	w.reserved[3] = htole32(0x80000000U);
 	rraim_seed("fuzz_client", "welcome-reserved", RRAIM_FUZZ_WELCOME, 0, 0,
 		   0, &w, sizeof(w));
+	wi.flags = RRAIM_WELCOME_AUTH;
+	memset(wi.nonce, 0x11, sizeof(wi.nonce));
+	memset(wi.proof, 0x22, sizeof(wi.proof));
+	rraim_welcome_encode(&w, &wi);
+	rraim_seed("fuzz_client", "welcome-auth-asked", RRAIM_FUZZ_WELCOME,
+		   0x80, 0, 0, &w, sizeof(w));
+	rraim_seed("fuzz_client", "welcome-auth-unasked", RRAIM_FUZZ_WELCOME,
+		   0, 0, 0, &w, sizeof(w));
 	wi.chunk_shift = 21;
 	rraim_welcome_encode(&w, &wi);
 	rraim_seed("fuzz_client", "welcome-chunk-shift", RRAIM_FUZZ_WELCOME, 0,
@@ -302,7 +325,7 @@ static void rraim_seed_refusals(void)
 	char name[64];
 	uint16_t reason;
 
-	for (reason = RRAIM_REFUSE_MALFORMED; reason <= RRAIM_REFUSE_SHUTDOWN;
+	for (reason = RRAIM_REFUSE_MALFORMED; reason <= RRAIM_REFUSE_AUTH;
 	     reason++) {
 		rraim_refusal_encode(&r, reason);
 		snprintf(name, sizeof(name), "refusal-%s",
@@ -346,8 +369,8 @@ static void rraim_seed_replies(void)
 		   &m, sizeof(m));
 	rraim_seed("fuzz_client", "grant", RRAIM_FUZZ_GRANT, 0, 0, 0,
 		   &m, sizeof(m));
-	m.reserved[1] = htole32(2);
-	rraim_seed("fuzz_client", "reply-reserved", RRAIM_FUZZ_REPLY, 0,
+	m.proof[1] = 2;
+	rraim_seed("fuzz_client", "reply-proof", RRAIM_FUZZ_REPLY, 0,
 		   RRAIM_MSG_ALLOC, 41, &m, sizeof(m));
 
 	info.addr = 0x7f1234000800ULL;
@@ -365,7 +388,7 @@ static void rraim_seed_replies(void)
 	rraim_msg_encode(&m, &info);
 	rraim_seed("fuzz_client", "reply-alloc-enospc", RRAIM_FUZZ_REPLY, 0,
 		   RRAIM_MSG_ALLOC, 41, &m, sizeof(m));
-	info.status = RRAIM_EIO + 1;
+	info.status = RRAIM_EPERM + 1;
 	rraim_msg_encode(&m, &info);
 	rraim_seed("fuzz_client", "reply-unknown-status", RRAIM_FUZZ_REPLY, 0,
 		   RRAIM_MSG_ALLOC, 41, &m, sizeof(m));
