@@ -33,6 +33,7 @@
 #include "rraim_auth.h"
 #include "rraim_proto.h"
 #include "rraim_rdma.h"
+#include "rraim_wire.h"
 
 /* ------------------------------------------------------------ constants */
 
@@ -705,33 +706,16 @@ static void rraim_ctrl_tx_done(struct ib_cq *cq, struct ib_wc *wc)
 	}
 }
 
-/* Is @m a well-formed reply to the request being waited for? */
-static bool rraim_reply_valid(struct rraim_peer *peer,
-			      const struct rraim_msg *m)
-{
-	if (le32_to_cpu(m->magic) != RRAIM_PROTO_MAGIC)
-		return false;
-	if (le16_to_cpu(m->type) != (peer->rpc_type | RRAIM_MSG_REPLY))
-		return false;
-	if (le16_to_cpu(m->status) > RRAIM_EPERM)
-		return false;
-	if (memchr_inv(m->proof, 0, sizeof(m->proof)))
-		return false;
-	return peer->rpc_pending && le32_to_cpu(m->seq) == peer->rpc_pending;
-}
-
 /*
- * Is @m the grant of an ALLOC that timed out?  Then its chunk is held for
- * us on the server and no replica will ever use it: note it, so that the
- * heartbeat work gives it back.  conn->lock held.
+ * Is @m (@len bytes) the grant of an ALLOC that timed out?  Then its
+ * chunk is held for us on the server and no replica will ever use it:
+ * note it, so that the heartbeat work gives it back.  conn->lock held.
  */
 static bool rraim_late_grant(struct rraim_peer *peer,
-			     const struct rraim_msg *m)
+			     const struct rraim_msg *m, u32 len)
 {
-	if (!peer->late_alloc_seq ||
-	    le32_to_cpu(m->seq) != peer->late_alloc_seq ||
-	    le32_to_cpu(m->magic) != RRAIM_PROTO_MAGIC ||
-	    le16_to_cpu(m->type) != (RRAIM_MSG_ALLOC | RRAIM_MSG_REPLY))
+	if (rraim_wire_answer_check(m, len, RRAIM_MSG_ALLOC,
+				    peer->late_alloc_seq))
 		return false;
 	peer->late_alloc_seq = 0;
 	if (le16_to_cpu(m->status) != RRAIM_OK)
@@ -746,19 +730,16 @@ static bool rraim_late_grant(struct rraim_peer *peer,
 }
 
 /*
- * Is @m the late reply to an earlier request of this connection (one that
- * timed out)?  Only ALLOC's answer matters then (rraim_late_grant()); a
- * PING's, QUERY's or FREE's is dropped without a word (a FREE that timed
- * out is settled: rraim_free_settled()).  conn->lock held.
+ * Is @m (@len bytes) the late reply to an earlier request of this
+ * connection (one that timed out)?  Only ALLOC's answer matters then
+ * (rraim_late_grant()); a PING's, QUERY's or FREE's is dropped without a
+ * word (a FREE that timed out is settled: rraim_free_settled()).
+ * conn->lock held.
  */
 static bool rraim_late_reply(struct rraim_peer *peer,
-			     const struct rraim_msg *m)
+			     const struct rraim_msg *m, u32 len)
 {
-	u32 seq = le32_to_cpu(m->seq);
-
-	return le32_to_cpu(m->magic) == RRAIM_PROTO_MAGIC &&
-	       (le16_to_cpu(m->type) & RRAIM_MSG_REPLY) &&
-	       seq && (s32)(peer->rpc_seq - seq) >= 0;
+	return !rraim_wire_stale_check(m, len, peer->rpc_seq);
 }
 
 static void rraim_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
@@ -784,7 +765,8 @@ static void rraim_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 	ib_dma_sync_single_for_cpu(peer->ibdev, conn->rx_dma[i], sizeof(*m),
 				   DMA_FROM_DEVICE);
 	spin_lock_irqsave(&conn->lock, flags);
-	if (wc->byte_len == sizeof(*m) && rraim_reply_valid(peer, m)) {
+	if (!rraim_wire_reply_check(m, wc->byte_len, peer->rpc_type,
+				    peer->rpc_pending)) {
 		peer->rpc_reply = *m;
 		peer->rpc_pending = 0;
 		complete(&peer->rpc_done);
@@ -794,10 +776,10 @@ static void rraim_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		bad = true;
 		bad_type = le16_to_cpu(m->type);
 		bad_status = le16_to_cpu(m->status);
-	} else if (wc->byte_len == sizeof(*m) && rraim_late_grant(peer, m)) {
+	} else if (rraim_late_grant(peer, m, wc->byte_len)) {
 		/* a chunk nobody waits for any more: give it back */
 		mod_delayed_work(rraim_wq, &peer->hb_work, 0);
-	} else if (wc->byte_len == sizeof(*m) && rraim_late_reply(peer, m)) {
+	} else if (rraim_late_reply(peer, m, wc->byte_len)) {
 		/* the answer to a request that timed out: nothing to do */
 	} else {
 		pr_warn_ratelimited("server %s: dropped a malformed or stale control message (%u bytes)\n",
@@ -815,26 +797,6 @@ static void rraim_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 		pr_err_ratelimited("server %s: malformed reply (type %#x, status %u, %u bytes)\n",
 				   peer->name, bad_type, bad_status, wc->byte_len);
 		rraim_peer_fail(peer, "malformed reply");
-	}
-}
-
-static int rraim_status_errno(u16 status)
-{
-	switch (status) {
-	case RRAIM_OK:
-		return 0;
-	case RRAIM_ENOSPC:
-		return -ENOSPC;
-	case RRAIM_ENOENT:
-		return -ENOENT;
-	case RRAIM_ENOTSUP:
-		return -EOPNOTSUPP;
-	case RRAIM_EINVAL:
-		return -EINVAL;
-	case RRAIM_EPERM:
-		return -EACCES;
-	default:
-		return -EIO;
 	}
 }
 
@@ -926,7 +888,7 @@ static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
 		if (le16_to_cpu(reply->type) != (type | RRAIM_MSG_REPLY))
 			ret = -EPROTO;
 		else
-			ret = rraim_status_errno(le16_to_cpu(reply->status));
+			ret = rraim_wire_status_errno(le16_to_cpu(reply->status));
 	}
 out_unlock:
 	spin_unlock_bh(&conn->lock);
@@ -965,8 +927,7 @@ int rraim_peer_alloc_chunk(struct rraim_peer *peer,
 	desc->chunk = le32_to_cpu(reply.chunk);
 	desc->rkey = le32_to_cpu(reply.rkey);
 	desc->addr = le64_to_cpu(reply.addr);
-	if (desc->addr & (PAGE_SIZE - 1) ||
-	    desc->addr + RRAIM_CHUNK_SIZE < desc->addr) {
+	if (rraim_wire_grant_check(&reply, sizeof(reply))) {
 		pr_err_ratelimited("server %s: granted a misaligned chunk at %#llx\n",
 				   peer->name, desc->addr);
 		rraim_rpc(peer, RRAIM_MSG_FREE, desc->chunk, NULL, &reply);
@@ -1082,6 +1043,7 @@ static void rraim_hb_work(struct work_struct *work)
 
 /* ----------------------------------------------------- connection setup */
 
+/* Check the server's welcome (rraim_wire.h) and keep it, or say why not. */
 static bool rraim_welcome_valid(struct rraim_conn *conn,
 				const struct rdma_conn_param *p,
 				struct rraim_welcome *out)
@@ -1089,49 +1051,33 @@ static bool rraim_welcome_valid(struct rraim_conn *conn,
 	struct rraim_peer *peer = conn->peer;
 	const struct rraim_welcome *w = p->private_data;
 
-	if (!w || p->private_data_len < sizeof(*w)) {
+	switch (rraim_wire_welcome_check(w, p->private_data_len,
+					 !conn->index && peer->auth)) {
+	case 0:
+		*out = *w;
+		return true;
+	case -EMSGSIZE:
 		pr_err("server %s: short accept data (%u bytes)\n", peer->name,
 		       p->private_data_len);
-		return false;
-	}
-	if (le32_to_cpu(w->magic) != RRAIM_PROTO_MAGIC ||
-	    le16_to_cpu(w->version) != RRAIM_PROTO_VERSION) {
+		break;
+	case -EPROTONOSUPPORT:
 		pr_err("server %s: not an RRAIM v%d server (magic %#x version %u)\n",
 		       peer->name, RRAIM_PROTO_VERSION, le32_to_cpu(w->magic),
 		       le16_to_cpu(w->version));
-		return false;
-	}
-	if (memchr_inv(w->reserved, 0, sizeof(w->reserved))) {
+		break;
+	case -EBADMSG:
 		pr_err("server %s: reserved welcome fields set\n", peer->name);
-		return false;
-	}
-	if (le32_to_cpu(w->chunk_shift) != RRAIM_CHUNK_SHIFT) {
-		pr_err("server %s: chunk shift %u, expected %u\n", peer->name,
-		       le32_to_cpu(w->chunk_shift), RRAIM_CHUNK_SHIFT);
-		return false;
-	}
-	if ((le16_to_cpu(w->flags) & RRAIM_WELCOME_AUTH) &&
-	    (conn->index || !peer->auth)) {
+		break;
+	case -EPERM:
 		pr_err("server %s: a proof nobody asked for (connection %u)\n",
 		       peer->name, conn->index);
-		return false;
+		break;
+	default:	/* -ERANGE */
+		pr_err("server %s: chunk shift %u, expected %u\n", peer->name,
+		       le32_to_cpu(w->chunk_shift), RRAIM_CHUNK_SHIFT);
+		break;
 	}
-	*out = *w;
-	return true;
-}
-
-static const char *rraim_refusal_name(u16 reason)
-{
-	switch (reason) {
-	case RRAIM_REFUSE_MALFORMED: return "malformed hello";
-	case RRAIM_REFUSE_VERSION: return "protocol version";
-	case RRAIM_REFUSE_NO_SESSION: return "unknown session";
-	case RRAIM_REFUSE_BAD_TOKEN: return "bad session token";
-	case RRAIM_REFUSE_BUSY: return "busy";
-	case RRAIM_REFUSE_SHUTDOWN: return "shutting down";
-	case RRAIM_REFUSE_AUTH: return "authentication required (set auth_key)";
-	default: return "unknown reason";
-	}
+	return false;
 }
 
 static int rraim_conn_rejected(struct rraim_conn *conn,
@@ -1141,18 +1087,18 @@ static int rraim_conn_rejected(struct rraim_conn *conn,
 	u8 len = 0;
 
 	r = rdma_consumer_reject_data(conn->cm_id, ev, &len);
-	if (r && len >= sizeof(*r) &&
-	    le32_to_cpu(r->magic) == RRAIM_PROTO_MAGIC) {
-		pr_err_ratelimited("server %s: refused connection %u: %s\n",
+	if (rraim_wire_refusal_check(r, len)) {
+		pr_err_ratelimited("server %s: connection %u rejected (%s)\n",
 				   conn->peer->name, conn->index,
-				   rraim_refusal_name(le16_to_cpu(r->reason)));
-		if (le16_to_cpu(r->reason) == RRAIM_REFUSE_AUTH)
-			return -EACCES;
+				   rdma_reject_msg(conn->cm_id, ev->status));
 		return -ECONNREFUSED;
 	}
-	pr_err_ratelimited("server %s: connection %u rejected (%s)\n",
+	pr_err_ratelimited("server %s: refused connection %u: %s\n",
 			   conn->peer->name, conn->index,
-			   rdma_reject_msg(conn->cm_id, ev->status));
+			   rraim_wire_refusal_name(le16_to_cpu(r->reason)));
+	/* for want of a key: the peer's state says so */
+	if (le16_to_cpu(r->reason) == RRAIM_REFUSE_AUTH)
+		return -EACCES;
 	return -ECONNREFUSED;
 }
 

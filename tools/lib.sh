@@ -31,7 +31,8 @@ rraim_log() {
 }
 
 # Package groups.  "build": the module and the server; "vm": the test bed;
-# "check": the static checks; "docs": the documentation build;
+# "check": the static checks; "fuzz": the fuzzers of server/fuzz (clang
+# and its libFuzzer runtime); "docs": the documentation build;
 # "debugkernel": building the kernel (tools/debug-kernel), with
 # "source61" or "source612", the series' source (a tarball: no kernel).
 rraim_pkgs_build="gcc make libc6-dev linux-headers-amd64 librdmacm-dev
@@ -40,6 +41,7 @@ rraim_pkgs_vm="qemu-system-x86 qemu-utils busybox-static iproute2 rdma-core
 	ibverbs-providers ibverbs-utils rdmacm-utils perftest stress-ng cpio
 	kmod xz-utils procps coreutils"
 rraim_pkgs_check="sparse linux-source-6.1 perl python3"
+rraim_pkgs_fuzz="clang libclang-rt-dev"
 rraim_pkgs_docs="python3-docutils systemd groff-base"
 rraim_pkgs_debugkernel="gcc make bc bison flex libelf-dev
 	libssl-dev ccache xz-utils kmod util-linux patch"
