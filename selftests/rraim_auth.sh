@@ -109,8 +109,12 @@ for other in none "$OTHER"; do
 	in_cgroup "$cg" rraim-pattern -q -p 1 -r 64M || { cleanup; fail "the workload did not verify"; }
 	d=$(server_dir 3)
 	diag "server 3: chunks_granted $(counter 3 chunks_granted), sessions $(counter 3 sessions); module: $(cat "$d/state") ($(cat "$d/state_reason")), $(cat "$d/pages") pages"
+	# the server's own count is the truth: nothing of ours went there.
+	# (The module's pages count of server 3 may still name copies of the
+	# session before the restart: it cannot learn that they are gone
+	# from a server it does not accept, and rebuilds them elsewhere.)
 	[ "$(counter 3 chunks_granted)" = 0 ] || fail "server 3 was granted chunks"
-	[ "$(cat "$d/pages")" = 0 ] || fail "the module keeps pages on server 3"
+	[ "$(counter 3 allocs)" = 0 ] || fail "server 3 granted an ALLOC"
 	[ "$(cat "$d/state")" != live ] || fail "the module uses server 3"
 done
 [ "$(counter 3 refused_connects)" = 0 ] || [ "$other" != "$OTHER" ] ||
