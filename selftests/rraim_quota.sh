@@ -56,7 +56,7 @@ wait_until '[ "$(stat_of stored_pages)" -ge 16000 ]' 1200 ||
 
 held=$(server3_chunks)
 mod3=$(cat "$(server_dir 3)/chunks")
-client=$(status3 | awk '$1 == "session" { print $NF; exit }')
+client=$(status3 | awk '$1 == "session" { for (i = 2; i < NF; i++) if ($i == "client") print $(i + 1); exit }')
 diag "server 3 (client $client): holds $held chunks, the module counts $mod3, free_bytes $(cat "$(server_dir 3)/free_bytes"); servers 1 and 2: $(cat "$(server_dir 1)/chunks") and $(cat "$(server_dir 2)/chunks") chunks; alloc_quota $(status3_of alloc_quota); stored $(stat_of stored_pages) degraded $(stat_of degraded_pages)"
 [ "$held" -le "$QUOTA_CHUNKS" ] ||
 	fail "server 3 holds $held chunks, over the quota of $QUOTA_CHUNKS"
