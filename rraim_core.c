@@ -75,14 +75,68 @@ static unsigned long rraim_lost_logged;	/* jiffies of the last log */
 
 /* -------------------------------------------------------------- helpers */
 
-static u64 rraim_slot_make(u32 mchunk, unsigned int pos, unsigned int valid)
+/* The generation of a new store: what its slot word and checksum carry. */
+static u32 rraim_gen_next(void)
 {
-	u32 gen = atomic_inc_return(&rraim_gen);
+	return atomic_inc_return(&rraim_gen) & RRAIM_SLOT_GEN_MASK;
+}
 
+static u64 rraim_slot_make(u32 mchunk, unsigned int pos, unsigned int valid,
+			   u32 gen, bool csum)
+{
 	return FIELD_PREP(RRAIM_SLOT_MCHUNK, mchunk) |
 	       FIELD_PREP(RRAIM_SLOT_POS, pos) |
 	       FIELD_PREP(RRAIM_SLOT_VALID, valid) |
-	       FIELD_PREP(RRAIM_SLOT_GEN, gen & (RRAIM_SLOT_GEN >> 46));
+	       (csum ? RRAIM_SLOT_CSUM : 0) |
+	       FIELD_PREP(RRAIM_SLOT_GEN, gen);
+}
+
+/**
+ * rraim_slot_forget_copies - copies of a page were found bad: never use them
+ * @slot: the page's slot word
+ * @w: the word as it was when the copies were read
+ * @bad: the replicas whose copies are bad (bits of RRAIM_SLOT_VALID)
+ *
+ * Clears their valid bits, so that no load reads them again and the sync
+ * rewrites them from a good copy, unless the slot no longer names the
+ * copy @w named (stored again, forgotten): then the checksum compared may
+ * have been the newer store's, and nothing changes.  When no valid copy is
+ * left, the page is lost (RRAIM_SLOT_LOST: its reads fail): the caller
+ * notes it (rraim_note_lost()).  Any context.
+ * Return: the new word, or 0 when the slot changed.
+ */
+u64 rraim_slot_forget_copies(u64 *slot, u64 w, unsigned int bad)
+{
+	u64 cur, new;
+
+	do {
+		cur = READ_ONCE(*slot);
+		if (!cur || (cur & RRAIM_SLOT_COPY) != (w & RRAIM_SLOT_COPY))
+			return 0;
+		new = cur & ~FIELD_PREP(RRAIM_SLOT_VALID, bad);
+		if (!rraim_slot_valid(new))
+			new |= RRAIM_SLOT_LOST;
+	} while (cmpxchg(slot, cur, new) != cur);
+	return new;
+}
+
+/**
+ * rraim_note_corrupt - count and log a copy that failed its checksum
+ * @s: the server that returned it
+ * @who: what read it, for the log ("load", "sync")
+ * @a: the page's space
+ * @index: the page's index in @a
+ * @mc: its mchunk
+ * @pos: its position in @mc
+ */
+void rraim_note_corrupt(struct rraim_server *s, const char *who,
+			struct rraim_space *a, pgoff_t index,
+			struct rraim_mchunk *mc, unsigned int pos)
+{
+	rraim_count(RRAIM_STAT_CORRUPT);
+	rraim_sstat_inc(s->stats, RRAIM_SSTAT_CORRUPT);
+	pr_warn_ratelimited("server %s: corrupt copy of %s page %lu (mchunk %u position %u), found by a %s: not used, to be rewritten from a good copy\n",
+			    s->name, a->name, index, mc->id, pos, who);
 }
 
 /* The slot word of (@a, @offset); with @create, make room for it. */
@@ -377,7 +431,9 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 	struct rraim_waiter w;
 	ktime_t t0 = ktime_get();
 	u64 *slot, old;
+	u32 gen, crc = 0;
 	int idx, ret;
+	bool csum;
 
 	if (!READ_ONCE(rraim_attached)) {
 		rraim_count(RRAIM_STAT_REJECT_DETACHED);
@@ -430,6 +486,11 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 		ret = -ENOTCONN;
 		goto out_free_pos;
 	}
+	/* the checksum while the copies are on the wire (the page is locked) */
+	gen = rraim_gen_next();
+	csum = rraim_knob(RRAIM_KNOB_CHECKSUM);
+	if (csum)
+		crc = rraim_csum_page(offset, gen, page);
 	rraim_wait_writes(x, n, &w);
 	for (i = 0; i < n; i++) {
 		if (!x[i].req)
@@ -449,10 +510,13 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 	}
 	rraim_fault_store_pause();
 
+	/* the position is this store's: no one reads its checksum yet */
+	WRITE_ONCE(mc->csum[pos], crc);
 	spin_lock(&a->lock);
 	valid = rraim_publish_mask(mc, pos, rep, valid);
-	if (valid)
-		WRITE_ONCE(*slot, rraim_slot_make(mc->id, pos, valid));
+	if (valid)	/* the checksum before the word that vouches for it */
+		smp_store_release(slot, rraim_slot_make(mc->id, pos, valid,
+							gen, csum));
 	spin_unlock(&a->lock);
 	if (!valid) {
 		rraim_count(RRAIM_STAT_REJECT_TRANSPORT);
@@ -609,14 +673,42 @@ static bool rraim_any_done(struct rraim_xfer *x, const u8 *order,
 }
 
 /*
- * Read one valid copy into @page.  The first replica gets half the
- * deadline; then the next one is asked too (the first is not cancelled:
- * whichever answers first wins).  A failure moves on at once.  Late or
- * failed reads land in their own bounce pages, never in @page.
- * Return: 0, -EAGAIN when no copy is on a reachable server, -EIO or
- * -ETIMEDOUT when every reachable copy failed or missed the deadline.
+ * Copy @i of page @offset, just read into @page, failed its checksum.
+ * Unless the slot changed since @w was read (the checksum may then be a
+ * newer store's), forget the copy: no load reads it again and the sync
+ * rewrites it from a good one (read-repair).  Return: the slot word now,
+ * 0 when the slot changed.
  */
-static int rraim_load_copies(struct rraim_mchunk *mc, u64 *slot, u64 *wp,
+static u64 rraim_load_corrupt(struct rraim_space *a, pgoff_t offset,
+			      struct rraim_mchunk *mc, u64 *slot, u64 w,
+			      unsigned int i, struct rraim_server *s)
+{
+	u64 now = rraim_slot_forget_copies(slot, w, BIT(i));
+
+	if (!now)
+		return 0;
+	rraim_note_corrupt(s, "load", a, offset, mc, rraim_slot_pos(w));
+	if (now & RRAIM_SLOT_LOST)
+		rraim_note_lost(a, offset);
+	else
+		rraim_sync_kick_soon();
+	return now;
+}
+
+/*
+ * Read one valid copy of page @offset of @a into @page.  The first replica
+ * gets half the deadline; then the next one is asked too (the first is not
+ * cancelled: whichever answers first wins).  A failure moves on at once,
+ * and so does a copy that fails its checksum (it is forgotten).  Late or
+ * failed reads land in their own bounce pages, never in @page; a copy
+ * that fails its checksum lands there but is overwritten by the next
+ * copy, or the load fails.
+ * Return: 0, -EAGAIN when no copy is on a reachable server, -EIO or
+ * -ETIMEDOUT when every reachable copy failed or missed the deadline,
+ * -ESTALE when the slot changed meanwhile.
+ */
+static int rraim_load_copies(struct rraim_space *a, pgoff_t offset,
+			     struct rraim_mchunk *mc, u64 *slot, u64 *wp,
 			     struct page *page, bool *failover)
 {
 	struct rraim_xfer x[RRAIM_MAX_REPLICAS] = {};
@@ -629,6 +721,7 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 *slot, u64 *wp,
 	u8 order[RRAIM_MAX_REPLICAS];
 	struct rraim_waiter wt;
 	int ret = -EIO, winner = -1;
+	u32 crc = 0;
 	u64 w;
 	s64 left;
 
@@ -638,11 +731,13 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 *slot, u64 *wp,
 	 * never refers to a chunk newer than the replica read before.
 	 */
 	n = rraim_mchunk_reps(mc, rep);
-	w = READ_ONCE(*slot);
+	w = smp_load_acquire(slot);	/* then the checksum it vouches for */
 	*wp = w;
 	if (!w || (w & RRAIM_SLOT_LOST) || rraim_slot_mchunk(w) != mc->id)
 		return -ESTALE;
 	pos = rraim_slot_pos(w);
+	if (w & RRAIM_SLOT_CSUM)
+		crc = READ_ONCE(mc->csum[pos]);
 	ncand = rraim_load_order(rep, n, rraim_slot_valid(w), srv, order);
 	if (!ncand)
 		return -EAGAIN;
@@ -669,25 +764,37 @@ static int rraim_load_copies(struct rraim_mchunk *mc, u64 *slot, u64 *wp,
 			next = now;
 		}
 		/* Collect what completed. */
-		for (k = 0; k < issued && winner < 0; k++) {
+		for (k = 0; k < issued && winner < 0 && ret != -ESTALE; k++) {
 			i = order[k];
 			if (!x[i].req || !rraim_xfer_done(&x[i]))
 				continue;
-			if (!rraim_xfer_finish(&x[i], page) &&
-			    rraim_replica_unchanged(mc, i, &rep[i])) {
-				winner = i;
-				*failover |= k > 0;
-				rraim_sstat_inc(srv[i]->stats, RRAIM_SSTAT_READS);
-				rraim_slat_note(srv[i]->stats, RRAIM_SLAT_READ, t0);
-			} else {
+			if (rraim_xfer_finish(&x[i], page) ||
+			    !rraim_replica_unchanged(mc, i, &rep[i])) {
 				rraim_sstat_inc(srv[i]->stats, RRAIM_SSTAT_ERRORS);
 				next = now;	/* try the next copy now */
+				continue;
 			}
+			if ((w & RRAIM_SLOT_CSUM) &&
+			    rraim_csum_page(offset, rraim_slot_gen(w), page) != crc) {
+				/* the copies left decide how long to wait */
+				*wp = rraim_load_corrupt(a, offset, mc, slot, w,
+							 i, srv[i]);
+				if (!*wp)
+					ret = -ESTALE;
+				next = now;	/* try the next copy now */
+				continue;
+			}
+			winner = i;
+			*failover |= k > 0;
+			rraim_sstat_inc(srv[i]->stats, RRAIM_SSTAT_READS);
+			rraim_slat_note(srv[i]->stats, RRAIM_SLAT_READ, t0);
 		}
 		if (winner >= 0) {
 			ret = 0;
 			break;
 		}
+		if (ret == -ESTALE)
+			break;
 		for (k = 0; k < issued; k++)
 			if (x[order[k]].req)
 				break;
@@ -757,7 +864,7 @@ static ktime_t rraim_return_deadline(struct rraim_mchunk *mc, u64 w,
 	return until;
 }
 
-static void rraim_note_lost(struct rraim_space *a, pgoff_t offset)
+void rraim_note_lost(struct rraim_space *a, pgoff_t offset)
 {
 	long n = atomic_long_inc_return(&rraim_lost);
 
@@ -817,7 +924,8 @@ int rraim_space_load(struct rraim_space *a, pgoff_t offset, struct page *page)
 	}
 	for (;;) {
 		gen = rraim_server_ready_gen();
-		ret = rraim_load_copies(mc, slot, &w, page, &failover);
+		ret = rraim_load_copies(a, offset, mc, slot, &w, page,
+					&failover);
 		if (!ret || ret == -ESTALE)
 			break;
 		until = rraim_return_deadline(mc, w, t0);
@@ -1171,10 +1279,13 @@ int rraim_core_init(void)
 	ret = rraim_stats_init();
 	if (ret)
 		return ret;
+	ret = rraim_csum_init();
+	if (ret)
+		goto out_free_stats;
 	rraim_leaf_pool = mempool_create_page_pool(RRAIM_LEAF_RESERVE, 0);
 	if (!rraim_leaf_pool) {
 		ret = -ENOMEM;
-		goto out_free_stats;
+		goto out_csum_exit;
 	}
 	rraim_store_wq = alloc_workqueue("rraim_store", WQ_MEM_RECLAIM, 0);
 	if (!rraim_store_wq) {
@@ -1201,6 +1312,8 @@ out_destroy_store_wq:
 	destroy_workqueue(rraim_store_wq);
 out_destroy_pool:
 	mempool_destroy(rraim_leaf_pool);
+out_csum_exit:
+	rraim_csum_exit();
 out_free_stats:
 	rraim_stats_exit();
 	return ret;
@@ -1240,5 +1353,6 @@ void rraim_core_exit(void)
 	rraim_pool_exit();
 	destroy_workqueue(rraim_store_wq);
 	mempool_destroy(rraim_leaf_pool);
+	rraim_csum_exit();
 	rraim_stats_exit();
 }

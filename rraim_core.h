@@ -20,6 +20,7 @@
 #include <linux/swap.h>
 #include <linux/xarray.h>
 
+#include "rraim_csum.h"
 #include "rraim_knobs.h"
 #include "rraim_limits.h"
 #include "rraim_proto.h"
@@ -60,6 +61,10 @@
  * @sync_busy: the sync holds the mchunk: it is not freed (mchunks mutex)
  * @owner_gen: changes whenever the mchunk leaves a space (space lock)
  * @rmap: page index stored at each used position (space lock)
+ * @csum: checksum of the page at each used position (rraim_csum_buf()),
+ *	written by the store that owns the position before it publishes the
+ *	slot word (release); read after the slot word (acquire), and trusted
+ *	only while that word is unchanged
  * @rcu: freeing waits for the server table's readers (rraim_mchunk_find())
  */
 struct rraim_mchunk {
@@ -78,6 +83,7 @@ struct rraim_mchunk {
 	bool sync_busy;
 	u32 owner_gen;
 	u32 *rmap;
+	u32 *csum;
 	struct rcu_head rcu;
 };
 
@@ -116,14 +122,17 @@ struct rraim_space {
  * Slot word (one u64 per page index, 0 when the core holds nothing):
  * mchunk id, position, valid copies (bit i: replica i), flags, and a
  * generation that changes at every store so that a background copy can
- * tell that the slot was re-stored meanwhile.
+ * tell that the slot was re-stored meanwhile, and that a page's checksum
+ * binds to.
  */
 #define RRAIM_SLOT_MCHUNK	GENMASK_ULL(23, 0)
 #define RRAIM_SLOT_POS		GENMASK_ULL(33, 24)
 #define RRAIM_SLOT_VALID	GENMASK_ULL(41, 34)
 #define RRAIM_SLOT_LOST		BIT_ULL(42)	/* no copy left: reads fail */
 #define RRAIM_SLOT_FAILREAD	BIT_ULL(43)	/* fail the next read only */
+#define RRAIM_SLOT_CSUM		BIT_ULL(44)	/* mchunk->csum[pos] is the page's */
 #define RRAIM_SLOT_GEN		GENMASK_ULL(63, 46)
+#define RRAIM_SLOT_GEN_MASK	(RRAIM_SLOT_GEN >> 46)
 /* what names one stored copy of a page: a new store changes at least one */
 #define RRAIM_SLOT_COPY	(RRAIM_SLOT_MCHUNK | RRAIM_SLOT_POS | RRAIM_SLOT_GEN)
 
@@ -140,6 +149,11 @@ static inline unsigned int rraim_slot_pos(u64 w)
 static inline unsigned int rraim_slot_valid(u64 w)
 {
 	return FIELD_GET(RRAIM_SLOT_VALID, w);
+}
+
+static inline u32 rraim_slot_gen(u64 w)
+{
+	return FIELD_GET(RRAIM_SLOT_GEN, w);
 }
 
 /* A marker that only fails reads: no mchunk (ids start at 1), no copy. */
@@ -215,6 +229,11 @@ struct rraim_xfer;
 struct rraim_waiter;
 
 u64 *rraim_slot_ptr(struct rraim_space *a, pgoff_t offset, bool create);
+u64 rraim_slot_forget_copies(u64 *slot, u64 w, unsigned int bad);
+void rraim_note_lost(struct rraim_space *a, pgoff_t offset);
+void rraim_note_corrupt(struct rraim_server *s, const char *who,
+			struct rraim_space *a, pgoff_t index,
+			struct rraim_mchunk *mc, unsigned int pos);
 void rraim_spaces_release_empty(void);
 void rraim_wait_writes(struct rraim_xfer *x, unsigned int n,
 		       struct rraim_waiter *w);

@@ -78,6 +78,8 @@ static const struct rraim_knob_def rraim_knob_defs[RRAIM_KNOB_NR] = {
 	[RRAIM_KNOB_REBUILD_DELAY_MS] = {
 		"rebuild_delay_ms", 0, RRAIM_REBUILD_DELAY_MAX_MS,
 		rraim_knob_apply_rebuild },
+	[RRAIM_KNOB_CHECKSUM] = {
+		"checksum", 0, 1, NULL },
 };
 
 /* The values, with their defaults; module parameters may change them. */
@@ -90,6 +92,7 @@ static unsigned int rraim_knob_val[RRAIM_KNOB_NR] = {
 	[RRAIM_KNOB_SYNC_RATE] = 0,
 	[RRAIM_KNOB_AUTO_REBUILD] = 1,
 	[RRAIM_KNOB_REBUILD_DELAY_MS] = 10000,
+	[RRAIM_KNOB_CHECKSUM] = 1,
 };
 
 static unsigned long rraim_knob_given_mask;	/* module parameters given */
@@ -196,6 +199,8 @@ module_param_cb(auto_rebuild, &rraim_knob_param_ops, (void *)RRAIM_KNOB_AUTO_REB
 MODULE_PARM_DESC(auto_rebuild, "Rebuild lost copies on other servers, 0 or 1 (default 1)");
 module_param_cb(rebuild_delay_ms, &rraim_knob_param_ops, (void *)RRAIM_KNOB_REBUILD_DELAY_MS, 0444);
 MODULE_PARM_DESC(rebuild_delay_ms, "Rebuild after a server is away this long, ms (default 10000)");
+module_param_cb(checksum, &rraim_knob_param_ops, (void *)RRAIM_KNOB_CHECKSUM, 0444);
+MODULE_PARM_DESC(checksum, "Checksum each page stored, check each copy read, 0 or 1 (default 1)");
 
 /* Servers to use from the start: "a.b.c.d[:port],..." */
 static char *rraim_servers_param;

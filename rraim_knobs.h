@@ -19,6 +19,7 @@ enum rraim_knob {
 	RRAIM_KNOB_SYNC_RATE,		/* pages/s the sync copies, 0: no limit */
 	RRAIM_KNOB_AUTO_REBUILD,	/* rebuild a lost server's copies elsewhere */
 	RRAIM_KNOB_REBUILD_DELAY_MS,	/* after it has been away this long */
+	RRAIM_KNOB_CHECKSUM,		/* checksum new pages, check every copy read */
 	RRAIM_KNOB_NR,
 };
 

@@ -103,3 +103,5 @@ module_exit(rraim_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("RRAIM: mirrored remote memory as a swap tier over RDMA");
 MODULE_INFO(livepatch, "Y");
+/* page checksums: the crypto API's crc32c (rraim_csum.c) */
+MODULE_SOFTDEP("pre: crc32c");

@@ -185,16 +185,21 @@ static struct rraim_mchunk *rraim_mchunk_alloc(void)
 	mc->rmap = kvcalloc(RRAIM_CHUNK_PAGES, sizeof(*mc->rmap), GFP_KERNEL);
 	if (!mc->rmap)
 		goto out_free;
+	mc->csum = kvcalloc(RRAIM_CHUNK_PAGES, sizeof(*mc->csum), GFP_KERNEL);
+	if (!mc->csum)
+		goto out_free_rmap;
 	spin_lock_init(&mc->lock);
 	INIT_LIST_HEAD(&mc->node);
 	mc->sync_rep = RRAIM_NO_REPLICA;
 	ret = xa_alloc(&rraim_mchunks, &id, mc,
 		       XA_LIMIT(1, RRAIM_MCHUNK_MAX), GFP_KERNEL);
 	if (ret)
-		goto out_free_rmap;
+		goto out_free_csum;
 	mc->id = id;
 	return mc;
 
+out_free_csum:
+	kvfree(mc->csum);
 out_free_rmap:
 	kvfree(mc->rmap);
 out_free:
@@ -206,6 +211,7 @@ static void rraim_mchunk_free_rcu(struct rcu_head *head)
 {
 	struct rraim_mchunk *mc = container_of(head, struct rraim_mchunk, rcu);
 
+	kvfree(mc->csum);
 	kvfree(mc->rmap);
 	kfree(mc);
 }

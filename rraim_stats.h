@@ -51,6 +51,7 @@ enum rraim_stat {
 	RRAIM_STAT_WRITE_BYTES,		/* bytes written to servers */
 	RRAIM_STAT_READ_BYTES,		/* bytes read from servers */
 	RRAIM_STAT_SYNC_COPIES,		/* copies the sync made */
+	RRAIM_STAT_CORRUPT,		/* copies read that failed their checksum */
 	RRAIM_STAT_NR,
 };
 
@@ -67,6 +68,7 @@ enum rraim_server_stat {
 	RRAIM_SSTAT_READS,		/* page reads that completed */
 	RRAIM_SSTAT_ERRORS,		/* transfers that failed */
 	RRAIM_SSTAT_TIMEOUTS,		/* transfers that missed the deadline */
+	RRAIM_SSTAT_CORRUPT,		/* copies read that failed their checksum */
 	RRAIM_SSTAT_NR,
 };
 

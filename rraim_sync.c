@@ -16,9 +16,13 @@
  *     copy valid that the new chunk does not hold.  New stores write the
  *     new replica at once;
  *  2. count, per server, the pages that lack a valid copy there;
- *  3. copy them: RDMA READ from a valid copy into a page, RDMA WRITE to
- *     the replica, then set the valid bit -- unless the slot changed
- *     meanwhile (its generation, in the slot word, tells a re-store).
+ *  3. copy them: RDMA READ from a valid copy into a page, check it against
+ *     the page's checksum (a source that fails it is forgotten, counted,
+ *     and another source is read: a bad copy is never propagated), RDMA
+ *     WRITE to the replica, then set the valid bit -- unless the slot
+ *     changed meanwhile (its generation, in the slot word, tells a
+ *     re-store).  This is also how a copy a load found corrupt is
+ *     rewritten (read-repair).
  *     While a position is being copied its bit in mc->copying is set; a
  *     store of the same position in that window does not mark the sync's
  *     target valid (the sync's older copy may land after the store's),
@@ -370,13 +374,31 @@ static void rraim_sync_masks(struct rraim_mchunk *mc, unsigned int *draining,
 	}
 }
 
+/**
+ * struct rraim_sync_page_id - what the copied page must be
+ * @w: its slot word when the copy began
+ * @index: its index in its space
+ * @crc: its checksum, when @w has RRAIM_SLOT_CSUM
+ * @bad: out: the sources that failed the checksum
+ * @bad_srv: out: their servers
+ */
+struct rraim_sync_page_id {
+	u64 w;
+	u64 index;
+	u32 crc;
+	unsigned int bad;
+	struct rraim_server *bad_srv[RRAIM_MAX_REPLICAS];
+};
+
 /*
  * Copy the page at @pos from one of @src to replica @dst, through the copy
- * buffer.  Return: 0, -EIO when no source could be read, -EPIPE when the
- * write failed.
+ * buffer; a source that fails the checksum of @id is not copied (the next
+ * one is read) and goes into @id->bad.  Return: 0, -EIO when no source
+ * could be read, -EPIPE when the write failed.
  */
 static int rraim_sync_copy(struct rraim_mchunk *mc, unsigned int pos,
-			   unsigned int src, unsigned int dst)
+			   unsigned int src, unsigned int dst,
+			   struct rraim_sync_page_id *id)
 {
 	unsigned long timeout = msecs_to_jiffies(2 * rraim_knob(RRAIM_KNOB_DEADLINE_MS));
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
@@ -404,6 +426,13 @@ static int rraim_sync_copy(struct rraim_mchunk *mc, unsigned int pos,
 			continue;
 		}
 		ret = rraim_xfer_finish(&x, rraim_sync_page);
+		if (!ret && (id->w & RRAIM_SLOT_CSUM) &&
+		    rraim_csum_page(id->index, rraim_slot_gen(id->w),
+				    rraim_sync_page) != id->crc) {
+			id->bad |= BIT(i);
+			id->bad_srv[i] = s;
+			ret = -EIO;
+		}
 	}
 	if (ret)
 		return -EIO;
@@ -453,8 +482,9 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 					struct rraim_sync_pass *pass)
 {
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	struct rraim_sync_page_id id;
 	struct rraim_server *t;
-	unsigned int p, avail, src;
+	unsigned int p, i, avail, src;
 	unsigned long n = 0;
 	u32 owner;
 	struct rraim_space *a;
@@ -487,9 +517,10 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 		w = slot ? READ_ONCE(*slot) : 0;
 		src = rraim_slot_valid(w) & avail & ~BIT(dst);
 		if (!w || rraim_slot_mchunk(w) != mc->id ||
-		    rraim_slot_pos(w) != p ||
+		    rraim_slot_pos(w) != p || (w & RRAIM_SLOT_LOST) ||
 		    (rraim_slot_valid(w) & BIT(dst)) || !src) {
-			if (w && !src && !(rraim_slot_valid(w) & BIT(dst)))
+			if (w && !(w & RRAIM_SLOT_LOST) && !src &&
+			    !(rraim_slot_valid(w) & BIT(dst)))
 				pass->incomplete = true;	/* no source now */
 			spin_unlock(&a->lock);
 			continue;
@@ -500,10 +531,14 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 			continue;
 		}
 		set_bit(p, mc->copying);
+		id.w = w;
+		id.index = mc->rmap[p];
+		id.crc = mc->csum[p];
+		id.bad = 0;
 		spin_unlock(&a->lock);
 
 		t0 = ktime_get();
-		ret = rraim_sync_copy(mc, p, src, dst);
+		ret = rraim_sync_copy(mc, p, src, dst, &id);
 		atomic64_add(ktime_to_ns(ktime_sub(ktime_get(), t0)),
 			     &t->sync_ns);
 
@@ -513,7 +548,16 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 		 * The slot pointer is only good while the mchunk stayed in
 		 * this space: after a swapoff its leaf page is gone.
 		 */
-		if (!ret && mc->space == a && mc->owner_gen == owner &&
+		if (id.bad && mc->space == a && mc->owner_gen == owner) {
+			w = rraim_slot_forget_copies(slot, w, id.bad);
+			for (i = 0; w && i < RRAIM_MAX_REPLICAS; i++)
+				if (id.bad & BIT(i))
+					rraim_note_corrupt(id.bad_srv[i], "sync",
+							   a, id.index, mc, p);
+			if (w & RRAIM_SLOT_LOST)
+				rraim_note_lost(a, id.index);
+		}
+		if (!ret && w && mc->space == a && mc->owner_gen == owner &&
 		    cmpxchg(slot, w, w | FIELD_PREP(RRAIM_SLOT_VALID, BIT(dst))) == w) {
 			n++;
 			atomic_long_inc(&t->sync_done);

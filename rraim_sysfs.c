@@ -78,6 +78,7 @@ RRAIM_KNOB_ATTR(lost_wait_ms, RRAIM_KNOB_LOST_WAIT_MS);
 RRAIM_KNOB_ATTR(sync_rate, RRAIM_KNOB_SYNC_RATE);
 RRAIM_KNOB_ATTR(auto_rebuild, RRAIM_KNOB_AUTO_REBUILD);
 RRAIM_KNOB_ATTR(rebuild_delay_ms, RRAIM_KNOB_REBUILD_DELAY_MS);
+RRAIM_KNOB_ATTR(checksum, RRAIM_KNOB_CHECKSUM);
 
 static ssize_t add_server_store(struct kobject *kobj,
 				struct kobj_attribute *attr,
@@ -127,6 +128,7 @@ static struct attribute *rraim_attrs[] = {
 	&rraim_knob_attr_sync_rate.attr.attr,
 	&rraim_knob_attr_auto_rebuild.attr.attr,
 	&rraim_knob_attr_rebuild_delay_ms.attr.attr,
+	&rraim_knob_attr_checksum.attr.attr,
 	&add_server_attr.attr,
 	&remove_server_attr.attr,
 	NULL,
@@ -178,6 +180,7 @@ RRAIM_STAT_ATTR(reject_transport, RRAIM_STAT_REJECT_TRANSPORT);
 RRAIM_STAT_ATTR(write_bytes, RRAIM_STAT_WRITE_BYTES);
 RRAIM_STAT_ATTR(read_bytes, RRAIM_STAT_READ_BYTES);
 RRAIM_STAT_ATTR(sync_copies, RRAIM_STAT_SYNC_COPIES);
+RRAIM_STAT_ATTR(corrupt, RRAIM_STAT_CORRUPT);
 
 enum rraim_health_field {
 	RRAIM_H_DEGRADED,
@@ -375,6 +378,7 @@ static struct attribute *rraim_stats_attrs[] = {
 	&rraim_stat_attr_write_bytes.attr.attr,
 	&rraim_stat_attr_read_bytes.attr.attr,
 	&rraim_stat_attr_sync_copies.attr.attr,
+	&rraim_stat_attr_corrupt.attr.attr,
 	&rraim_health_attr_degraded_pages.attr.attr,
 	&rraim_health_attr_unavailable_pages.attr.attr,
 	&rraim_health_attr_below_target_pages.attr.attr,
@@ -560,6 +564,7 @@ RRAIM_SSTAT_ATTR(writes, RRAIM_SSTAT_WRITES);
 RRAIM_SSTAT_ATTR(reads, RRAIM_SSTAT_READS);
 RRAIM_SSTAT_ATTR(errors, RRAIM_SSTAT_ERRORS);
 RRAIM_SSTAT_ATTR(timeouts, RRAIM_SSTAT_TIMEOUTS);
+RRAIM_SSTAT_ATTR(corrupt, RRAIM_SSTAT_CORRUPT);
 
 static void rraim_fold_server(struct rraim_server *s, struct rraim_hist *write,
 			      struct rraim_hist *read)
@@ -643,6 +648,7 @@ static struct attribute *rraim_server_attrs[] = {
 	&rraim_sstat_attr_reads.attr.attr,
 	&rraim_sstat_attr_errors.attr.attr,
 	&rraim_sstat_attr_timeouts.attr.attr,
+	&rraim_sstat_attr_corrupt.attr.attr,
 	&rraim_slat_attr_write_p50_us.attr.attr,
 	&rraim_slat_attr_write_p99_us.attr.attr,
 	&rraim_slat_attr_read_p50_us.attr.attr,

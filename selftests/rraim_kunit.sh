@@ -49,7 +49,7 @@ rmmod rraim_kunit || fail "rmmod rraim_kunit"
 
 load_rraim 2 replicas=2 || fail "load"
 modprobe rraim_core_kunit || fail "modprobe rraim_core_kunit"
-check_suites rraim_space
+check_suites rraim_space rraim_csum
 rmmod rraim_core_kunit || fail "rmmod rraim_core_kunit"
 [ "$(stat_of stored_pages)" = 0 ] ||
 	fail "$(stat_of stored_pages) pages held after every test space is gone"

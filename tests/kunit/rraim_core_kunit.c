@@ -4,7 +4,8 @@
  * the loaded rraim.ko and its memory servers: a space's bounds, pages
  * stored and read back byte for byte, a large folio's pages stored all or
  * none, the asynchronous store a bio-based front end needs, the highest
- * index a space can name, and a page the core never held.
+ * index a space can name, and a page the core never held.  Also the page
+ * checksum (rraim_csum.h): known answers, and its binding to the slot.
  *
  * Built as rraim_core_kunit.ko where the kernel has KUnit; rraim.ko then
  * exports the API to it (namespace RRAIM_KUNIT).  The selftest
@@ -22,6 +23,7 @@
 
 #include "../../rraim.h"
 #include "../../rraim_auth.h"
+#include "../../rraim_csum.h"
 
 MODULE_IMPORT_NS(RRAIM_KUNIT);
 
@@ -383,7 +385,63 @@ static struct kunit_suite rraim_auth_suite = {
 	.test_cases = rraim_auth_cases,
 };
 
-kunit_test_suites(&rraim_space_suite, &rraim_auth_suite);
+/* ------------------------------------------------------- page checksums */
+
+/* The test page: byte i is (7 i + 3) mod 256. */
+static void *rraim_csum_kunit_page(struct kunit *test)
+{
+	u8 *p = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < PAGE_SIZE; i++)
+		p[i] = i * 7 + 3;
+	return p;
+}
+
+/*
+ * Known answers: CRC32C over (index as le64, gen as le32, the page), as an
+ * independent implementation computes them.  Only meaningful for 4 KiB
+ * pages.
+ */
+static void rraim_csum_test_known(struct kunit *test)
+{
+	u8 *p = rraim_csum_kunit_page(test);
+
+	if (PAGE_SIZE != 4096)
+		kunit_skip(test, "known answers are for 4 KiB pages");
+	KUNIT_EXPECT_EQ(test, rraim_csum_buf(0x12345, 0x2aaaa, p), 0xe407528bU);
+	KUNIT_EXPECT_EQ(test, rraim_csum_buf(0x12346, 0x2aaaa, p), 0xa7f2bfcdU);
+	KUNIT_EXPECT_EQ(test, rraim_csum_buf(0x12345, 0x2aaab, p), 0xa4627c6cU);
+	KUNIT_EXPECT_EQ(test, rraim_csum_buf(0, 0, p), 0xfe33d3b1U);
+}
+
+/* Another index, another generation, one flipped bit: another value. */
+static void rraim_csum_test_binding(struct kunit *test)
+{
+	u8 *p = rraim_csum_kunit_page(test);
+	u32 base = rraim_csum_buf(1000, 7, p);
+
+	KUNIT_EXPECT_EQ(test, rraim_csum_buf(1000, 7, p), base);
+	KUNIT_EXPECT_NE(test, rraim_csum_buf(1001, 7, p), base);
+	KUNIT_EXPECT_NE(test, rraim_csum_buf(1000, 8, p), base);
+	KUNIT_EXPECT_NE(test, rraim_csum_buf(1000ULL << 32, 7, p), base);
+	p[PAGE_SIZE - 1] ^= 0x10;
+	KUNIT_EXPECT_NE(test, rraim_csum_buf(1000, 7, p), base);
+}
+
+static struct kunit_case rraim_csum_cases[] = {
+	KUNIT_CASE(rraim_csum_test_known),
+	KUNIT_CASE(rraim_csum_test_binding),
+	{}
+};
+
+static struct kunit_suite rraim_csum_suite = {
+	.name = "rraim_csum",
+	.test_cases = rraim_csum_cases,
+};
+
+kunit_test_suites(&rraim_space_suite, &rraim_auth_suite, &rraim_csum_suite);
 
 MODULE_DESCRIPTION("KUnit tests of the RRAIM core API");
 MODULE_LICENSE("GPL");

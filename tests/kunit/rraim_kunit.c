@@ -138,7 +138,11 @@ static void rraim_slot_layout(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, RRAIM_SLOT_POS & RRAIM_SLOT_VALID, 0ULL);
 	KUNIT_EXPECT_EQ(test, RRAIM_SLOT_VALID & RRAIM_SLOT_LOST, 0ULL);
 	KUNIT_EXPECT_EQ(test, RRAIM_SLOT_LOST & RRAIM_SLOT_FAILREAD, 0ULL);
-	KUNIT_EXPECT_EQ(test, RRAIM_SLOT_FAILREAD & RRAIM_SLOT_GEN, 0ULL);
+	KUNIT_EXPECT_EQ(test, RRAIM_SLOT_FAILREAD & RRAIM_SLOT_CSUM, 0ULL);
+	KUNIT_EXPECT_EQ(test, RRAIM_SLOT_CSUM & RRAIM_SLOT_GEN, 0ULL);
+	/* the checksum flag is not part of what names a stored copy */
+	KUNIT_EXPECT_EQ(test, RRAIM_SLOT_CSUM & RRAIM_SLOT_COPY, 0ULL);
+	KUNIT_EXPECT_EQ(test, rraim_slot_gen(rraim_test_slot(1, 0, 1)), 0x2aaaaU);
 }
 
 static void rraim_slot_miss_marker(struct kunit *test)
