@@ -41,7 +41,7 @@ setup_error() {
 load_modules() {
 	local m
 
-	for m in virtio_pci virtio_blk virtio_net dummy crc32_generic \
+	for m in virtio_pci virtio_blk virtio_net dummy crc32_generic crc32c_generic \
 		 rdma_rxe ib_uverbs rdma_ucm; do
 		modprobe "$m" || { log "modprobe $m failed"; return 1; }
 	done
