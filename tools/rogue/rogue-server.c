@@ -31,11 +31,25 @@
  *   silent            accept connections, never answer a control message
  *   die-alloc         grant the first ALLOC, then die (SIGKILL) before
  *                     answering it
+ *
+ * Modes that spoil the pages the client stored, as rotting memory or a
+ * buggy server would: the protocol stays correct, a thread changes the
+ * chunks granted (every RRAIM_ROGUE_TICK_MS) behind the client's back:
+ *
+ *   corrupt-flip      flip one byte of every page (a different byte each
+ *                     time)
+ *   stale             write back older contents: each tick, snapshots of
+ *                     RRAIM_ROGUE_STALE_PAGES pages, and the snapshots of
+ *                     a second before go back where they came from
+ *   swap              exchange the contents of pairs of pages
+ *                     (RRAIM_ROGUE_SWAP_PAIRS pairs a tick)
  */
 #include <endian.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
@@ -57,6 +71,9 @@ enum rraim_rogue_mode {
 	RRAIM_ROGUE_REPLY_LONG,
 	RRAIM_ROGUE_SILENT,
 	RRAIM_ROGUE_DIE_ALLOC,
+	RRAIM_ROGUE_CORRUPT_FLIP,
+	RRAIM_ROGUE_STALE,
+	RRAIM_ROGUE_SWAP,
 	RRAIM_ROGUE_NR_MODES
 };
 
@@ -71,6 +88,9 @@ static const char *const rraim_rogue_names[RRAIM_ROGUE_NR_MODES] = {
 	[RRAIM_ROGUE_REPLY_LONG]	= "reply-long",
 	[RRAIM_ROGUE_SILENT]		= "silent",
 	[RRAIM_ROGUE_DIE_ALLOC]		= "die-alloc",
+	[RRAIM_ROGUE_CORRUPT_FLIP]	= "corrupt-flip",
+	[RRAIM_ROGUE_STALE]		= "stale",
+	[RRAIM_ROGUE_SWAP]		= "swap",
 };
 
 /* Bytes of the welcome that welcome-short sends: all before chunk_shift. */
@@ -78,6 +98,32 @@ static const char *const rraim_rogue_names[RRAIM_ROGUE_NR_MODES] = {
 
 /* Offset that makes a granted address misaligned. */
 #define RRAIM_ROGUE_MISALIGN		0x800
+
+/* The spoiling modes: how often, and how much a tick. */
+#define RRAIM_ROGUE_TICK_MS		100
+#define RRAIM_ROGUE_PAGE		4096
+#define RRAIM_ROGUE_CHUNK_PAGES		(RRAIM_CHUNK_SIZE / RRAIM_ROGUE_PAGE)
+#define RRAIM_ROGUE_MAX_CHUNKS		4096
+#define RRAIM_ROGUE_STALE_PAGES		256
+#define RRAIM_ROGUE_STALE_TICKS		10
+#define RRAIM_ROGUE_SWAP_PAIRS		256
+
+/*
+ * The chunks granted, by number: their addresses in the pool (the server
+ * registers each at its own address).  Written by the event loop's
+ * replies, read by the spoiler thread.
+ */
+static pthread_mutex_t rraim_rogue_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char *rraim_rogue_chunks[RRAIM_ROGUE_MAX_CHUNKS];
+
+/* stale: one generation of page snapshots, written back a second later */
+struct rraim_rogue_snap {
+	unsigned char *where;
+	unsigned char data[RRAIM_ROGUE_PAGE];
+};
+
+static struct rraim_rogue_snap *rraim_rogue_snaps[RRAIM_ROGUE_STALE_TICKS];
+static uint64_t rraim_rogue_spoiled;	/* pages changed (spoiler thread) */
 
 static enum rraim_rogue_mode rraim_rogue_mode = RRAIM_ROGUE_NR_MODES;
 static uint64_t rraim_rogue_injected;
@@ -123,6 +169,154 @@ static int rraim_rogue_set(const char *name)
 	fprintf(stderr, "%s: unknown rogue mode '%s'\n", RRAIM_ROGUE_PROG, name);
 	rraim_rogue_usage(stderr);
 	return -1;
+}
+
+/* Count an injected fault; log it, within a rate limit. */
+static void rraim_rogue_note(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static bool rraim_rogue_spoils(void)
+{
+	return rraim_rogue_mode == RRAIM_ROGUE_CORRUPT_FLIP ||
+	       rraim_rogue_mode == RRAIM_ROGUE_STALE ||
+	       rraim_rogue_mode == RRAIM_ROGUE_SWAP;
+}
+
+/* A random page of a granted chunk, or NULL when none is granted. */
+static unsigned char *rraim_rogue_any_page(void)
+{
+	unsigned int tries, c;
+
+	for (tries = 0; tries < 64; tries++) {
+		c = (unsigned int)(rraim_rogue_rand() % RRAIM_ROGUE_MAX_CHUNKS);
+		if (!rraim_rogue_chunks[c])
+			continue;
+		return rraim_rogue_chunks[c] + RRAIM_ROGUE_PAGE *
+			(rraim_rogue_rand() % RRAIM_ROGUE_CHUNK_PAGES);
+	}
+	for (c = 0; c < RRAIM_ROGUE_MAX_CHUNKS; c++)
+		if (rraim_rogue_chunks[c])
+			return rraim_rogue_chunks[c] + RRAIM_ROGUE_PAGE *
+				(rraim_rogue_rand() % RRAIM_ROGUE_CHUNK_PAGES);
+	return NULL;
+}
+
+/* corrupt-flip: one byte of every page of every granted chunk. */
+static void rraim_rogue_flip(unsigned long tick)
+{
+	size_t off = (tick * 131 + 17) % RRAIM_ROGUE_PAGE;
+	unsigned int c, p;
+
+	for (c = 0; c < RRAIM_ROGUE_MAX_CHUNKS; c++) {
+		if (!rraim_rogue_chunks[c])
+			continue;
+		for (p = 0; p < RRAIM_ROGUE_CHUNK_PAGES; p++)
+			rraim_rogue_chunks[c][(size_t)p * RRAIM_ROGUE_PAGE + off] ^= 0x5a;
+		rraim_rogue_spoiled += RRAIM_ROGUE_CHUNK_PAGES;
+	}
+}
+
+/* stale: the snapshots of a second ago go back, new ones are taken. */
+static void rraim_rogue_stale(unsigned long tick)
+{
+	struct rraim_rogue_snap *snap;
+	unsigned int i;
+
+	snap = rraim_rogue_snaps[tick % RRAIM_ROGUE_STALE_TICKS];
+	if (!snap) {
+		snap = calloc(RRAIM_ROGUE_STALE_PAGES, sizeof(*snap));
+		if (!snap)
+			return;
+		rraim_rogue_snaps[tick % RRAIM_ROGUE_STALE_TICKS] = snap;
+	}
+	for (i = 0; i < RRAIM_ROGUE_STALE_PAGES; i++) {
+		if (snap[i].where &&
+		    memcmp(snap[i].where, snap[i].data, RRAIM_ROGUE_PAGE)) {
+			memcpy(snap[i].where, snap[i].data, RRAIM_ROGUE_PAGE);
+			rraim_rogue_spoiled++;
+		}
+		snap[i].where = rraim_rogue_any_page();
+		if (snap[i].where)
+			memcpy(snap[i].data, snap[i].where, RRAIM_ROGUE_PAGE);
+	}
+}
+
+/* swap: pairs of pages exchange their contents. */
+static void rraim_rogue_swap(void)
+{
+	unsigned char tmp[RRAIM_ROGUE_PAGE], *a, *b;
+	unsigned int i;
+
+	for (i = 0; i < RRAIM_ROGUE_SWAP_PAIRS; i++) {
+		a = rraim_rogue_any_page();
+		b = rraim_rogue_any_page();
+		if (!a || !b || a == b || !memcmp(a, b, RRAIM_ROGUE_PAGE))
+			continue;
+		memcpy(tmp, a, RRAIM_ROGUE_PAGE);
+		memcpy(a, b, RRAIM_ROGUE_PAGE);
+		memcpy(b, tmp, RRAIM_ROGUE_PAGE);
+		rraim_rogue_spoiled += 2;
+	}
+}
+
+/* The spoiler thread: the pages change under the client every tick. */
+static void *rraim_rogue_spoiler(void *arg)
+{
+	struct timespec ts = { 0, RRAIM_ROGUE_TICK_MS * 1000000L };
+	uint64_t before;
+	unsigned long tick;
+
+	(void)arg;
+	for (tick = 0; ; tick++) {
+		nanosleep(&ts, NULL);
+		pthread_mutex_lock(&rraim_rogue_lock);
+		before = rraim_rogue_spoiled;
+		switch (rraim_rogue_mode) {
+		case RRAIM_ROGUE_CORRUPT_FLIP:
+			rraim_rogue_flip(tick);
+			break;
+		case RRAIM_ROGUE_STALE:
+			rraim_rogue_stale(tick);
+			break;
+		default:
+			rraim_rogue_swap();
+			break;
+		}
+		if (rraim_rogue_spoiled != before)
+			rraim_rogue_note("%" PRIu64 " pages spoiled so far",
+					 rraim_rogue_spoiled);
+		pthread_mutex_unlock(&rraim_rogue_lock);
+	}
+	return NULL;
+}
+
+/* The event loop's side: which chunks the client holds now. */
+static void rraim_rogue_track(const struct rraim_msg_info *req,
+			      const struct rraim_msg *rep)
+{
+	uint32_t chunk;
+
+	if (!rraim_rogue_spoils() || le16toh(rep->status) != RRAIM_OK)
+		return;
+	pthread_mutex_lock(&rraim_rogue_lock);
+	switch (req->type) {
+	case RRAIM_MSG_ALLOC:
+		chunk = le32toh(rep->chunk);
+		if (chunk < RRAIM_ROGUE_MAX_CHUNKS)
+			rraim_rogue_chunks[chunk] =
+				(unsigned char *)(uintptr_t)le64toh(rep->addr);
+		break;
+	case RRAIM_MSG_FREE:
+		if (req->chunk < RRAIM_ROGUE_MAX_CHUNKS)
+			rraim_rogue_chunks[req->chunk] = NULL;
+		break;
+	case RRAIM_MSG_BYE:
+		memset(rraim_rogue_chunks, 0, sizeof(rraim_rogue_chunks));
+		break;
+	default:
+		break;
+	}
+	pthread_mutex_unlock(&rraim_rogue_lock);
 }
 
 int rraim_fault_args(int *argc, char *argv[])
@@ -172,13 +366,20 @@ int rraim_fault_args(int *argc, char *argv[])
 	if (rraim_rogue_mode != RRAIM_ROGUE_NR_MODES)
 		rraim_warn("rogue server: mode %s",
 			   rraim_rogue_names[rraim_rogue_mode]);
+	if (serve && rraim_rogue_spoils()) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, rraim_rogue_spoiler, NULL)) {
+			fprintf(stderr, "%s: cannot start the spoiler thread\n",
+				RRAIM_ROGUE_PROG);
+			return -1;
+		}
+		pthread_detach(t);
+	}
 	return 0;
 }
 
 /* Count an injected fault; log it, within a rate limit. */
-static void rraim_rogue_note(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
 static void rraim_rogue_note(const char *fmt, ...)
 {
 	char what[160];
@@ -263,6 +464,7 @@ enum rraim_fault_action rraim_fault_reply(const struct rraim_msg_info *req,
 		       le16toh(rep->status) == RRAIM_OK;
 
 	*len = sizeof(*rep);
+	rraim_rogue_track(req, rep);
 	switch (rraim_rogue_mode) {
 	case RRAIM_ROGUE_GRANT_MISALIGNED:
 		if (!granted)
@@ -316,5 +518,8 @@ void rraim_fault_report(FILE *f)
 {
 	fprintf(f, "rogue_mode %s\n", rraim_rogue_mode < RRAIM_ROGUE_NR_MODES ?
 		rraim_rogue_names[rraim_rogue_mode] : "none");
+	pthread_mutex_lock(&rraim_rogue_lock);
 	fprintf(f, "rogue_injected %" PRIu64 "\n", rraim_rogue_injected);
+	fprintf(f, "rogue_spoiled %" PRIu64 "\n", rraim_rogue_spoiled);
+	pthread_mutex_unlock(&rraim_rogue_lock);
 }
