@@ -23,6 +23,10 @@
  *     -t SECONDS  keep verifying until this much time has passed
  *     -S SECONDS  after writing (and -P), hold the memory untouched for up
  *                 to SECONDS, or until SIGUSR1, before verifying
+ *     -H SECONDS  once everything verified, say so ("verified; holding",
+ *                 even with -q) and hold the memory for up to SECONDS, or
+ *                 until SIGUSR1, before exiting: what is swapped out stays
+ *                 stored meanwhile
  *     -c          compressible pages: only the first 8 words carry the
  *                 pattern, the rest is zero (zswap takes those)
  *     -N          no transparent huge pages (MADV_NOHUGEPAGE); without it
@@ -195,14 +199,14 @@ static int run_children(uint8_t *mem, size_t npages, uint64_t *seeds, int n)
 int main(int argc, char **argv)
 {
 	int passes = 2, random_order = 0, pageout = 0, forks = 0, reuse = 0;
-	double seconds = 0, hold = 0, t0;
+	double seconds = 0, hold = 0, hold_after = 0, t0;
 	uint64_t seed = 1, *seeds;
 	size_t size, npages, bad = 0, i;
 	unsigned int rng = 12345;
 	uint8_t *mem;
 	int opt, pass, round, no_thp = 0;
 
-	while ((opt = getopt(argc, argv, "p:s:rPf:R:t:S:cqN")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:rPf:R:t:S:H:cqN")) != -1) {
 		switch (opt) {
 		case 'p': passes = atoi(optarg); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
@@ -212,6 +216,7 @@ int main(int argc, char **argv)
 		case 'R': reuse = atoi(optarg); break;
 		case 't': seconds = atof(optarg); break;
 		case 'S': hold = atof(optarg); break;
+		case 'H': hold_after = atof(optarg); break;
 		case 'q': quiet = 1; break;
 		case 'c': compressible = 1; break;
 		case 'N': no_thp = 1; break;
@@ -281,11 +286,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rraim-pattern: FAILED: %zu wrong words\n", bad);
 		return 1;
 	}
+	if (hold_after > 0) {
+		double until = now() + hold_after;
+
+		woken = 0;
+		printf("rraim-pattern: verified; holding (SIGUSR1 to exit)\n");
+		fflush(stdout);
+		while (!woken && now() < until)
+			usleep(100000);
+	}
 	printf("rraim-pattern: OK %zu MiB verified, %d passes\n", size >> 20,
 	       pass);
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: rraim-pattern [-p N] [-s SEED] [-r] [-P] [-f N] [-R N] [-t S] [-S S] [-c] [-q] [-N] SIZE\n");
+	fprintf(stderr, "usage: rraim-pattern [-p N] [-s SEED] [-r] [-P] [-f N] [-R N] [-t S] [-S S] [-H S] [-c] [-q] [-N] SIZE\n");
 	return 2;
 }
