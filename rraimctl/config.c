@@ -34,6 +34,7 @@ const struct keydef keydefs[K_COUNT] = {
 	[K_REBUILD_DELAY]	= { "rebuild_delay_ms", KT_UINT, 0,
 				    RRAIM_REBUILD_DELAY_MAX_MS, true },
 	[K_ENABLED]		= { "enabled", KT_BOOL, 0, 1, true },
+	[K_CHECKSUM]		= { "checksum", KT_BOOL, 0, 1, true },
 	[K_SWAP]		= { "swap", KT_PATH, 0, 0, false },
 	[K_ATTACH_TIMEOUT]	= { "attach_timeout", KT_SECONDS, 0, 86400, false },
 	[K_MIN_LIVE]		= { "min_live", KT_MIN_LIVE, 0, RRAIM_MAX_SERVERS, false },

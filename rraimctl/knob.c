@@ -12,7 +12,7 @@
 /* Knobs "set" changes, with the ranges of the configuration keys. */
 static const int set_keys[] = {
 	K_REPLICAS, K_DEADLINE, K_HEARTBEAT, K_LOST_WAIT, K_SYNC_RATE,
-	K_AUTO_REBUILD, K_REBUILD_DELAY, K_ENABLED,
+	K_AUTO_REBUILD, K_REBUILD_DELAY, K_ENABLED, K_CHECKSUM,
 };
 
 /* Parse a knob value into @out (decimal, as sysfs takes it): RC_OK/RC_USAGE. */

@@ -45,7 +45,7 @@ static void usage(FILE *f)
 "  replicas N             copies of each new page (1-%d, at most the servers)\n"
 "  set KNOB VALUE         change a knob: enabled, deadline_ms, heartbeat_ms,\n"
 "                         lost_wait_ms, sync_rate, auto_rebuild,\n"
-"                         rebuild_delay_ms, replicas\n"
+"                         rebuild_delay_ms, checksum, replicas\n"
 "  wait-sync              wait until no server is syncing and no page is\n"
 "                         degraded\n"
 "  attach [KEY=VALUE]...  load the module with the configuration (keys of\n"

@@ -93,7 +93,8 @@ static void compute_verdict(const struct snap *s, struct verdict *v)
 {
 	unsigned long long attached = 0, enabled = 1, replicas = 0, stored = 0;
 	unsigned long long degraded = 0, unavailable = 0, lost = 0, below = 0;
-	char away[256] = "";
+	unsigned long long corrupt = 0, n, checksum = 1;
+	char away[256] = "", bad[256] = "";
 	size_t i, away_n = 0;
 	const char *state;
 
@@ -106,6 +107,7 @@ static void compute_verdict(const struct snap *s, struct verdict *v)
 	attrs_u64(&s->stats, "unavailable_pages", &unavailable);
 	attrs_u64(&s->stats, "lost_pages", &lost);
 	attrs_u64(&s->stats, "below_target_pages", &below);
+	attrs_u64(&s->top, "checksum", &checksum);
 
 	for (i = 0; i < s->nsrv; i++) {
 		const struct server *sv = &s->srv[i];
@@ -117,6 +119,10 @@ static void compute_verdict(const struct snap *s, struct verdict *v)
 			away_n++;
 			vappend(away, sizeof(away), "%s %s", sv->name,
 				state ? state : "?");
+		}
+		if (attrs_u64(&sv->a, "corrupt", &n) && n) {
+			corrupt += n;
+			vappend(bad, sizeof(bad), "%s %llu", sv->name, n);
 		}
 		if (server_is(sv, "sync_state", "syncing"))
 			v->syncing++;
@@ -155,6 +161,12 @@ static void compute_verdict(const struct snap *s, struct verdict *v)
 	if (v->syncing)
 		issue(v, V_WARNING, "sync in progress on %zu server%s",
 		      v->syncing, plural(v->syncing));
+	if (corrupt)
+		issue(v, V_WARNING, "%llu copies failed their checksum (%s): not used, rewritten from good copies; check those servers' memory",
+		      corrupt, bad);
+	if (!checksum)
+		vappend(v->notes, sizeof(v->notes),
+			"checksum off: a corrupt copy would go unnoticed");
 	if (!enabled)
 		issue(v, V_WARNING, "disabled: new pages go to the swap device");
 	if (v->level == V_OK)
@@ -327,14 +339,14 @@ static void status_json(const struct snap *s, const struct verdict *v)
 
 /* -------------------------------------------------------------- status */
 
-#define NCOLS	8
+#define NCOLS	9
 
 static const char *const col_head[NCOLS] = {
-	"SERVER", "STATE", "SYNC", "PAGES", "CHUNKS", "FREE",
+	"SERVER", "STATE", "SYNC", "PAGES", "CHUNKS", "FREE", "CORRUPT",
 	"READ p50/p99 us", "SYNC done/total",
 };
 static const bool col_right[NCOLS] = {
-	false, false, false, true, true, true, true, false,
+	false, false, false, true, true, true, true, true, false,
 };
 
 static void server_row(const struct server *s, char cell[NCOLS][64])
@@ -353,14 +365,15 @@ static void server_row(const struct server *s, char cell[NCOLS][64])
 		fmt_bytes(cell[5], 64, free_b);
 	else
 		strcpy(cell[5], "?");
-	snprintf(cell[6], 64, "%s/%s", attrs_num_text(&s->a, "read_p50_us"),
+	snprintf(cell[6], 64, "%s", attrs_num_text(&s->a, "corrupt"));
+	snprintf(cell[7], 64, "%s/%s", attrs_num_text(&s->a, "read_p50_us"),
 		 attrs_num_text(&s->a, "read_p99_us"));
 	if (attrs_u64(&s->a, "sync_total", &total) &&
 	    attrs_u64(&s->a, "sync_done", &done) && total)
-		snprintf(cell[7], 64, "%llu/%llu (%llu%%)", done, total,
+		snprintf(cell[8], 64, "%llu/%llu (%llu%%)", done, total,
 			 done >= total ? 100 : done * 100 / total);
 	else
-		strcpy(cell[7], "-");
+		strcpy(cell[8], "-");
 }
 
 static void print_row(char cell[NCOLS][64], const size_t *w)

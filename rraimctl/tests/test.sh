@@ -121,12 +121,13 @@ make_tree() {	# make_tree ROOT [N]
 	put "$s/sync_rate" 0
 	put "$s/auto_rebuild" 1
 	put "$s/rebuild_delay_ms" 10000
+	put "$s/checksum" 1
 	: >"$s/add_server"
 	: >"$s/remove_server"
 	for f in stores stores_degraded loads load_failovers load_waits load_lost \
 		 load_misses invalidates reject_disabled reject_detached reject_thp \
 		 reject_area reject_alloc reject_no_server reject_no_space \
-		 reject_transport write_bytes read_bytes sync_copies \
+		 reject_transport write_bytes read_bytes sync_copies corrupt \
 		 degraded_pages unavailable_pages below_target_pages lost_pages \
 		 store_max_us load_max_us; do
 		put "$s/stats/$f" 0
@@ -159,7 +160,7 @@ make_tree() {	# make_tree ROOT [N]
 		put "$d/sync_pps" 0
 		put "$d/sync_ns_per_page" 0
 		: >"$d/drain"
-		for f in writes reads errors timeouts; do
+		for f in writes reads errors timeouts corrupt; do
 			put "$d/$f" 0
 		done
 		put "$d/writes" 8100
@@ -219,7 +220,7 @@ fi
 # ---------------------------------------------------------------- status
 
 expect 0 "status" "${SYS[@]}" status
-for w in SERVER STATE SYNC PAGES CHUNKS "READ p50/p99 us" "SYNC done/total"; do
+for w in SERVER STATE SYNC PAGES CHUNKS CORRUPT "READ p50/p99 us" "SYNC done/total"; do
 	contains "$T/out" "$w" "status: column $w"
 done
 contains "$T/out" "10.77.3.2:7471" "status: lists the servers"
@@ -237,6 +238,20 @@ if [ "$(tail -n 1 "$T/out" | cut -c1-23)" = "verdict:           OK: " ]; then
 else
 	fail "status: ends with an OK verdict when healthy"
 fi
+
+# copies that failed their checksum: a warning that names the server
+put "$S/servers/10.77.3.2:7471/corrupt" 17
+ctl "${SYS[@]}" status
+if grep -q "^verdict:           WARNING: 17 copies failed their checksum (10.77.3.2:7471 17)" "$T/out"; then
+	pass "status: corrupt copies make a warning naming the server"
+else
+	fail "status: corrupt copies make a warning naming the server"
+fi
+put "$S/servers/10.77.3.2:7471/corrupt" 0
+put "$S/checksum" 0
+ctl "${SYS[@]}" status
+contains "$T/out" "checksum off: a corrupt copy would go unnoticed" "status: notes checksum off"
+put "$S/checksum" 1
 
 # servers sort by address, not as text
 mkdir -p "$S/servers/10.77.10.2:7471"
@@ -420,6 +435,8 @@ expect 0 "set deadline_ms" "${SYS[@]}" set deadline_ms 200
 file_is "$S/deadline_ms" 200 "set deadline_ms writes the knob"
 expect 0 "set enabled no" "${SYS[@]}" set enabled no
 file_is "$S/enabled" 0 "set enabled no writes 0"
+expect 0 "set checksum off" "${SYS[@]}" set checksum off
+file_is "$S/checksum" 0 "set checksum off writes 0"
 expect 0 "set auto_rebuild on" "${SYS[@]}" set auto_rebuild on
 file_is "$S/auto_rebuild" 1 "set auto_rebuild on writes 1"
 expect 0 "set sync_rate" "${SYS[@]}" set sync_rate 5000
