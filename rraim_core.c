@@ -511,7 +511,7 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 	rraim_fault_store_pause();
 
 	/* the position is this store's: no one reads its checksum yet */
-	WRITE_ONCE(mc->csum[pos], crc);
+	WRITE_ONCE(rraim_mchunk_csum(mc)[pos], crc);
 	spin_lock(&a->lock);
 	valid = rraim_publish_mask(mc, pos, rep, valid);
 	if (valid)	/* the checksum before the word that vouches for it */
@@ -737,7 +737,7 @@ static int rraim_load_copies(struct rraim_space *a, pgoff_t offset,
 		return -ESTALE;
 	pos = rraim_slot_pos(w);
 	if (w & RRAIM_SLOT_CSUM)
-		crc = READ_ONCE(mc->csum[pos]);
+		crc = READ_ONCE(rraim_mchunk_csum(mc)[pos]);
 	ncand = rraim_load_order(rep, n, rraim_slot_valid(w), srv, order);
 	if (!ncand)
 		return -EAGAIN;

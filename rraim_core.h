@@ -60,11 +60,9 @@
  * @sync_rep: the replica the sync is filling
  * @sync_busy: the sync holds the mchunk: it is not freed (mchunks mutex)
  * @owner_gen: changes whenever the mchunk leaves a space (space lock)
- * @rmap: page index stored at each used position (space lock)
- * @csum: checksum of the page at each used position (rraim_csum_buf()),
- *	written by the store that owns the position before it publishes the
- *	slot word (release); read after the slot word (acquire), and trusted
- *	only while that word is unchanged
+ * @rmap: page index stored at each used position (space lock); followed
+ *	in the same allocation by the positions' checksums,
+ *	rraim_mchunk_csum()
  * @rcu: freeing waits for the server table's readers (rraim_mchunk_find())
  */
 struct rraim_mchunk {
@@ -83,9 +81,20 @@ struct rraim_mchunk {
 	bool sync_busy;
 	u32 owner_gen;
 	u32 *rmap;
-	u32 *csum;
 	struct rcu_head rcu;
 };
+
+/*
+ * The checksum of the page at each used position (rraim_csum_buf()),
+ * RRAIM_CHUNK_PAGES of them after the reverse map: written by the store
+ * that owns the position before it publishes the slot word (release),
+ * read after the slot word (acquire), and trusted only while that word
+ * is unchanged.
+ */
+static inline u32 *rraim_mchunk_csum(struct rraim_mchunk *mc)
+{
+	return mc->rmap + RRAIM_CHUNK_PAGES;
+}
 
 /**
  * struct rraim_space - one backing space of a front end (a swap area, a

@@ -182,24 +182,21 @@ static struct rraim_mchunk *rraim_mchunk_alloc(void)
 	mc = kzalloc(sizeof(*mc), GFP_KERNEL);
 	if (!mc)
 		return NULL;
-	mc->rmap = kvcalloc(RRAIM_CHUNK_PAGES, sizeof(*mc->rmap), GFP_KERNEL);
+	/* the reverse map, then the checksums (rraim_mchunk_csum()) */
+	mc->rmap = kvcalloc(2 * RRAIM_CHUNK_PAGES, sizeof(*mc->rmap),
+			    GFP_KERNEL);
 	if (!mc->rmap)
 		goto out_free;
-	mc->csum = kvcalloc(RRAIM_CHUNK_PAGES, sizeof(*mc->csum), GFP_KERNEL);
-	if (!mc->csum)
-		goto out_free_rmap;
 	spin_lock_init(&mc->lock);
 	INIT_LIST_HEAD(&mc->node);
 	mc->sync_rep = RRAIM_NO_REPLICA;
 	ret = xa_alloc(&rraim_mchunks, &id, mc,
 		       XA_LIMIT(1, RRAIM_MCHUNK_MAX), GFP_KERNEL);
 	if (ret)
-		goto out_free_csum;
+		goto out_free_rmap;
 	mc->id = id;
 	return mc;
 
-out_free_csum:
-	kvfree(mc->csum);
 out_free_rmap:
 	kvfree(mc->rmap);
 out_free:
@@ -211,7 +208,6 @@ static void rraim_mchunk_free_rcu(struct rcu_head *head)
 {
 	struct rraim_mchunk *mc = container_of(head, struct rraim_mchunk, rcu);
 
-	kvfree(mc->csum);
 	kvfree(mc->rmap);
 	kfree(mc);
 }

@@ -533,7 +533,7 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 		set_bit(p, mc->copying);
 		id.w = w;
 		id.index = mc->rmap[p];
-		id.crc = mc->csum[p];
+		id.crc = rraim_mchunk_csum(mc)[p];
 		id.bad = 0;
 		spin_unlock(&a->lock);
 
