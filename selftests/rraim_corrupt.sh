@@ -85,7 +85,7 @@ mode_fail() {
 
 # The counters that tell what happened, for the log.
 counters() {
-	echo "corrupt $(stat_of corrupt) (servers $(cat "$D1/corrupt") $(cat "$D2/corrupt") $(cat "$D3/corrupt")), loads $(stat_of loads), failovers $(stat_of load_failovers), sync_copies $(stat_of sync_copies), lost $(stat_of lost_pages)"
+	echo "stores $(stat_of stores) (degraded $(stat_of stores_degraded)), corrupt $(stat_of corrupt) (servers $(cat "$D1/corrupt") $(cat "$D2/corrupt") $(cat "$D3/corrupt")), loads $(stat_of loads), failovers $(stat_of load_failovers), sync_copies $(stat_of sync_copies), lost $(stat_of lost_pages)"
 }
 
 # checksum=1: every byte verifies, the bad copies are caught and repaired.
