@@ -27,6 +27,9 @@
  *                 even with -q) and hold the memory for up to SECONDS, or
  *                 until SIGUSR1, before exiting: what is swapped out stays
  *                 stored meanwhile
+ *     -L          lock the program's own memory (mlockall) before the area
+ *                 is mapped: only the area can be swapped, so that wrong
+ *                 data from swap shows as wrong words, not as a crash
  *     -c          compressible pages: only the first 8 words carry the
  *                 pattern, the rest is zero (zswap takes those)
  *     -N          no transparent huge pages (MADV_NOHUGEPAGE); without it
@@ -204,9 +207,9 @@ int main(int argc, char **argv)
 	size_t size, npages, bad = 0, i;
 	unsigned int rng = 12345;
 	uint8_t *mem;
-	int opt, pass, round, no_thp = 0;
+	int opt, pass, round, no_thp = 0, lock_rest = 0;
 
-	while ((opt = getopt(argc, argv, "p:s:rPf:R:t:S:H:cqN")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:rPf:R:t:S:H:LcqN")) != -1) {
 		switch (opt) {
 		case 'p': passes = atoi(optarg); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
@@ -217,6 +220,7 @@ int main(int argc, char **argv)
 		case 't': seconds = atof(optarg); break;
 		case 'S': hold = atof(optarg); break;
 		case 'H': hold_after = atof(optarg); break;
+		case 'L': lock_rest = 1; break;
 		case 'q': quiet = 1; break;
 		case 'c': compressible = 1; break;
 		case 'N': no_thp = 1; break;
@@ -230,9 +234,11 @@ int main(int argc, char **argv)
 	signal(SIGBUS, on_sigbus);
 	signal(SIGUSR1, on_sigusr1);
 
+	seeds = calloc(npages, sizeof(*seeds));
+	if (seeds && lock_rest && mlockall(MCL_CURRENT))
+		perror("rraim-pattern: mlockall");
 	mem = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	seeds = calloc(npages, sizeof(*seeds));
 	if (mem == MAP_FAILED || !seeds) {
 		perror("rraim-pattern: mmap");
 		return 1;
@@ -300,6 +306,6 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: rraim-pattern [-p N] [-s SEED] [-r] [-P] [-f N] [-R N] [-t S] [-S S] [-H S] [-c] [-q] [-N] SIZE\n");
+	fprintf(stderr, "usage: rraim-pattern [-p N] [-s SEED] [-r] [-P] [-f N] [-R N] [-t S] [-S S] [-H S] [-L] [-c] [-q] [-N] SIZE\n");
 	return 2;
 }
