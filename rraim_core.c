@@ -99,8 +99,9 @@ static u64 rraim_slot_make(u32 mchunk, unsigned int pos, unsigned int valid,
  *
  * Clears their valid bits, so that no load reads them again and the sync
  * rewrites them from a good copy, unless the slot no longer names the
- * copy @w named (stored again, forgotten): then the checksum compared may
- * have been the newer store's, and nothing changes.  When no valid copy is
+ * copy @w named (stored again, forgotten: then the checksum compared may
+ * have been the newer store's) or the page was found lost meanwhile:
+ * then nothing changes.  When no valid copy is
  * left, the page is lost (RRAIM_SLOT_LOST: its reads fail): the caller
  * notes it (rraim_note_lost()).  Any context.
  * Return: the new word, or 0 when the slot changed.
@@ -111,7 +112,8 @@ u64 rraim_slot_forget_copies(u64 *slot, u64 w, unsigned int bad)
 
 	do {
 		cur = READ_ONCE(*slot);
-		if (!cur || (cur & RRAIM_SLOT_COPY) != (w & RRAIM_SLOT_COPY))
+		if (!cur || (cur & RRAIM_SLOT_LOST) ||
+		    (cur & RRAIM_SLOT_COPY) != (w & RRAIM_SLOT_COPY))
 			return 0;
 		new = cur & ~FIELD_PREP(RRAIM_SLOT_VALID, bad);
 		if (!rraim_slot_valid(new))
