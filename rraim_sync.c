@@ -517,11 +517,16 @@ static unsigned long rraim_sync_replica(struct rraim_mchunk *mc,
 		w = slot ? READ_ONCE(*slot) : 0;
 		src = rraim_slot_valid(w) & avail & ~BIT(dst);
 		if (!w || rraim_slot_mchunk(w) != mc->id ||
-		    rraim_slot_pos(w) != p || (w & RRAIM_SLOT_LOST) ||
+		    rraim_slot_pos(w) != p ||
 		    (rraim_slot_valid(w) & BIT(dst)) || !src) {
-			if (w && !(w & RRAIM_SLOT_LOST) && !src &&
-			    !(rraim_slot_valid(w) & BIT(dst)))
-				pass->incomplete = true;	/* no source now */
+			/*
+			 * No source now: later, perhaps.  Not for a page
+			 * whose every copy failed its checksum (LOST, no
+			 * valid bit): there is none to wait for.
+			 */
+			if (w && !src && !(rraim_slot_valid(w) & BIT(dst)) &&
+			    !((w & RRAIM_SLOT_LOST) && !rraim_slot_valid(w)))
+				pass->incomplete = true;
 			spin_unlock(&a->lock);
 			continue;
 		}
