@@ -103,17 +103,13 @@ void rraim_sync_kick(unsigned long delay)
  * rraim_sync_kick_soon - a page has fewer copies than its mchunk could hold
  *
  * Any context that may sleep or not.  Runs a pass a tenth of a second
- * from now, at most once per such interval, so that a burst of failed
- * writes costs one pass.
+ * from now, or sooner if one is due sooner, so that a burst of failed
+ * writes or of corrupt copies costs one pass.  Never dropped: a kick
+ * while a pass runs queues the next one (that pass may have walked past
+ * the page already).
  */
 void rraim_sync_kick_soon(void)
 {
-	static unsigned long last;
-	unsigned long now = jiffies;
-
-	if (time_before(now, READ_ONCE(last) + HZ / 10))
-		return;
-	WRITE_ONCE(last, now);
 	rraim_sync_kick_at(HZ / 10);
 }
 
