@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <crypto/algapi.h>
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/inet.h>
 #include <linux/jiffies.h>
@@ -1225,6 +1226,24 @@ static bool rraim_link_settled(struct rraim_peer *peer, struct rdma_cm_id *id)
 }
 
 /* ADDR_RESOLVED: protection domain, CQ, QP, buffers; then the route. */
+/*
+ * Test hook (debugfs fault_resolve_delay_ms): the ADDR_RESOLVED handler
+ * pauses this long once it has its CQ, so that the connect it serves
+ * times out meanwhile and the connection is released under it
+ * (selftests/rraim_connect_timeout.sh).  0, the default, costs one read.
+ */
+static u32 rraim_fault_resolve_delay_ms;
+
+u32 rraim_fault_resolve_delay(void)
+{
+	return READ_ONCE(rraim_fault_resolve_delay_ms);
+}
+
+void rraim_fault_set_resolve_delay(u32 ms)
+{
+	WRITE_ONCE(rraim_fault_resolve_delay_ms, ms);
+}
+
 static int rraim_conn_addr_resolved(struct rraim_conn *conn)
 {
 	struct rraim_peer *peer = conn->peer;
@@ -1259,6 +1278,8 @@ static int rraim_conn_addr_resolved(struct rraim_conn *conn)
 		conn->cq = NULL;
 		return ret;
 	}
+	if (unlikely(READ_ONCE(rraim_fault_resolve_delay_ms)))
+		msleep(READ_ONCE(rraim_fault_resolve_delay_ms));
 	attr.event_handler = NULL;
 	attr.qp_context = conn;
 	attr.send_cq = conn->cq;
@@ -1438,8 +1459,20 @@ static void rraim_conn_release(struct rraim_conn *conn)
 
 	if (conn->qp && test_and_clear_bit(RRAIM_CONN_UP, &conn->flags))
 		rdma_disconnect(conn->cm_id);
+	/*
+	 * The cm_id first, as nvme-rdma does: rdma_destroy_id() cancels an
+	 * address or route resolution still pending and waits for a handler
+	 * that is running.  A connect that timed out may have one on its
+	 * way; left alive, its ADDR_RESOLVED handler built a QP on the CQ
+	 * being freed here (KASAN, 6.12 debug kernel, on a starved guest).
+	 * After it, nothing but us touches the QP, the CQ or the buffers.
+	 */
+	if (conn->cm_id) {
+		rdma_destroy_id(conn->cm_id);
+		conn->cm_id = NULL;
+	}
 	if (conn->qp) {
-		rdma_destroy_qp(conn->cm_id);
+		ib_destroy_qp(conn->qp);
 		conn->qp = NULL;
 	}
 	if (conn->cq) {
@@ -1448,10 +1481,6 @@ static void rraim_conn_release(struct rraim_conn *conn)
 	}
 	if (peer->ibdev)
 		rraim_conn_unmap_bufs(conn, peer->ibdev);
-	if (conn->cm_id) {
-		rdma_destroy_id(conn->cm_id);
-		conn->cm_id = NULL;
-	}
 }
 
 static int rraim_conn_connect(struct rraim_conn *conn)

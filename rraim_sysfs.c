@@ -18,6 +18,7 @@
 
 #include "rraim.h"
 #include "rraim_core.h"
+#include "rraim_rdma.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -800,6 +801,28 @@ static int rraim_store_delay_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(rraim_store_delay_fops, rraim_store_delay_get,
 			 rraim_store_delay_set, "%llu\n");
 
+/*
+ * /sys/kernel/debug/rraim/fault_resolve_delay_ms: a pause in ms in the
+ * handler of a resolved address, once it has its CQ (tests of a connect
+ * that times out under it; 0: none).
+ */
+static int rraim_resolve_delay_get(void *data, u64 *val)
+{
+	*val = rraim_fault_resolve_delay();
+	return 0;
+}
+
+static int rraim_resolve_delay_set(void *data, u64 val)
+{
+	if (val > 60000)
+		return -EINVAL;
+	rraim_fault_set_resolve_delay(val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(rraim_resolve_delay_fops, rraim_resolve_delay_get,
+			 rraim_resolve_delay_set, "%llu\n");
+
 static const struct file_operations rraim_forget_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
@@ -834,6 +857,8 @@ int rraim_sysfs_init(void)
 			    &rraim_forget_fops);
 	debugfs_create_file_unsafe("fault_store_delay_ms", 0600, rraim_debugfs,
 				   NULL, &rraim_store_delay_fops);
+	debugfs_create_file_unsafe("fault_resolve_delay_ms", 0600,
+				   rraim_debugfs, NULL, &rraim_resolve_delay_fops);
 	return 0;
 
 out_remove_stats:
