@@ -937,6 +937,29 @@ int rraim_peer_alloc_chunk(struct rraim_peer *peer,
 	return 0;
 }
 
+/*
+ * Test hook (debugfs fault_free_busy_ms): for this long from when it is
+ * set, every FREE is refused as if a READ abandoned on its server were in
+ * flight, so that the chunks become orphans whose retries fail too
+ * (selftests/rraim_chunk_leak.sh).
+ */
+static unsigned long rraim_fault_free_busy_until;	/* jiffies; 0: none */
+
+u32 rraim_fault_free_busy(void)
+{
+	unsigned long until = READ_ONCE(rraim_fault_free_busy_until);
+
+	if (!until || time_after_eq(jiffies, until))
+		return 0;
+	return jiffies_to_msecs(until - jiffies);
+}
+
+void rraim_fault_set_free_busy(u32 ms)
+{
+	WRITE_ONCE(rraim_fault_free_busy_until,
+		   ms ? (jiffies + msecs_to_jiffies(ms)) | 1 : 0);
+}
+
 /**
  * rraim_peer_free_chunk - give a chunk back to the server
  * @peer: the server
@@ -956,7 +979,9 @@ int rraim_peer_free_chunk(struct rraim_peer *peer, u32 chunk)
 	 * chunk: freed under it, the server would answer with a remote
 	 * access error and a healthy session would fail.
 	 */
-	if (atomic_read(&peer->abandoned))
+	if (atomic_read(&peer->abandoned) ||
+	    unlikely(READ_ONCE(rraim_fault_free_busy_until) &&
+		     rraim_fault_free_busy()))
 		return -EAGAIN;
 	ret = rraim_rpc(peer, RRAIM_MSG_FREE, chunk, NULL, &reply);
 	if (!ret)
@@ -981,7 +1006,7 @@ static void rraim_peer_free_late(struct rraim_peer *peer)
 		spin_unlock_bh(&conn->lock);
 		ret = rraim_peer_free_chunk(peer, chunk);
 		if (ret == -EAGAIN || ret == -ENOLINK)
-			return;	/* not sent: the next heartbeat tries again */
+			return;	/* not sent: tried again within a second */
 		spin_lock_bh(&conn->lock);
 		if (peer->nr_late)
 			peer->nr_late--;
@@ -998,7 +1023,7 @@ static void __rraim_hb_work(struct work_struct *work)
 	struct rraim_peer *peer = container_of(to_delayed_work(work),
 					       struct rraim_peer, hb_work);
 	struct rraim_msg reply;
-	unsigned long flags;
+	unsigned long flags, delay;
 	int ret;
 
 	if (!rraim_peer_usable(peer))
@@ -1029,8 +1054,11 @@ static void __rraim_hb_work(struct work_struct *work)
 		queue_delayed_work(rraim_wq, &peer->hb_work, 0);
 		return;
 	}
-	queue_delayed_work(rraim_wq, &peer->hb_work,
-			   msecs_to_jiffies(READ_ONCE(peer->cfg.heartbeat_ms)));
+	delay = msecs_to_jiffies(READ_ONCE(peer->cfg.heartbeat_ms));
+	/* a late grant whose FREE could not be sent yet: ask again soon */
+	if (READ_ONCE(peer->nr_late))
+		delay = min(delay, (unsigned long)HZ);
+	queue_delayed_work(rraim_wq, &peer->hb_work, delay);
 }
 
 /* The transport's work runs with I/O reclaim off: see rraim_cm_handler(). */

@@ -140,6 +140,9 @@ void rraim_peer_destroy(struct rraim_peer *peer, bool bye);
 /* Test hook (debugfs): a pause in an ADDR_RESOLVED handler, in ms */
 u32 rraim_fault_resolve_delay(void);
 void rraim_fault_set_resolve_delay(u32 ms);
+/* Test hook (debugfs): every FREE refused unsent for a while, in ms */
+u32 rraim_fault_free_busy(void);
+void rraim_fault_set_free_busy(u32 ms);
 void rraim_peer_tune(struct rraim_peer *peer, unsigned int heartbeat_ms,
 		     unsigned int timeout_ms);
 void rraim_peer_fail(struct rraim_peer *peer, const char *reason);

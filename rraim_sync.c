@@ -71,6 +71,8 @@ struct rraim_sync_pass {
 /* ------------------------------------------------------------- helpers */
 
 static unsigned long rraim_sync_due;	/* jiffies of the pending run */
+/* when to ask again for chunks whose FREE could not be sent (passes only) */
+static unsigned long rraim_sync_orphan_delay = HZ;
 
 /*
  * Run a pass @delay jiffies from now unless one is due sooner.  A pass
@@ -669,11 +671,15 @@ static void rraim_sync_drop_drained(struct rraim_mchunk *mc,
 	pass->incomplete = pass->incomplete || (draining & ~BIT(i));
 }
 
-/* Give back the chunks a returning server held for replicas moved away. */
-static void rraim_sync_free_orphans(void)
+/*
+ * Give back the chunks a returning server held for replicas moved away.
+ * Return: true when one is kept for a later try (its FREE was not sent).
+ */
+static bool rraim_sync_free_orphans(void)
 {
 	struct rraim_server *s;
 	unsigned long chunk;
+	bool kept = false;
 	unsigned int i;
 	void *entry;
 
@@ -685,11 +691,14 @@ static void rraim_sync_free_orphans(void)
 			/* a chunk of an older session: nothing to give back */
 			if (xa_to_value(entry) == READ_ONCE(s->session_gen) &&
 			    !rraim_free_settled(rraim_peer_free_chunk(s->peer,
-								      chunk)))
-				break;	/* kept: tried again at the next pass */
+								      chunk))) {
+				kept = true;	/* tried again by a later pass */
+				break;
+			}
 			xa_erase(&s->orphans, chunk);
 		}
 	}
+	return kept;
 }
 
 /*
@@ -806,13 +815,13 @@ static void rraim_sync_walk(enum rraim_sync_step step,
 static void rraim_sync_fn(struct work_struct *work)
 {
 	struct rraim_sync_pass pass = {};
-	bool repair_left;
+	bool repair_left, kept;
 	unsigned int noio;
 	int idx;
 
 	noio = memalloc_noio_save();
 	idx = rraim_server_read_lock();
-	rraim_sync_free_orphans();
+	kept = rraim_sync_free_orphans();
 	rraim_server_read_unlock(idx);
 
 	rraim_sync_walk(RRAIM_SYNC_REPAIR, &pass);
@@ -831,7 +840,7 @@ static void rraim_sync_fn(struct work_struct *work)
 		/* the transfers that may use the dropped chunks are done */
 		rraim_server_sync_readers();
 		idx = rraim_server_read_lock();
-		rraim_sync_free_orphans();
+		kept = rraim_sync_free_orphans();
 		rraim_server_read_unlock(idx);
 	}
 	memalloc_noio_restore(noio);
@@ -841,6 +850,20 @@ static void rraim_sync_fn(struct work_struct *work)
 			pass.incomplete ? ", more to do" : "");
 	if (pass.incomplete)
 		rraim_sync_kick(2 * HZ);
+	/*
+	 * A chunk whose FREE could not be sent (the server took no message,
+	 * a READ abandoned on it is in flight) is asked again: no other
+	 * event may run a pass, and the server would hold it for the
+	 * session's lifetime.  From a second on, doubling to a minute: a
+	 * pass walks every mchunk.
+	 */
+	if (kept) {
+		rraim_sync_kick(rraim_sync_orphan_delay);
+		rraim_sync_orphan_delay = min(2 * rraim_sync_orphan_delay,
+					      60UL * HZ);
+	} else {
+		rraim_sync_orphan_delay = HZ;
+	}
 	rraim_sync_schedule_rebuild();
 }
 

@@ -823,6 +823,28 @@ static int rraim_resolve_delay_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(rraim_resolve_delay_fops, rraim_resolve_delay_get,
 			 rraim_resolve_delay_set, "%llu\n");
 
+/*
+ * /sys/kernel/debug/rraim/fault_free_busy_ms: for this long, every FREE
+ * is refused unsent, as while a READ abandoned on its server is in flight
+ * (tests of the orphans' retry; reads the ms left; 0: none).
+ */
+static int rraim_free_busy_get(void *data, u64 *val)
+{
+	*val = rraim_fault_free_busy();
+	return 0;
+}
+
+static int rraim_free_busy_set(void *data, u64 val)
+{
+	if (val > 60000)
+		return -EINVAL;
+	rraim_fault_set_free_busy(val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(rraim_free_busy_fops, rraim_free_busy_get,
+			 rraim_free_busy_set, "%llu\n");
+
 static const struct file_operations rraim_forget_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
@@ -859,6 +881,8 @@ int rraim_sysfs_init(void)
 				   NULL, &rraim_store_delay_fops);
 	debugfs_create_file_unsafe("fault_resolve_delay_ms", 0600,
 				   rraim_debugfs, NULL, &rraim_resolve_delay_fops);
+	debugfs_create_file_unsafe("fault_free_busy_ms", 0600, rraim_debugfs,
+				   NULL, &rraim_free_busy_fops);
 	return 0;
 
 out_remove_stats:
