@@ -114,8 +114,8 @@ void rraim_auth_exit(void)
 
 /* ------------------------------------------------------- the auth_key */
 
-/* Copy the secret out of the logon key named @desc. */
-static int rraim_auth_load_key(const char *desc)
+int rraim_logon_key_copy(const char *param, const char *desc,
+			 int (*use)(const u8 *data, size_t len))
 {
 	const struct user_key_payload *payload;
 	struct key *key;
@@ -123,8 +123,8 @@ static int rraim_auth_load_key(const char *desc)
 
 	key = request_key(&key_type_logon, desc, NULL);
 	if (IS_ERR(key)) {
-		pr_err("auth_key: no logon key '%s' in the keyrings of the writer (%ld)\n",
-		       desc, PTR_ERR(key));
+		pr_err("%s: no logon key '%s' in the keyrings of the process that set it (%ld)\n",
+		       param, desc, PTR_ERR(key));
 		return PTR_ERR(key) == -ENOKEY ? -ENOKEY : -EINVAL;
 	}
 	down_read(&key->sem);
@@ -133,12 +133,12 @@ static int rraim_auth_load_key(const char *desc)
 		ret = -EKEYREVOKED;
 	} else if (payload->datalen < RRAIM_SECRET_MIN ||
 		   payload->datalen > RRAIM_SECRET_MAX) {
-		pr_err("auth_key: key '%s' holds %u bytes: a secret has %d to %d\n",
-		       desc, payload->datalen, RRAIM_SECRET_MIN,
+		pr_err("%s: key '%s' holds %u bytes: it must hold %d to %d\n",
+		       param, desc, payload->datalen, RRAIM_SECRET_MIN,
 		       RRAIM_SECRET_MAX);
 		ret = -EINVAL;
 	} else {
-		ret = rraim_auth_set_secret(payload->data, payload->datalen);
+		ret = use(payload->data, payload->datalen);
 	}
 	up_read(&key->sem);
 	key_put(key);
@@ -158,7 +158,8 @@ static int rraim_auth_param_set(const char *val, const struct kernel_param *kp)
 		if (!ret)
 			pr_notice("auth_key cleared: servers are no longer authenticated\n");
 	} else {
-		ret = rraim_auth_load_key(desc);
+		ret = rraim_logon_key_copy("auth_key", desc,
+					   rraim_auth_set_secret);
 		if (!ret)
 			pr_info("auth_key: the secret of logon key '%s' authenticates the servers\n",
 				desc);

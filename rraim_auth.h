@@ -42,6 +42,19 @@ int rraim_auth_proof(const char *label, const u8 *other, const u8 *own,
 int rraim_auth_set_secret(const u8 *key, size_t len);
 
 /**
+ * rraim_logon_key_copy - hand the payload of a logon key to @use
+ * @param: the module parameter that names the key, for the messages
+ * @desc: the key's description, looked up in the caller's keyrings
+ * @use: takes the payload (RRAIM_SECRET_MIN..RRAIM_SECRET_MAX bytes) and
+ *	copies what it keeps
+ *
+ * Sleeps.  Return: what @use returned, -ENOKEY (no such key), -EINVAL (a
+ * payload of another size), -EKEYREVOKED.
+ */
+int rraim_logon_key_copy(const char *param, const char *desc,
+			 int (*use)(const u8 *data, size_t len));
+
+/**
  * rraim_auth_exit - forget the secret, free the HMAC transform
  */
 void rraim_auth_exit(void);

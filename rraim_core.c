@@ -45,6 +45,7 @@
 
 #include "rraim.h"
 #include "rraim_core.h"
+#include "rraim_crypt.h"
 #include "rraim_rdma.h"
 #include "rraim_stats.h"
 
@@ -82,12 +83,13 @@ static u32 rraim_gen_next(void)
 }
 
 static u64 rraim_slot_make(u32 mchunk, unsigned int pos, unsigned int valid,
-			   u32 gen, bool csum)
+			   u32 gen, bool csum, bool crypt)
 {
 	return FIELD_PREP(RRAIM_SLOT_MCHUNK, mchunk) |
 	       FIELD_PREP(RRAIM_SLOT_POS, pos) |
 	       FIELD_PREP(RRAIM_SLOT_VALID, valid) |
 	       (csum ? RRAIM_SLOT_CSUM : 0) |
+	       (crypt ? RRAIM_SLOT_CRYPT : 0) |
 	       FIELD_PREP(RRAIM_SLOT_GEN, gen);
 }
 
@@ -429,13 +431,15 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 	struct rraim_xfer x[RRAIM_MAX_REPLICAS] = {};
 	unsigned int i, n, pos, valid = 0, posted = 0;
 	struct rraim_server *srv[RRAIM_MAX_REPLICAS];
+	struct rraim_crypt_buf *cb = NULL;
+	struct page *data = page;
 	struct rraim_mchunk *mc;
 	struct rraim_waiter w;
 	ktime_t t0 = ktime_get();
 	u64 *slot, old;
 	u32 gen, crc = 0;
 	int idx, ret;
-	bool csum;
+	bool csum, crypt;
 
 	if (!READ_ONCE(rraim_attached)) {
 		rraim_count(RRAIM_STAT_REJECT_DETACHED);
@@ -470,6 +474,18 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 		ret = -ENOMEM;
 		goto out_free_pos;
 	}
+	gen = rraim_gen_next();
+	crypt = rraim_crypt_enabled();
+	if (crypt) {
+		/* what leaves the host is the ciphertext, in a bounce page */
+		cb = rraim_crypt_get();
+		data = cb->page;
+		if (rraim_crypt_page(cb, true, offset, gen, page, data)) {
+			rraim_count(RRAIM_STAT_REJECT_ALLOC);
+			ret = -EIO;
+			goto out_free_pos;
+		}
+	}
 	n = rraim_mchunk_reps(mc, rep);
 	rraim_waiter_init(&w);
 	for (i = 0; i < n; i++) {
@@ -477,7 +493,7 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 		if (!rraim_rep_usable(&rep[i], srv[i]) ||
 		    READ_ONCE(srv[i]->leaving))
 			continue;
-		if (rraim_xfer_write(&x[i], srv[i]->peer, &w, page,
+		if (rraim_xfer_write(&x[i], srv[i]->peer, &w, data,
 				     rep[i].addr + ((u64)pos << PAGE_SHIFT),
 				     rep[i].rkey))
 			continue;
@@ -488,9 +504,12 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 		ret = -ENOTCONN;
 		goto out_free_pos;
 	}
-	/* the checksum while the copies are on the wire (the page is locked) */
-	gen = rraim_gen_next();
-	csum = rraim_knob(RRAIM_KNOB_CHECKSUM);
+	/*
+	 * The checksum while the copies are on the wire (the page is
+	 * locked); of the plaintext, and always when encrypting: it is what
+	 * tells a copy that decrypts to garbage.
+	 */
+	csum = crypt || rraim_knob(RRAIM_KNOB_CHECKSUM);
 	if (csum)
 		crc = rraim_csum_page(offset, gen, page);
 	rraim_wait_writes(x, n, &w);
@@ -505,6 +524,10 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 			rraim_sstat_inc(srv[i]->stats, RRAIM_SSTAT_ERRORS);
 		}
 	}
+	if (cb) {	/* every write is done with the bounce page */
+		rraim_crypt_put(cb);
+		cb = NULL;
+	}
 	if (!valid) {
 		rraim_count(RRAIM_STAT_REJECT_TRANSPORT);
 		ret = -EIO;
@@ -518,7 +541,7 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 	valid = rraim_publish_mask(mc, pos, rep, valid);
 	if (valid)	/* the checksum before the word that vouches for it */
 		smp_store_release(slot, rraim_slot_make(mc->id, pos, valid,
-							gen, csum));
+							gen, csum, crypt));
 	spin_unlock(&a->lock);
 	if (!valid) {
 		rraim_count(RRAIM_STAT_REJECT_TRANSPORT);
@@ -544,6 +567,8 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 	return 0;
 
 out_free_pos:
+	if (cb)
+		rraim_crypt_put(cb);
 	spin_lock(&a->lock);
 	rraim_pos_free(a, mc, pos);
 	spin_unlock(&a->lock);
@@ -717,6 +742,7 @@ static int rraim_load_copies(struct rraim_space *a, pgoff_t offset,
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	struct rraim_server *srv[RRAIM_MAX_REPLICAS];
 	unsigned int deadline_ms = rraim_knob(RRAIM_KNOB_DEADLINE_MS);
+	struct rraim_crypt_buf *cb = NULL;
 	unsigned int n, ncand, issued = 0, k, i, pos;
 	ktime_t t0 = ktime_get(), end, next, now;
 	ktime_t asked[RRAIM_MAX_REPLICAS];
@@ -745,6 +771,9 @@ static int rraim_load_copies(struct rraim_space *a, pgoff_t offset,
 		return -EAGAIN;
 	/* a copy of the page is out of reach: whatever serves it, fails over */
 	*failover = ncand < hweight32(rraim_slot_valid(w) & (BIT(n) - 1));
+	/* encrypted copies (the key is set at load: always there) */
+	if ((w & RRAIM_SLOT_CRYPT) && !WARN_ON_ONCE(!rraim_crypt_enabled()))
+		cb = rraim_crypt_get();
 	rraim_waiter_init(&wt);
 	end = ktime_add_ms(t0, deadline_ms);
 	next = t0;
@@ -771,7 +800,10 @@ static int rraim_load_copies(struct rraim_space *a, pgoff_t offset,
 			if (!x[i].req || !rraim_xfer_done(&x[i]))
 				continue;
 			if (rraim_xfer_finish(&x[i], page) ||
-			    !rraim_replica_unchanged(mc, i, &rep[i])) {
+			    !rraim_replica_unchanged(mc, i, &rep[i]) ||
+			    (cb && rraim_crypt_page(cb, false, offset,
+						    rraim_slot_gen(w), page,
+						    page))) {
 				rraim_sstat_inc(srv[i]->stats, RRAIM_SSTAT_ERRORS);
 				next = now;	/* try the next copy now */
 				continue;
@@ -834,6 +866,8 @@ static int rraim_load_copies(struct rraim_space *a, pgoff_t offset,
 		rraim_sstat_inc(srv[i]->stats, RRAIM_SSTAT_TIMEOUTS);
 		rraim_peer_suspect(srv[i]->peer, "read deadline");
 	}
+	if (cb)
+		rraim_crypt_put(cb);
 	return ret;
 }
 
@@ -1284,10 +1318,13 @@ int rraim_core_init(void)
 	ret = rraim_csum_init();
 	if (ret)
 		goto out_free_stats;
+	ret = rraim_crypt_init();
+	if (ret)
+		goto out_csum_exit;
 	rraim_leaf_pool = mempool_create_page_pool(RRAIM_LEAF_RESERVE, 0);
 	if (!rraim_leaf_pool) {
 		ret = -ENOMEM;
-		goto out_csum_exit;
+		goto out_crypt_exit;
 	}
 	rraim_store_wq = alloc_workqueue("rraim_store", WQ_MEM_RECLAIM, 0);
 	if (!rraim_store_wq) {
@@ -1314,6 +1351,8 @@ out_destroy_store_wq:
 	destroy_workqueue(rraim_store_wq);
 out_destroy_pool:
 	mempool_destroy(rraim_leaf_pool);
+out_crypt_exit:
+	rraim_crypt_exit();
 out_csum_exit:
 	rraim_csum_exit();
 out_free_stats:
@@ -1355,6 +1394,7 @@ void rraim_core_exit(void)
 	rraim_pool_exit();
 	destroy_workqueue(rraim_store_wq);
 	mempool_destroy(rraim_leaf_pool);
+	rraim_crypt_exit();
 	rraim_csum_exit();
 	rraim_stats_exit();
 }

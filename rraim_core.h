@@ -140,6 +140,7 @@ struct rraim_space {
 #define RRAIM_SLOT_LOST		BIT_ULL(42)	/* no copy left: reads fail */
 #define RRAIM_SLOT_FAILREAD	BIT_ULL(43)	/* fail the next read only */
 #define RRAIM_SLOT_CSUM		BIT_ULL(44)	/* mchunk->csum[pos] is the page's */
+#define RRAIM_SLOT_CRYPT	BIT_ULL(45)	/* the copies are encrypted */
 #define RRAIM_SLOT_GEN		GENMASK_ULL(63, 46)
 #define RRAIM_SLOT_GEN_MASK	(RRAIM_SLOT_GEN >> 46)
 /* what names one stored copy of a page: a new store changes at least one */

@@ -9,7 +9,8 @@
  * and any other corruption with probability 1 - 2^-32.  It is no
  * cryptographic MAC: it catches rot, a misbehaving or buggy server, a copy
  * returned from the wrong place or an older store, not a server that
- * forges pages on purpose (encryption with an AEAD is for that).
+ * forges pages on purpose; unless the pages are encrypted (rraim_crypt.c):
+ * then a forged page decrypts to random bytes, which it catches.
  *
  * One transform for the module, allocated at load; each checksum takes a
  * descriptor on the stack, so any number of stores, loads and the sync

@@ -47,6 +47,7 @@
 #include <linux/workqueue.h>
 
 #include "rraim_core.h"
+#include "rraim_crypt.h"
 #include "rraim_rdma.h"
 
 /* ------------------------------------------------------------- state */
@@ -389,6 +390,31 @@ struct rraim_sync_page_id {
 };
 
 /*
+ * Does the copy in the copy buffer match @id's checksum?  An encrypted
+ * copy is checked on its plaintext, decrypted into a bounce page: the
+ * ciphertext is what is copied on.
+ */
+static bool rraim_sync_verify(struct rraim_sync_page_id *id)
+{
+	struct rraim_crypt_buf *cb;
+	u32 gen = rraim_slot_gen(id->w);
+	bool good;
+
+	if (!(id->w & RRAIM_SLOT_CSUM))
+		return true;
+	if (!(id->w & RRAIM_SLOT_CRYPT))
+		return rraim_csum_page(id->index, gen, rraim_sync_page) == id->crc;
+	if (WARN_ON_ONCE(!rraim_crypt_enabled()))
+		return false;
+	cb = rraim_crypt_get();
+	good = !rraim_crypt_page(cb, false, id->index, gen, rraim_sync_page,
+				 cb->page) &&
+	       rraim_csum_page(id->index, gen, cb->page) == id->crc;
+	rraim_crypt_put(cb);
+	return good;
+}
+
+/*
  * Copy the page at @pos from one of @src to replica @dst, through the copy
  * buffer; a source that fails the checksum of @id is not copied (the next
  * one is read) and goes into @id->bad.  Return: 0, -EIO when no source
@@ -424,9 +450,7 @@ static int rraim_sync_copy(struct rraim_mchunk *mc, unsigned int pos,
 			continue;
 		}
 		ret = rraim_xfer_finish(&x, rraim_sync_page);
-		if (!ret && (id->w & RRAIM_SLOT_CSUM) &&
-		    rraim_csum_page(id->index, rraim_slot_gen(id->w),
-				    rraim_sync_page) != id->crc) {
+		if (!ret && !rraim_sync_verify(id)) {
 			id->bad |= BIT(i);
 			id->bad_srv[i] = s;
 			ret = -EIO;

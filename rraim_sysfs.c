@@ -18,6 +18,7 @@
 
 #include "rraim.h"
 #include "rraim_core.h"
+#include "rraim_crypt.h"
 #include "rraim_rdma.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -115,7 +116,15 @@ static ssize_t attached_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%d\n", rraim_core_attached());
 }
 
+/* "off", or "on ALG DRIVER": never the key */
+static ssize_t encryption_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return rraim_crypt_describe(buf);
+}
+
 static struct kobj_attribute attached_attr = __ATTR_RO(attached);
+static struct kobj_attribute encryption_attr = __ATTR_RO(encryption);
 static struct kobj_attribute add_server_attr = __ATTR_WO(add_server);
 static struct kobj_attribute remove_server_attr = __ATTR_WO(remove_server);
 
@@ -130,6 +139,7 @@ static struct attribute *rraim_attrs[] = {
 	&rraim_knob_attr_auto_rebuild.attr.attr,
 	&rraim_knob_attr_rebuild_delay_ms.attr.attr,
 	&rraim_knob_attr_checksum.attr.attr,
+	&encryption_attr.attr,
 	&add_server_attr.attr,
 	&remove_server_attr.attr,
 	NULL,
