@@ -6,13 +6,14 @@
  * indexes, request types, chunk numbers) is fuzzed too, across many
  * connections and requests, not just the parsers (fuzz_proto).
  *
- * An input is a script of operations, each a byte and its arguments:
- * connect (a hello built from small fields, so that sessions, tokens and
- * indexes collide, or raw bytes), establish, send a request (built, with
- * a chunk number near the pool's, or raw, of any length up to past the
- * receive buffer), read the replies, disconnect, break a QP.  Between
- * operations the server handles everything pending.  The server runs
- * with 4 chunks, 3 sessions and no grace, once for the whole run.
+ * An input is a script of operations, each a byte (enum rraim_fuzz_op
+ * of input.h) and its arguments: connect (a hello built from small
+ * fields, so that sessions, tokens and indexes collide, or raw bytes),
+ * establish, send a request (built, with a chunk number near the pool's,
+ * or raw, of any length up to past the receive buffer), read the
+ * replies, disconnect, break a QP.  Between operations the server
+ * handles everything pending.  The server runs with 4 chunks, 3 sessions
+ * and no grace, once for the whole run.
  *
  * Beyond memory safety (ASan, UBSan), it checks:
  *
@@ -199,8 +200,8 @@ static void fuzz_request(struct fuzz_script *s)
 	uint8_t raw[80];
 	struct rraim_msg m;
 	uint8_t b = fuzz_byte(s);
-	uint16_t type = 0;
-	uint32_t seq = 0;
+	uint16_t type;
+	uint32_t seq;
 	size_t len, i;
 
 	if (!c)
@@ -210,12 +211,7 @@ static void fuzz_request(struct fuzz_script *s)
 		for (i = 0; i < len; i++)
 			raw[i] = fuzz_byte(s);
 		/* what the server echoes: read from what arrived */
-		if (len >= offsetof(struct rraim_msg, status))
-			type = (uint16_t)(raw[4] | raw[5] << 8);
-		if (len >= offsetof(struct rraim_msg, chunk))
-			seq = (uint32_t)raw[8] | (uint32_t)raw[9] << 8 |
-			      (uint32_t)raw[10] << 16 |
-			      (uint32_t)raw[11] << 24;
+		rraim_fuzz_echo(raw, len, &type, &seq);
 		if (!mock_deliver(c->id, raw, len) && len <= RRAIM_MSG_SIZE)
 			fuzz_expect(c, type, seq, false);
 	} else {
@@ -347,23 +343,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_script s = { data, size };
 
 	while (s.left) {
-		switch (fuzz_byte(&s) % 6) {
-		case 0:
+		switch (fuzz_byte(&s) % RRAIM_FUZZ_OP_NR) {
+		case RRAIM_FUZZ_OP_CONNECT:
 			fuzz_connect(&s);
 			break;
-		case 1:
+		case RRAIM_FUZZ_OP_ESTABLISH:
 			fuzz_establish(&s);
 			break;
-		case 2:
+		case RRAIM_FUZZ_OP_REQUEST:
 			fuzz_request(&s);
 			break;
-		case 3:
+		case RRAIM_FUZZ_OP_READ:
 			fuzz_replies(&s);
 			break;
-		case 4:
+		case RRAIM_FUZZ_OP_DISCONNECT:
 			fuzz_disconnect(&s);
 			break;
-		case 5:
+		case RRAIM_FUZZ_OP_BREAK:
 			fuzz_qp_error(&s);
 			break;
 		}

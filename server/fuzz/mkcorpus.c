@@ -58,12 +58,9 @@ static void rraim_seed(const char *target, const char *name, uint8_t what,
 		       uint8_t flags, uint16_t type, uint32_t seq,
 		       const void *data, size_t len)
 {
-	uint8_t head[RRAIM_FUZZ_HEADER] = {
-		what, flags, (uint8_t)type, (uint8_t)(type >> 8),
-		(uint8_t)seq, (uint8_t)(seq >> 8), (uint8_t)(seq >> 16),
-		(uint8_t)(seq >> 24),
-	};
+	uint8_t head[RRAIM_FUZZ_HEADER];
 
+	rraim_fuzz_header(head, what, flags, type, seq);
 	rraim_write(target, name, head, sizeof(head), data, len);
 }
 
@@ -211,28 +208,31 @@ static void rraim_seed_peer_decoders(void)
 }
 
 /*
- * fuzz_server's scripts (see fuzz_server.c): an operation byte, then its
- * arguments.  Operations: 0 connect, 1 establish, 2 request, 3 read the
- * replies, 4 disconnect, 5 break the QP; a connection is named by its
- * index among those opened.  A built hello is a byte (bit 0 data, bits
- * 1-2 session - 1, bit 3 token, bit 6 a bad role) and a byte (bits 0-2
- * index, 3-5 count); a built request a byte (bits 0-4 modulo 5: ALLOC,
- * FREE, PING, QUERY, BYE; bit 5 the largest chunk number, else a chunk
- * byte follows).
+ * fuzz_server's scripts (see fuzz_server.c): an operation byte (enum
+ * rraim_fuzz_op of input.h), then its arguments; a connection is named
+ * by its index among those opened.  A built hello is a byte (bit 0
+ * data, bits 1-2 session - 1, bit 3 token, bit 6 a bad role) and a byte
+ * (bits 0-2 index, 3-5 count); a built request a byte (bits 0-4 modulo
+ * 5: ALLOC, FREE, PING, QUERY, BYE; bit 5 the largest chunk number, else
+ * a chunk byte follows).
  */
-#define CTL(session, token)	0, (uint8_t)(((session) - 1) << 1 | (token) << 3), \
+#define CONNECT			RRAIM_FUZZ_OP_CONNECT
+#define REQUEST			RRAIM_FUZZ_OP_REQUEST
+#define CTL(session, token)	CONNECT, \
+				(uint8_t)(((session) - 1) << 1 | (token) << 3), \
 				0x18
-#define DATA(session, index)	0, (uint8_t)(((session) - 1) << 1 | 1), \
+#define DATA(session, index)	CONNECT, \
+				(uint8_t)(((session) - 1) << 1 | 1), \
 				(uint8_t)(0x18 | (index))
-#define UP(conn)		1, conn
-#define ALLOC(conn)		2, conn, 0, 0
-#define FREE(conn, chunk)	2, conn, 1, chunk
-#define PING(conn)		2, conn, 2, 0
-#define QUERY(conn, chunk)	2, conn, 3, chunk
-#define BYE(conn)		2, conn, 4, 0
-#define READ(conn)		3, conn
-#define DOWN(conn)		4, conn
-#define BREAK(conn)		5, conn
+#define UP(conn)		RRAIM_FUZZ_OP_ESTABLISH, conn
+#define ALLOC(conn)		REQUEST, conn, 0, 0
+#define FREE(conn, chunk)	REQUEST, conn, 1, chunk
+#define PING(conn)		REQUEST, conn, 2, 0
+#define QUERY(conn, chunk)	REQUEST, conn, 3, chunk
+#define BYE(conn)		REQUEST, conn, 4, 0
+#define READ(conn)		RRAIM_FUZZ_OP_READ, conn
+#define DOWN(conn)		RRAIM_FUZZ_OP_DISCONNECT, conn
+#define BREAK(conn)		RRAIM_FUZZ_OP_BREAK, conn
 
 #define SCRIPT(name, ...) do {						\
 	static const uint8_t script_[] = { __VA_ARGS__ };		\
@@ -261,14 +261,14 @@ static void rraim_seed_scripts(void)
 	SCRIPT("qp-error", CTL(1, 0), UP(0), ALLOC(0), BREAK(0), CTL(1, 0),
 	       UP(1), QUERY(1, 0), READ(1));
 	SCRIPT("bad-requests", CTL(1, 0), UP(0),
-	       2, 0, 0x47, 0,			/* unknown type */
-	       2, 0, 0x23,			/* QUERY of the largest chunk */
-	       2, 0, 0x80, 10, 0x52, 0x41, 0x49, 0x4d, 3, 0, 0, 0, 9, 0,
+	       REQUEST, 0, 0x47, 0,		/* unknown type */
+	       REQUEST, 0, 0x23,		/* QUERY of the largest chunk */
+	       REQUEST, 0, 0x80, 10, 0x52, 0x41, 0x49, 0x4d, 3, 0, 0, 0, 9, 0,
 	       READ(0),
-	       2, 0, 0x80, 70,			/* longer than a buffer */
+	       REQUEST, 0, 0x80, 70,		/* longer than a buffer */
 	       READ(0));
-	SCRIPT("raw-hello", 0, 0x80, 12, 0x52, 0x41, 0x49, 0x4d, 1, 0, 1, 0,
-	       1, 0, 0, 0, UP(0));
+	SCRIPT("raw-hello", CONNECT, 0x80, 12, 0x52, 0x41, 0x49, 0x4d, 1, 0, 1,
+	       0, 1, 0, 0, 0, UP(0));
 }
 
 /* ------------------------------------------------------------ client */
@@ -310,7 +310,7 @@ static void rraim_seed_welcomes(void)
 	memset(wi.proof, 0x22, sizeof(wi.proof));
 	rraim_welcome_encode(&w, &wi);
 	rraim_seed("fuzz_client", "welcome-auth-asked", RRAIM_FUZZ_WELCOME,
-		   0x80, 0, 0, &w, sizeof(w));
+		   RRAIM_FUZZ_ASKED, 0, 0, &w, sizeof(w));
 	rraim_seed("fuzz_client", "welcome-auth-unasked", RRAIM_FUZZ_WELCOME,
 		   0, 0, 0, &w, sizeof(w));
 	wi.chunk_shift = 21;
