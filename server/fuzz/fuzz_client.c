@@ -88,35 +88,55 @@ static void rraim_fuzz_msg_len(int ret, const struct rraim_fuzz_input *in)
 			  (!in->buf || in->len != sizeof(struct rraim_msg)));
 }
 
+/* A status as the module takes it: an error only for a failure. */
+static int rraim_fuzz_errno(uint16_t status)
+{
+	int err = rraim_wire_status_errno(status);
+
+	RRAIM_FUZZ_ASSERT(RRAIM_ONE_OF(err, 0, -ENOSPC, -ENOENT, -EOPNOTSUPP,
+				       -EINVAL, -EIO, -EACCES));
+	RRAIM_FUZZ_ASSERT(!err == (status == RRAIM_OK));
+	return err;
+}
+
+/* A chunk the module may use: page-aligned, not wrapping past the end. */
+static bool rraim_fuzz_grantable(uint64_t addr)
+{
+	return !(addr % PAGE_SIZE) && addr <= UINT64_MAX - RRAIM_CHUNK_SIZE;
+}
+
+/*
+ * What an accepted answer to request (@in->type, @in->seq) is: the
+ * server's decoder takes it as that request's reply, and it is not
+ * stale either.
+ */
+static void rraim_fuzz_answers(const struct rraim_fuzz_input *in,
+			       struct rraim_msg_info *info)
+{
+	RRAIM_FUZZ_ASSERT(!rraim_msg_decode_reply(in->buf, in->len, info));
+	RRAIM_FUZZ_ASSERT(info->type == (in->type | RRAIM_MSG_REPLY));
+	RRAIM_FUZZ_ASSERT(in->seq && info->seq == in->seq);
+	RRAIM_FUZZ_ASSERT(!rraim_wire_stale_check(in->buf, in->len, in->seq));
+}
+
 static void rraim_fuzz_reply(const struct rraim_fuzz_input *in)
 {
 	struct rraim_msg_info info;
 	int ret = rraim_wire_reply_check(in->buf, in->len, in->type, in->seq);
-	int err;
 
 	RRAIM_FUZZ_ASSERT(RRAIM_ONE_OF(ret, 0, -EMSGSIZE, -EBADMSG, -ENOMSG));
 	rraim_fuzz_msg_len(ret, in);
 	if (ret)
 		return;
-	RRAIM_FUZZ_ASSERT(!rraim_msg_decode_reply(in->buf, in->len, &info));
-	RRAIM_FUZZ_ASSERT(info.type == (in->type | RRAIM_MSG_REPLY));
-	RRAIM_FUZZ_ASSERT(in->seq && info.seq == in->seq);
+	rraim_fuzz_answers(in, &info);
 	RRAIM_FUZZ_ASSERT(info.status <= RRAIM_EPERM);
 	rraim_fuzz_same_msg(&info, in->buf);
-
-	err = rraim_wire_status_errno(info.status);
-	RRAIM_FUZZ_ASSERT(RRAIM_ONE_OF(err, 0, -ENOSPC, -ENOENT, -EOPNOTSUPP,
-				       -EINVAL, -EIO, -EACCES));
-	RRAIM_FUZZ_ASSERT(!err == (info.status == RRAIM_OK));
-
+	rraim_fuzz_errno(info.status);
 	RRAIM_FUZZ_ASSERT(!rraim_wire_answer_check(in->buf, in->len, in->type,
 						   in->seq));
-	RRAIM_FUZZ_ASSERT(!rraim_wire_stale_check(in->buf, in->len, in->seq));
 	if (in->type == RRAIM_MSG_ALLOC && info.status == RRAIM_OK &&
-	    !rraim_wire_grant_check(in->buf, in->len)) {
-		RRAIM_FUZZ_ASSERT(!(info.addr % PAGE_SIZE));
-		RRAIM_FUZZ_ASSERT(info.addr <= UINT64_MAX - RRAIM_CHUNK_SIZE);
-	}
+	    !rraim_wire_grant_check(in->buf, in->len))
+		RRAIM_FUZZ_ASSERT(rraim_fuzz_grantable(info.addr));
 }
 
 static void rraim_fuzz_answer(const struct rraim_fuzz_input *in)
@@ -128,10 +148,7 @@ static void rraim_fuzz_answer(const struct rraim_fuzz_input *in)
 	rraim_fuzz_msg_len(ret, in);
 	if (ret)
 		return;
-	RRAIM_FUZZ_ASSERT(!rraim_msg_decode_reply(in->buf, in->len, &info));
-	RRAIM_FUZZ_ASSERT(info.type == (in->type | RRAIM_MSG_REPLY));
-	RRAIM_FUZZ_ASSERT(in->seq && info.seq == in->seq);
-	RRAIM_FUZZ_ASSERT(!rraim_wire_stale_check(in->buf, in->len, in->seq));
+	rraim_fuzz_answers(in, &info);
 }
 
 static void rraim_fuzz_stale(const struct rraim_fuzz_input *in)
@@ -151,7 +168,6 @@ static void rraim_fuzz_stale(const struct rraim_fuzz_input *in)
 static void rraim_fuzz_grant(const struct rraim_fuzz_input *in)
 {
 	struct rraim_msg m;
-	uint64_t addr;
 	int ret = rraim_wire_grant_check(in->buf, in->len);
 
 	RRAIM_FUZZ_ASSERT(RRAIM_ONE_OF(ret, 0, -EMSGSIZE, -EFAULT));
@@ -159,19 +175,14 @@ static void rraim_fuzz_grant(const struct rraim_fuzz_input *in)
 	if (ret == -EMSGSIZE)
 		return;
 	memcpy(&m, in->buf, sizeof(m));
-	addr = le64toh(m.addr);
-	RRAIM_FUZZ_ASSERT(!ret == (!(addr % PAGE_SIZE) &&
-				   addr <= UINT64_MAX - RRAIM_CHUNK_SIZE));
+	RRAIM_FUZZ_ASSERT(!ret == rraim_fuzz_grantable(le64toh(m.addr)));
 }
 
 static void rraim_fuzz_status(const struct rraim_fuzz_input *in)
 {
 	uint16_t status = in->type;
-	int err = rraim_wire_status_errno(status);
+	int err = rraim_fuzz_errno(status);
 
-	RRAIM_FUZZ_ASSERT(RRAIM_ONE_OF(err, 0, -ENOSPC, -ENOENT, -EOPNOTSUPP,
-				       -EINVAL, -EIO, -EACCES));
-	RRAIM_FUZZ_ASSERT(!err == (status == RRAIM_OK));
 	RRAIM_FUZZ_ASSERT((err == -EACCES) == (status == RRAIM_EPERM));
 }
 
