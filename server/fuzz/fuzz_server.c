@@ -103,6 +103,16 @@ static uint8_t fuzz_byte(struct fuzz_script *s)
 	return *s->p++;
 }
 
+/* Raw bytes: a length byte (modulo @size + 1), then that many bytes. */
+static size_t fuzz_bytes(struct fuzz_script *s, uint8_t *buf, size_t size)
+{
+	size_t len = fuzz_byte(s) % (size + 1), i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = fuzz_byte(s);
+	return len;
+}
+
 static void fuzz_settle(void)
 {
 	int i;
@@ -139,14 +149,12 @@ static void fuzz_connect(struct fuzz_script *s)
 	uint8_t raw[RRAIM_HELLO_MAX];
 	struct rraim_hello h;
 	uint8_t b = fuzz_byte(s), n;
-	size_t len, i;
+	size_t len;
 
 	if (fuzz_nr_conns == FUZZ_CONNS)
 		return;
 	if (b & 0x80) {
-		len = fuzz_byte(s) % (sizeof(raw) + 1);
-		for (i = 0; i < len; i++)
-			raw[i] = fuzz_byte(s);
+		len = fuzz_bytes(s, raw, sizeof(raw));
 		fuzz_conns[fuzz_nr_conns].id = mock_connect_request(raw, len);
 	} else {
 		info.role = b & 0x40 ? 3 : b & 0x01 ? RRAIM_ROLE_DATA :
@@ -202,14 +210,12 @@ static void fuzz_request(struct fuzz_script *s)
 	uint8_t b = fuzz_byte(s);
 	uint16_t type;
 	uint32_t seq;
-	size_t len, i;
+	size_t len;
 
 	if (!c)
 		return;
 	if (b & 0x80) {
-		len = fuzz_byte(s) % (sizeof(raw) + 1);
-		for (i = 0; i < len; i++)
-			raw[i] = fuzz_byte(s);
+		len = fuzz_bytes(s, raw, sizeof(raw));
 		/* what the server echoes: read from what arrived */
 		rraim_fuzz_echo(raw, len, &type, &seq);
 		if (!mock_deliver(c->id, raw, len) && len <= RRAIM_MSG_SIZE)
