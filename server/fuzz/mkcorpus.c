@@ -64,6 +64,38 @@ static void rraim_seed(const char *target, const char *name, uint8_t what,
 	rraim_write(target, name, head, sizeof(head), data, len);
 }
 
+/* @len bytes of @data as the IB CM delivers them: zeros up to @size. */
+static void rraim_seed_padded(const char *target, const char *name,
+			      uint8_t what, const void *data, size_t len,
+			      size_t size)
+{
+	uint8_t padded[RRAIM_WELCOME_MAX] = { 0 };
+
+	if (len > size || size > sizeof(padded)) {
+		fprintf(stderr, "%s: %zu bytes padded to %zu\n", name, len,
+			size);
+		exit(1);
+	}
+	memcpy(padded, data, len);
+	rraim_seed(target, name, what, 0, 0, 0, padded, size);
+}
+
+/*
+ * The two wrong inputs a parser must refuse as too short: STEM-short,
+ * the first @cut bytes of @data, and STEM-none, no buffer (NULL) with a
+ * length of @none.
+ */
+static void rraim_seed_cut(const char *target, const char *stem, uint8_t what,
+			   const void *data, size_t cut, size_t none)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s-short", stem);
+	rraim_seed(target, name, what, 0, 0, 0, data, cut);
+	snprintf(name, sizeof(name), "%s-none", stem);
+	rraim_seed(target, name, what, RRAIM_FUZZ_NULL, 0, 0, NULL, none);
+}
+
 /* ------------------------------------------------------------ server */
 
 static void rraim_seed_hellos(void)
@@ -73,20 +105,14 @@ static void rraim_seed_hellos(void)
 		.token = 0xfeedface, .qp_index = 0, .qp_count = 5,
 	};
 	struct rraim_hello_info data = ctl;
-	uint8_t padded[RRAIM_HELLO_MAX] = { 0 };
 	struct rraim_hello h;
 
 	rraim_hello_encode(&h, &ctl);
 	rraim_seed("fuzz_proto", "hello-control", RRAIM_FUZZ_HELLO, 0, 0, 0,
 		   &h, sizeof(h));
-	/* as the IB CM delivers it: padded with zeros to 56 bytes */
-	memcpy(padded, &h, sizeof(h));
-	rraim_seed("fuzz_proto", "hello-control-padded", RRAIM_FUZZ_HELLO, 0,
-		   0, 0, padded, sizeof(padded));
-	rraim_seed("fuzz_proto", "hello-short", RRAIM_FUZZ_HELLO, 0, 0, 0,
-		   &h, 8);
-	rraim_seed("fuzz_proto", "hello-none", RRAIM_FUZZ_HELLO,
-		   RRAIM_FUZZ_NULL, 0, 0, NULL, 0);
+	rraim_seed_padded("fuzz_proto", "hello-control-padded",
+			  RRAIM_FUZZ_HELLO, &h, sizeof(h), RRAIM_HELLO_MAX);
+	rraim_seed_cut("fuzz_proto", "hello", RRAIM_FUZZ_HELLO, &h, 8, 0);
 
 	data.role = RRAIM_ROLE_DATA;
 	data.qp_index = 4;
@@ -153,10 +179,8 @@ static void rraim_seed_requests(void)
 	}
 	info.type = RRAIM_MSG_PING;
 	rraim_msg_encode(&m, &info);
-	rraim_seed("fuzz_proto", "request-short", RRAIM_FUZZ_REQUEST, 0, 0, 0,
-		   &m, 10);
-	rraim_seed("fuzz_proto", "request-none", RRAIM_FUZZ_REQUEST,
-		   RRAIM_FUZZ_NULL, 0, 0, NULL, RRAIM_MSG_SIZE);
+	rraim_seed_cut("fuzz_proto", "request", RRAIM_FUZZ_REQUEST, &m, 10,
+		       RRAIM_MSG_SIZE);
 	m.proof[0] = 1;
 	rraim_seed("fuzz_proto", "request-proof-not-auth", RRAIM_FUZZ_REQUEST,
 		   0, 0, 0, &m, sizeof(m));
@@ -279,20 +303,15 @@ static void rraim_seed_welcomes(void)
 		.incarnation = 0x5eed, .capacity = 256ULL << 20,
 		.free = 240ULL << 20, .chunk_shift = RRAIM_CHUNK_SHIFT,
 	};
-	uint8_t padded[RRAIM_WELCOME_MAX] = { 0 };
 	struct rraim_welcome w;
 
 	rraim_welcome_encode(&w, &wi);
 	rraim_seed("fuzz_client", "welcome-new", RRAIM_FUZZ_WELCOME, 0, 0, 0,
 		   &w, sizeof(w));
-	/* as the IB CM delivers it: padded with zeros to 196 bytes */
-	memcpy(padded, &w, sizeof(w));
-	rraim_seed("fuzz_client", "welcome-padded", RRAIM_FUZZ_WELCOME, 0, 0,
-		   0, padded, sizeof(padded));
-	rraim_seed("fuzz_client", "welcome-short", RRAIM_FUZZ_WELCOME, 0, 0, 0,
-		   &w, sizeof(w) - 1);
-	rraim_seed("fuzz_client", "welcome-none", RRAIM_FUZZ_WELCOME,
-		   RRAIM_FUZZ_NULL, 0, 0, NULL, 0);
+	rraim_seed_padded("fuzz_client", "welcome-padded", RRAIM_FUZZ_WELCOME,
+			  &w, sizeof(w), RRAIM_WELCOME_MAX);
+	rraim_seed_cut("fuzz_client", "welcome", RRAIM_FUZZ_WELCOME, &w,
+		       sizeof(w) - 1, 0);
 	wi.flags = RRAIM_WELCOME_RESUMED;
 	wi.nr_chunks = 12;
 	rraim_welcome_encode(&w, &wi);
@@ -336,10 +355,7 @@ static void rraim_seed_refusals(void)
 	rraim_refusal_encode(&r, 99);
 	rraim_seed("fuzz_client", "refusal-unknown", RRAIM_FUZZ_REFUSAL, 0, 0,
 		   0, &r, sizeof(r));
-	rraim_seed("fuzz_client", "refusal-short", RRAIM_FUZZ_REFUSAL, 0, 0, 0,
-		   &r, 6);
-	rraim_seed("fuzz_client", "refusal-none", RRAIM_FUZZ_REFUSAL,
-		   RRAIM_FUZZ_NULL, 0, 0, NULL, 0);
+	rraim_seed_cut("fuzz_client", "refusal", RRAIM_FUZZ_REFUSAL, &r, 6, 0);
 }
 
 static void rraim_seed_replies(void)
