@@ -158,6 +158,13 @@ vmstat_of() {
 # rogue's pid while it runs; cleanup stops a rogue left running.
 ROGUE_PID=
 
+# Skip unless the rogue can replace server 3 here.
+require_rogue() {
+	require_servers 3
+	[ "$RRAIM_TOPOLOGY" = single ] || skip "the rogue replaces a server of this guest"
+	command -v rraim-rogue-server >/dev/null 2>&1 || skip "no rraim-rogue-server"
+}
+
 # The rogue's status report (nothing, and false, once it is gone).
 rogue_status() {
 	rraim-server --status "$ROGUE_SOCK" 2>/dev/null

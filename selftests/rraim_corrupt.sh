@@ -26,9 +26,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma
-require_servers 3
-[ "$RRAIM_TOPOLOGY" = single ] || skip "the rogue replaces a server of this guest"
-command -v rraim-rogue-server >/dev/null 2>&1 || skip "no rraim-rogue-server"
+require_rogue
 
 MODES=${RRAIM_CORRUPT_MODES:-"corrupt-flip stale swap"}
 # the workload: 3 times its cgroup; -R rewrites half of it (re-stores)

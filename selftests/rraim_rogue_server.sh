@@ -13,9 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma
-require_servers 3
-[ "$RRAIM_TOPOLOGY" = single ] || skip "the rogue replaces a server of this guest"
-command -v rraim-rogue-server >/dev/null 2>&1 || skip "no rraim-rogue-server"
+require_rogue
 
 MODES="welcome-magic welcome-short welcome-shift grant-misaligned
 	grant-bad-rkey reply-type reply-garbage reply-long silent die-alloc"
