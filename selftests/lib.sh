@@ -149,11 +149,64 @@ vmstat_of() {
 	awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat
 }
 
+# ----------------------------------------------------------- rogue server
+# rraim-rogue-server (tools/rogue) in place of memory server 3, for the
+# tests of a server that lies.  The test sets ROGUE_SOCK (the rogue's
+# status socket) and ROGUE_LOG (the log it appends to) before
+# rogue_start, kills server 3 before it (rraim-fault kill 3) and starts
+# it again after rogue_stop (rraim-fault start 3).  ROGUE_PID is the
+# rogue's pid while it runs; cleanup stops a rogue left running.
+ROGUE_PID=
+
+# Skip unless the rogue can replace server 3 here.
+require_rogue() {
+	require_servers 3
+	[ "$RRAIM_TOPOLOGY" = single ] || skip "the rogue replaces a server of this guest"
+	command -v rraim-rogue-server >/dev/null 2>&1 || skip "no rraim-rogue-server"
+}
+
+# The rogue's status report (nothing, and false, once it is gone).
+rogue_status() {
+	rraim-server --status "$ROGUE_SOCK" 2>/dev/null
+}
+
+# One value of the rogue's status report (empty once it is gone).
+rogue_stat() {
+	rogue_status | awk -v k="$1" '$1 == k { print $2 }'
+}
+
+# Run the rogue in mode $1 where server 3 listens, as server_start does,
+# and wait until it answers on its status socket; false if it does not.
+rogue_start() {
+	rm -f "$ROGUE_SOCK"
+	setsid rraim-rogue-server --rogue "$1" \
+		--listen "$(server_addr 3):$RRAIM_PORT" \
+		--capacity "${RRAIM_CAPACITY:-256M}" \
+		--grace "${RRAIM_GRACE:-60}" \
+		--status-socket "$ROGUE_SOCK" \
+		>>"$ROGUE_LOG" 2>&1 </dev/null &
+	ROGUE_PID=$!
+	wait_until 'rogue_status >/dev/null || ! kill -0 "$ROGUE_PID" 2>/dev/null' 300
+	rogue_status >/dev/null
+}
+
+rogue_stop() {
+	[ -n "$ROGUE_PID" ] || return 0
+	kill -KILL "$ROGUE_PID" 2>/dev/null
+	wait "$ROGUE_PID" 2>/dev/null
+	ROGUE_PID=
+	rm -f "$ROGUE_SOCK"
+}
+
 # Leave the guest as the next test expects it, whatever happened: no
-# workload, no swap, no module, every server running with its link up.
+# workload, no rogue, no swap, no module, every server running with its
+# link up.
 cleanup() {
 	local cg i
 
+	# the rogue first: the wait below waits for every child, and
+	# server 3 restarts on the address the rogue would still hold
+	rogue_stop
 	for cg in /sys/fs/cgroup/*/; do
 		[ -f "$cg/cgroup.kill" ] || continue
 		echo 1 >"$cg/cgroup.kill" 2>/dev/null

@@ -26,9 +26,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma
-require_servers 3
-[ "$RRAIM_TOPOLOGY" = single ] || skip "the rogue replaces a server of this guest"
-command -v rraim-rogue-server >/dev/null 2>&1 || skip "no rraim-rogue-server"
+require_rogue
 
 MODES=${RRAIM_CORRUPT_MODES:-"corrupt-flip stale swap"}
 # the workload: 3 times its cgroup; -R rewrites half of it (re-stores)
@@ -41,34 +39,7 @@ D1=$(server_dir 1)
 D2=$(server_dir 2)
 D3=$(server_dir 3)
 ROGUE_SOCK=$RUN/rogue-corrupt.sock
-ROGUE_PID=
 WORK_PID=
-
-rogue_stat() {
-	rraim-server --status "$ROGUE_SOCK" 2>/dev/null |
-		awk -v k="$1" '$1 == k { print $2 }'
-}
-
-rogue_start() {
-	rm -f "$ROGUE_SOCK"
-	setsid rraim-rogue-server --rogue "$1" --listen "$ADDR3" \
-		--capacity "${RRAIM_CAPACITY:-256M}" \
-		--grace "${RRAIM_GRACE:-60}" \
-		--status-socket "$ROGUE_SOCK" \
-		>>"$ROGUE_LOG" 2>&1 </dev/null &
-	ROGUE_PID=$!
-	wait_until 'rraim-server --status "$ROGUE_SOCK" >/dev/null 2>&1 ||
-		    ! kill -0 "$ROGUE_PID" 2>/dev/null' 300
-	rraim-server --status "$ROGUE_SOCK" >/dev/null 2>&1
-}
-
-rogue_stop() {
-	[ -n "$ROGUE_PID" ] || return 0
-	kill -KILL "$ROGUE_PID" 2>/dev/null
-	wait "$ROGUE_PID" 2>/dev/null
-	ROGUE_PID=
-	rm -f "$ROGUE_SOCK"
-}
 
 work_stop() {
 	[ -n "$WORK_PID" ] || return 0
@@ -77,8 +48,8 @@ work_stop() {
 	WORK_PID=
 }
 
-# The rogue first: lib.sh's cleanup restarts server 3 on its address.
-trap 'work_stop; rogue_stop; cleanup' EXIT
+# lib.sh's cleanup stops the rogue, then restarts server 3.
+trap 'work_stop; cleanup' EXIT
 
 mode_fail() {
 	[ -f "$RUN/corrupt-work.out" ] &&

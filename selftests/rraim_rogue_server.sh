@@ -13,47 +13,14 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma
-require_servers 3
-[ "$RRAIM_TOPOLOGY" = single ] || skip "the rogue replaces a server of this guest"
-command -v rraim-rogue-server >/dev/null 2>&1 || skip "no rraim-rogue-server"
+require_rogue
 
 MODES="welcome-magic welcome-short welcome-shift grant-misaligned
 	grant-bad-rkey reply-type reply-garbage reply-long silent die-alloc"
 ADDR3=$(server_addr 3):$RRAIM_PORT
 D3=$(server_dir 3)
 ROGUE_SOCK=$RUN/rogue-server.sock
-ROGUE_PID=
 WATCH_PID=
-
-rogue_status() {
-	rraim-server --status "$ROGUE_SOCK" 2>/dev/null
-}
-
-# One value of the rogue's status report (empty once it is gone).
-rogue_stat() {
-	rogue_status | awk -v k="$1" '$1 == k { print $2 }'
-}
-
-# Run the rogue in mode $1 where server 3 listens, as server_start does.
-rogue_start() {
-	rm -f "$ROGUE_SOCK"
-	setsid rraim-rogue-server --rogue "$1" --listen "$ADDR3" \
-		--capacity "${RRAIM_CAPACITY:-256M}" \
-		--grace "${RRAIM_GRACE:-60}" \
-		--status-socket "$ROGUE_SOCK" \
-		>>"$ROGUE_LOG" 2>&1 </dev/null &
-	ROGUE_PID=$!
-	wait_until 'rogue_status >/dev/null || ! kill -0 "$ROGUE_PID" 2>/dev/null' 300
-	rogue_status >/dev/null
-}
-
-rogue_stop() {
-	[ -n "$ROGUE_PID" ] || return 0
-	kill -KILL "$ROGUE_PID" 2>/dev/null
-	wait "$ROGUE_PID" 2>/dev/null
-	ROGUE_PID=
-	rm -f "$ROGUE_SOCK"
-}
 
 watch_stop() {
 	[ -n "$WATCH_PID" ] || return 0
@@ -62,9 +29,8 @@ watch_stop() {
 	WATCH_PID=
 }
 
-# The rogue first: lib.sh's cleanup waits for every child, and restarts
-# server 3 on the address the rogue would still hold.
-trap 'watch_stop; rogue_stop; cleanup' EXIT
+# lib.sh's cleanup stops the rogue, then restarts server 3.
+trap 'watch_stop; cleanup' EXIT
 
 mode_fail() {
 	[ -f "$ROGUE_LOG" ] && tail -n 4 "$ROGUE_LOG" | sed 's/^/# rogue: /'

@@ -29,15 +29,15 @@
 #include "../proto.h"
 #include "input.h"
 
-static void rraim_fuzz_hello(const void *data, size_t len)
+static void rraim_fuzz_hello(const struct rraim_fuzz_input *in)
 {
 	struct rraim_hello_info info;
 	struct rraim_hello again;
-	uint16_t reason = rraim_hello_decode(data, len, &info);
+	uint16_t reason = rraim_hello_decode(in->buf, in->len, &info);
 
 	RRAIM_FUZZ_ASSERT(reason == 0 || reason == RRAIM_REFUSE_MALFORMED ||
 			  reason == RRAIM_REFUSE_VERSION);
-	if (!data || len < sizeof(struct rraim_hello))
+	if (!in->buf || in->len < sizeof(struct rraim_hello))
 		RRAIM_FUZZ_ASSERT(reason == RRAIM_REFUSE_MALFORMED);
 	if (reason)
 		return;
@@ -48,103 +48,82 @@ static void rraim_fuzz_hello(const void *data, size_t len)
 			  info.qp_count <= RRAIM_QP_COUNT_MAX);
 	RRAIM_FUZZ_ASSERT(info.qp_index < info.qp_count);
 	rraim_hello_encode(&again, &info);
-	RRAIM_FUZZ_ASSERT(!memcmp(&again, data, sizeof(again)));
+	RRAIM_FUZZ_ASSERT(!memcmp(&again, in->buf, sizeof(again)));
 }
 
-static void rraim_fuzz_request(const uint8_t *buf, size_t len)
+static void rraim_fuzz_request(const struct rraim_fuzz_input *in)
 {
 	struct rraim_msg_info info;
-	struct rraim_msg again;
-	uint16_t status = rraim_msg_decode_request(buf, len, &info);
-	uint16_t type = 0;
-	uint32_t seq = 0;
+	uint16_t status = rraim_msg_decode_request(in->buf, in->len, &info);
+	uint16_t type;
+	uint32_t seq;
 
 	RRAIM_FUZZ_ASSERT(status == RRAIM_OK || status == RRAIM_EINVAL ||
 			  status == RRAIM_ENOTSUP);
 	/* the echo: read from what arrived, never from beyond it */
-	if (buf && len >= offsetof(struct rraim_msg, status))
-		type = (uint16_t)(buf[4] | buf[5] << 8);
-	if (buf && len >= offsetof(struct rraim_msg, chunk))
-		seq = (uint32_t)buf[8] | (uint32_t)buf[9] << 8 |
-		      (uint32_t)buf[10] << 16 | (uint32_t)buf[11] << 24;
+	rraim_fuzz_echo(in->buf, in->len, &type, &seq);
 	RRAIM_FUZZ_ASSERT(info.type == type && info.seq == seq);
 	if (status != RRAIM_OK)
 		return;
-	RRAIM_FUZZ_ASSERT(buf && len == RRAIM_MSG_SIZE);
+	RRAIM_FUZZ_ASSERT(in->buf && in->len == RRAIM_MSG_SIZE);
 	RRAIM_FUZZ_ASSERT(info.type >= RRAIM_MSG_ALLOC &&
 			  info.type <= RRAIM_MSG_AUTH && !info.status);
-	rraim_msg_encode(&again, &info);
-	RRAIM_FUZZ_ASSERT(!memcmp(&again, buf, sizeof(again)));
+	rraim_fuzz_same_msg(&info, in->buf);
 }
 
-static void rraim_fuzz_welcome_dec(const void *data, size_t len)
+static void rraim_fuzz_welcome_dec(const struct rraim_fuzz_input *in)
 {
 	struct rraim_welcome_info info;
 
-	if (rraim_welcome_decode(data, len, &info))
+	if (rraim_welcome_decode(in->buf, in->len, &info))
 		return;
-	RRAIM_FUZZ_ASSERT(data && len >= sizeof(struct rraim_welcome));
+	RRAIM_FUZZ_ASSERT(in->buf && in->len >= sizeof(struct rraim_welcome));
 	RRAIM_FUZZ_ASSERT(info.chunk_shift == RRAIM_CHUNK_SHIFT);
 }
 
-static void rraim_fuzz_refusal_dec(const void *data, size_t len)
+static void rraim_fuzz_refusal_dec(const struct rraim_fuzz_input *in)
 {
 	uint16_t reason, version;
 
-	if (rraim_refusal_decode(data, len, &reason, &version))
+	if (rraim_refusal_decode(in->buf, in->len, &reason, &version))
 		return;
-	RRAIM_FUZZ_ASSERT(data && len >= sizeof(struct rraim_refusal));
+	RRAIM_FUZZ_ASSERT(in->buf && in->len >= sizeof(struct rraim_refusal));
 	RRAIM_FUZZ_ASSERT(rraim_refusal_str(reason));
 }
 
-static void rraim_fuzz_reply_dec(const void *buf, size_t len)
+static void rraim_fuzz_reply_dec(const struct rraim_fuzz_input *in)
 {
 	struct rraim_msg_info info;
-	struct rraim_msg again;
 
-	if (rraim_msg_decode_reply(buf, len, &info))
+	if (rraim_msg_decode_reply(in->buf, in->len, &info))
 		return;
-	RRAIM_FUZZ_ASSERT(buf && len == RRAIM_MSG_SIZE);
+	RRAIM_FUZZ_ASSERT(in->buf && in->len == RRAIM_MSG_SIZE);
 	RRAIM_FUZZ_ASSERT(info.type & RRAIM_MSG_REPLY);
 	/* every field, the proof included, goes through the decoder */
-	rraim_msg_encode(&again, &info);
-	RRAIM_FUZZ_ASSERT(!memcmp(&again, buf, sizeof(again)));
+	rraim_fuzz_same_msg(&info, in->buf);
 }
 
-static void rraim_fuzz_names(uint16_t value)
+static void rraim_fuzz_names(const struct rraim_fuzz_input *in)
 {
+	uint16_t value = in->type;
+
 	RRAIM_FUZZ_ASSERT(*rraim_refusal_str(value));
 	RRAIM_FUZZ_ASSERT(*rraim_status_str(value));
 	RRAIM_FUZZ_ASSERT(*rraim_msg_type_str(value));
 	RRAIM_FUZZ_ASSERT(*rraim_role_str(value));
 }
 
+static rraim_fuzz_fn *const rraim_fuzz_parsers[RRAIM_FUZZ_PROTO_NR] = {
+	[RRAIM_FUZZ_HELLO] = rraim_fuzz_hello,
+	[RRAIM_FUZZ_REQUEST] = rraim_fuzz_request,
+	[RRAIM_FUZZ_WELCOME_DEC] = rraim_fuzz_welcome_dec,
+	[RRAIM_FUZZ_REFUSAL_DEC] = rraim_fuzz_refusal_dec,
+	[RRAIM_FUZZ_REPLY_DEC] = rraim_fuzz_reply_dec,
+	[RRAIM_FUZZ_NAMES] = rraim_fuzz_names,
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rraim_fuzz_input in;
-
-	if (rraim_fuzz_input(data, size, &in))
-		return -1;	/* too short for a header: not worth keeping */
-
-	switch (in.what % RRAIM_FUZZ_PROTO_NR) {
-	case RRAIM_FUZZ_HELLO:
-		rraim_fuzz_hello(in.buf, in.len);
-		break;
-	case RRAIM_FUZZ_REQUEST:
-		rraim_fuzz_request(in.buf, in.len);
-		break;
-	case RRAIM_FUZZ_WELCOME_DEC:
-		rraim_fuzz_welcome_dec(in.buf, in.len);
-		break;
-	case RRAIM_FUZZ_REFUSAL_DEC:
-		rraim_fuzz_refusal_dec(in.buf, in.len);
-		break;
-	case RRAIM_FUZZ_REPLY_DEC:
-		rraim_fuzz_reply_dec(in.buf, in.len);
-		break;
-	case RRAIM_FUZZ_NAMES:
-		rraim_fuzz_names(in.type);
-		break;
-	}
-	return 0;
+	return rraim_fuzz_run(data, size, rraim_fuzz_parsers,
+			      RRAIM_FUZZ_PROTO_NR);
 }

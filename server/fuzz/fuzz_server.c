@@ -6,13 +6,14 @@
  * indexes, request types, chunk numbers) is fuzzed too, across many
  * connections and requests, not just the parsers (fuzz_proto).
  *
- * An input is a script of operations, each a byte and its arguments:
- * connect (a hello built from small fields, so that sessions, tokens and
- * indexes collide, or raw bytes), establish, send a request (built, with
- * a chunk number near the pool's, or raw, of any length up to past the
- * receive buffer), read the replies, disconnect, break a QP.  Between
- * operations the server handles everything pending.  The server runs
- * with 4 chunks, 3 sessions and no grace, once for the whole run.
+ * An input is a script of operations, each a byte (enum rraim_fuzz_op
+ * of input.h) and its arguments: connect (a hello built from small
+ * fields, so that sessions, tokens and indexes collide, or raw bytes),
+ * establish, send a request (built, with a chunk number near the pool's,
+ * or raw, of any length up to past the receive buffer), read the
+ * replies, disconnect, break a QP.  Between operations the server
+ * handles everything pending.  The server runs with 4 chunks, 3 sessions
+ * and no grace, once for the whole run.
  *
  * Beyond memory safety (ASan, UBSan), it checks:
  *
@@ -102,6 +103,16 @@ static uint8_t fuzz_byte(struct fuzz_script *s)
 	return *s->p++;
 }
 
+/* Raw bytes: a length byte (modulo @size + 1), then that many bytes. */
+static size_t fuzz_bytes(struct fuzz_script *s, uint8_t *buf, size_t size)
+{
+	size_t len = fuzz_byte(s) % (size + 1), i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = fuzz_byte(s);
+	return len;
+}
+
 static void fuzz_settle(void)
 {
 	int i;
@@ -138,14 +149,12 @@ static void fuzz_connect(struct fuzz_script *s)
 	uint8_t raw[RRAIM_HELLO_MAX];
 	struct rraim_hello h;
 	uint8_t b = fuzz_byte(s), n;
-	size_t len, i;
+	size_t len;
 
 	if (fuzz_nr_conns == FUZZ_CONNS)
 		return;
 	if (b & 0x80) {
-		len = fuzz_byte(s) % (sizeof(raw) + 1);
-		for (i = 0; i < len; i++)
-			raw[i] = fuzz_byte(s);
+		len = fuzz_bytes(s, raw, sizeof(raw));
 		fuzz_conns[fuzz_nr_conns].id = mock_connect_request(raw, len);
 	} else {
 		info.role = b & 0x40 ? 3 : b & 0x01 ? RRAIM_ROLE_DATA :
@@ -199,23 +208,16 @@ static void fuzz_request(struct fuzz_script *s)
 	uint8_t raw[80];
 	struct rraim_msg m;
 	uint8_t b = fuzz_byte(s);
-	uint16_t type = 0;
-	uint32_t seq = 0;
-	size_t len, i;
+	uint16_t type;
+	uint32_t seq;
+	size_t len;
 
 	if (!c)
 		return;
 	if (b & 0x80) {
-		len = fuzz_byte(s) % (sizeof(raw) + 1);
-		for (i = 0; i < len; i++)
-			raw[i] = fuzz_byte(s);
+		len = fuzz_bytes(s, raw, sizeof(raw));
 		/* what the server echoes: read from what arrived */
-		if (len >= offsetof(struct rraim_msg, status))
-			type = (uint16_t)(raw[4] | raw[5] << 8);
-		if (len >= offsetof(struct rraim_msg, chunk))
-			seq = (uint32_t)raw[8] | (uint32_t)raw[9] << 8 |
-			      (uint32_t)raw[10] << 16 |
-			      (uint32_t)raw[11] << 24;
+		rraim_fuzz_echo(raw, len, &type, &seq);
 		if (!mock_deliver(c->id, raw, len) && len <= RRAIM_MSG_SIZE)
 			fuzz_expect(c, type, seq, false);
 	} else {
@@ -347,23 +349,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_script s = { data, size };
 
 	while (s.left) {
-		switch (fuzz_byte(&s) % 6) {
-		case 0:
+		switch (fuzz_byte(&s) % RRAIM_FUZZ_OP_NR) {
+		case RRAIM_FUZZ_OP_CONNECT:
 			fuzz_connect(&s);
 			break;
-		case 1:
+		case RRAIM_FUZZ_OP_ESTABLISH:
 			fuzz_establish(&s);
 			break;
-		case 2:
+		case RRAIM_FUZZ_OP_REQUEST:
 			fuzz_request(&s);
 			break;
-		case 3:
+		case RRAIM_FUZZ_OP_READ:
 			fuzz_replies(&s);
 			break;
-		case 4:
+		case RRAIM_FUZZ_OP_DISCONNECT:
 			fuzz_disconnect(&s);
 			break;
-		case 5:
+		case RRAIM_FUZZ_OP_BREAK:
 			fuzz_qp_error(&s);
 			break;
 		}

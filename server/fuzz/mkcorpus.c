@@ -58,13 +58,42 @@ static void rraim_seed(const char *target, const char *name, uint8_t what,
 		       uint8_t flags, uint16_t type, uint32_t seq,
 		       const void *data, size_t len)
 {
-	uint8_t head[RRAIM_FUZZ_HEADER] = {
-		what, flags, (uint8_t)type, (uint8_t)(type >> 8),
-		(uint8_t)seq, (uint8_t)(seq >> 8), (uint8_t)(seq >> 16),
-		(uint8_t)(seq >> 24),
-	};
+	uint8_t head[RRAIM_FUZZ_HEADER];
 
+	rraim_fuzz_header(head, what, flags, type, seq);
 	rraim_write(target, name, head, sizeof(head), data, len);
+}
+
+/* @len bytes of @data as the IB CM delivers them: zeros up to @size. */
+static void rraim_seed_padded(const char *target, const char *name,
+			      uint8_t what, const void *data, size_t len,
+			      size_t size)
+{
+	uint8_t padded[RRAIM_WELCOME_MAX] = { 0 };
+
+	if (len > size || size > sizeof(padded)) {
+		fprintf(stderr, "%s: %zu bytes padded to %zu\n", name, len,
+			size);
+		exit(1);
+	}
+	memcpy(padded, data, len);
+	rraim_seed(target, name, what, 0, 0, 0, padded, size);
+}
+
+/*
+ * The two wrong inputs a parser must refuse as too short: STEM-short,
+ * the first @cut bytes of @data, and STEM-none, no buffer (NULL) with a
+ * length of @none.
+ */
+static void rraim_seed_cut(const char *target, const char *stem, uint8_t what,
+			   const void *data, size_t cut, size_t none)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s-short", stem);
+	rraim_seed(target, name, what, 0, 0, 0, data, cut);
+	snprintf(name, sizeof(name), "%s-none", stem);
+	rraim_seed(target, name, what, RRAIM_FUZZ_NULL, 0, 0, NULL, none);
 }
 
 /* ------------------------------------------------------------ server */
@@ -76,20 +105,14 @@ static void rraim_seed_hellos(void)
 		.token = 0xfeedface, .qp_index = 0, .qp_count = 5,
 	};
 	struct rraim_hello_info data = ctl;
-	uint8_t padded[RRAIM_HELLO_MAX] = { 0 };
 	struct rraim_hello h;
 
 	rraim_hello_encode(&h, &ctl);
 	rraim_seed("fuzz_proto", "hello-control", RRAIM_FUZZ_HELLO, 0, 0, 0,
 		   &h, sizeof(h));
-	/* as the IB CM delivers it: padded with zeros to 56 bytes */
-	memcpy(padded, &h, sizeof(h));
-	rraim_seed("fuzz_proto", "hello-control-padded", RRAIM_FUZZ_HELLO, 0,
-		   0, 0, padded, sizeof(padded));
-	rraim_seed("fuzz_proto", "hello-short", RRAIM_FUZZ_HELLO, 0, 0, 0,
-		   &h, 8);
-	rraim_seed("fuzz_proto", "hello-none", RRAIM_FUZZ_HELLO,
-		   RRAIM_FUZZ_NULL, 0, 0, NULL, 0);
+	rraim_seed_padded("fuzz_proto", "hello-control-padded",
+			  RRAIM_FUZZ_HELLO, &h, sizeof(h), RRAIM_HELLO_MAX);
+	rraim_seed_cut("fuzz_proto", "hello", RRAIM_FUZZ_HELLO, &h, 8, 0);
 
 	data.role = RRAIM_ROLE_DATA;
 	data.qp_index = 4;
@@ -156,10 +179,8 @@ static void rraim_seed_requests(void)
 	}
 	info.type = RRAIM_MSG_PING;
 	rraim_msg_encode(&m, &info);
-	rraim_seed("fuzz_proto", "request-short", RRAIM_FUZZ_REQUEST, 0, 0, 0,
-		   &m, 10);
-	rraim_seed("fuzz_proto", "request-none", RRAIM_FUZZ_REQUEST,
-		   RRAIM_FUZZ_NULL, 0, 0, NULL, RRAIM_MSG_SIZE);
+	rraim_seed_cut("fuzz_proto", "request", RRAIM_FUZZ_REQUEST, &m, 10,
+		       RRAIM_MSG_SIZE);
 	m.proof[0] = 1;
 	rraim_seed("fuzz_proto", "request-proof-not-auth", RRAIM_FUZZ_REQUEST,
 		   0, 0, 0, &m, sizeof(m));
@@ -211,28 +232,31 @@ static void rraim_seed_peer_decoders(void)
 }
 
 /*
- * fuzz_server's scripts (see fuzz_server.c): an operation byte, then its
- * arguments.  Operations: 0 connect, 1 establish, 2 request, 3 read the
- * replies, 4 disconnect, 5 break the QP; a connection is named by its
- * index among those opened.  A built hello is a byte (bit 0 data, bits
- * 1-2 session - 1, bit 3 token, bit 6 a bad role) and a byte (bits 0-2
- * index, 3-5 count); a built request a byte (bits 0-4 modulo 5: ALLOC,
- * FREE, PING, QUERY, BYE; bit 5 the largest chunk number, else a chunk
- * byte follows).
+ * fuzz_server's scripts (see fuzz_server.c): an operation byte (enum
+ * rraim_fuzz_op of input.h), then its arguments; a connection is named
+ * by its index among those opened.  A built hello is a byte (bit 0
+ * data, bits 1-2 session - 1, bit 3 token, bit 6 a bad role) and a byte
+ * (bits 0-2 index, 3-5 count); a built request a byte (bits 0-4 modulo
+ * 5: ALLOC, FREE, PING, QUERY, BYE; bit 5 the largest chunk number, else
+ * a chunk byte follows).
  */
-#define CTL(session, token)	0, (uint8_t)(((session) - 1) << 1 | (token) << 3), \
+#define CONNECT			RRAIM_FUZZ_OP_CONNECT
+#define REQUEST			RRAIM_FUZZ_OP_REQUEST
+#define CTL(session, token)	CONNECT, \
+				(uint8_t)(((session) - 1) << 1 | (token) << 3), \
 				0x18
-#define DATA(session, index)	0, (uint8_t)(((session) - 1) << 1 | 1), \
+#define DATA(session, index)	CONNECT, \
+				(uint8_t)(((session) - 1) << 1 | 1), \
 				(uint8_t)(0x18 | (index))
-#define UP(conn)		1, conn
-#define ALLOC(conn)		2, conn, 0, 0
-#define FREE(conn, chunk)	2, conn, 1, chunk
-#define PING(conn)		2, conn, 2, 0
-#define QUERY(conn, chunk)	2, conn, 3, chunk
-#define BYE(conn)		2, conn, 4, 0
-#define READ(conn)		3, conn
-#define DOWN(conn)		4, conn
-#define BREAK(conn)		5, conn
+#define UP(conn)		RRAIM_FUZZ_OP_ESTABLISH, conn
+#define ALLOC(conn)		REQUEST, conn, 0, 0
+#define FREE(conn, chunk)	REQUEST, conn, 1, chunk
+#define PING(conn)		REQUEST, conn, 2, 0
+#define QUERY(conn, chunk)	REQUEST, conn, 3, chunk
+#define BYE(conn)		REQUEST, conn, 4, 0
+#define READ(conn)		RRAIM_FUZZ_OP_READ, conn
+#define DOWN(conn)		RRAIM_FUZZ_OP_DISCONNECT, conn
+#define BREAK(conn)		RRAIM_FUZZ_OP_BREAK, conn
 
 #define SCRIPT(name, ...) do {						\
 	static const uint8_t script_[] = { __VA_ARGS__ };		\
@@ -261,14 +285,14 @@ static void rraim_seed_scripts(void)
 	SCRIPT("qp-error", CTL(1, 0), UP(0), ALLOC(0), BREAK(0), CTL(1, 0),
 	       UP(1), QUERY(1, 0), READ(1));
 	SCRIPT("bad-requests", CTL(1, 0), UP(0),
-	       2, 0, 0x47, 0,			/* unknown type */
-	       2, 0, 0x23,			/* QUERY of the largest chunk */
-	       2, 0, 0x80, 10, 0x52, 0x41, 0x49, 0x4d, 3, 0, 0, 0, 9, 0,
+	       REQUEST, 0, 0x47, 0,		/* unknown type */
+	       REQUEST, 0, 0x23,		/* QUERY of the largest chunk */
+	       REQUEST, 0, 0x80, 10, 0x52, 0x41, 0x49, 0x4d, 3, 0, 0, 0, 9, 0,
 	       READ(0),
-	       2, 0, 0x80, 70,			/* longer than a buffer */
+	       REQUEST, 0, 0x80, 70,		/* longer than a buffer */
 	       READ(0));
-	SCRIPT("raw-hello", 0, 0x80, 12, 0x52, 0x41, 0x49, 0x4d, 1, 0, 1, 0,
-	       1, 0, 0, 0, UP(0));
+	SCRIPT("raw-hello", CONNECT, 0x80, 12, 0x52, 0x41, 0x49, 0x4d, 1, 0, 1,
+	       0, 1, 0, 0, 0, UP(0));
 }
 
 /* ------------------------------------------------------------ client */
@@ -279,20 +303,15 @@ static void rraim_seed_welcomes(void)
 		.incarnation = 0x5eed, .capacity = 256ULL << 20,
 		.free = 240ULL << 20, .chunk_shift = RRAIM_CHUNK_SHIFT,
 	};
-	uint8_t padded[RRAIM_WELCOME_MAX] = { 0 };
 	struct rraim_welcome w;
 
 	rraim_welcome_encode(&w, &wi);
 	rraim_seed("fuzz_client", "welcome-new", RRAIM_FUZZ_WELCOME, 0, 0, 0,
 		   &w, sizeof(w));
-	/* as the IB CM delivers it: padded with zeros to 196 bytes */
-	memcpy(padded, &w, sizeof(w));
-	rraim_seed("fuzz_client", "welcome-padded", RRAIM_FUZZ_WELCOME, 0, 0,
-		   0, padded, sizeof(padded));
-	rraim_seed("fuzz_client", "welcome-short", RRAIM_FUZZ_WELCOME, 0, 0, 0,
-		   &w, sizeof(w) - 1);
-	rraim_seed("fuzz_client", "welcome-none", RRAIM_FUZZ_WELCOME,
-		   RRAIM_FUZZ_NULL, 0, 0, NULL, 0);
+	rraim_seed_padded("fuzz_client", "welcome-padded", RRAIM_FUZZ_WELCOME,
+			  &w, sizeof(w), RRAIM_WELCOME_MAX);
+	rraim_seed_cut("fuzz_client", "welcome", RRAIM_FUZZ_WELCOME, &w,
+		       sizeof(w) - 1, 0);
 	wi.flags = RRAIM_WELCOME_RESUMED;
 	wi.nr_chunks = 12;
 	rraim_welcome_encode(&w, &wi);
@@ -310,7 +329,7 @@ static void rraim_seed_welcomes(void)
 	memset(wi.proof, 0x22, sizeof(wi.proof));
 	rraim_welcome_encode(&w, &wi);
 	rraim_seed("fuzz_client", "welcome-auth-asked", RRAIM_FUZZ_WELCOME,
-		   0x80, 0, 0, &w, sizeof(w));
+		   RRAIM_FUZZ_ASKED, 0, 0, &w, sizeof(w));
 	rraim_seed("fuzz_client", "welcome-auth-unasked", RRAIM_FUZZ_WELCOME,
 		   0, 0, 0, &w, sizeof(w));
 	wi.chunk_shift = 21;
@@ -336,10 +355,7 @@ static void rraim_seed_refusals(void)
 	rraim_refusal_encode(&r, 99);
 	rraim_seed("fuzz_client", "refusal-unknown", RRAIM_FUZZ_REFUSAL, 0, 0,
 		   0, &r, sizeof(r));
-	rraim_seed("fuzz_client", "refusal-short", RRAIM_FUZZ_REFUSAL, 0, 0, 0,
-		   &r, 6);
-	rraim_seed("fuzz_client", "refusal-none", RRAIM_FUZZ_REFUSAL,
-		   RRAIM_FUZZ_NULL, 0, 0, NULL, 0);
+	rraim_seed_cut("fuzz_client", "refusal", RRAIM_FUZZ_REFUSAL, &r, 6, 0);
 }
 
 static void rraim_seed_replies(void)
