@@ -468,7 +468,7 @@ static void rraim_crypt_kunit_exit(struct kunit *test)
 		__free_page(k->b.page);
 	if (k->pt)
 		__free_page(k->pt);
-	if (!IS_ERR_OR_NULL(k->tfm))
+	if (k->tfm)
 		crypto_free_skcipher(k->tfm);
 }
 
@@ -485,8 +485,11 @@ static int rraim_crypt_kunit_init(struct kunit *test)
 	for (i = 0; i < sizeof(material); i++)
 		material[i] = i;
 	k->tfm = rraim_crypt_new_tfm(material, sizeof(material));
-	if (IS_ERR(k->tfm))
-		return PTR_ERR(k->tfm);
+	if (IS_ERR(k->tfm)) {
+		/* a kernel without xts(aes): the cases skip */
+		k->tfm = NULL;
+		return 0;
+	}
 	k->b.req = skcipher_request_alloc(k->tfm, GFP_KERNEL);
 	k->b.page = alloc_page(GFP_KERNEL);
 	k->pt = alloc_page(GFP_KERNEL);
@@ -520,6 +523,9 @@ static void rraim_crypt_test_known(struct kunit *test)
 	};
 	struct rraim_crypt_kunit *k = test->priv;
 
+	if (!k->tfm)
+		kunit_skip(test, "no xts(aes) in this kernel");
+
 	if (PAGE_SIZE != 4096)
 		kunit_skip(test, "known answers are for 4 KiB pages");
 	KUNIT_ASSERT_EQ(test, rraim_crypt_page(&k->b, true, 0x12345, 0x2aaaa,
@@ -540,8 +546,13 @@ static void rraim_crypt_test_known(struct kunit *test)
 static void rraim_crypt_test_round_trip(struct kunit *test)
 {
 	struct rraim_crypt_kunit *k = test->priv;
-	u32 crc = rraim_csum_buf(77, 5, k->p);
-	u8 *copy = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	u8 *copy;
+	u32 crc;
+
+	if (!k->tfm)
+		kunit_skip(test, "no xts(aes) in this kernel");
+	crc = rraim_csum_buf(77, 5, k->p);
+	copy = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, copy);
 	memcpy(copy, k->p, PAGE_SIZE);
@@ -589,6 +600,9 @@ static void rraim_crypt_test_key(struct kunit *test)
 	struct rraim_crypt_buf b = {};
 	u8 material[32];
 	unsigned int i;
+
+	if (!k->tfm)
+		kunit_skip(test, "no xts(aes) in this kernel");
 
 	for (i = 0; i < sizeof(material); i++)
 		material[i] = i;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The benchmark, inside the guest (see tools/bench): page-fault throughput
-# and latency for RRAIM with 1, 2 and 3 replicas, for the virtio swap disk
+# and latency for RRAIM with 1, 2 and 3 replicas, with 2 and checksums off
+# or pages encrypted, for the virtio swap disk
 # and with everything in RAM, the raw RDMA READ latency as the floor, and a
 # timeline of fault latency across a server kill.
 . /opt/rraim/lib/guest.sh
@@ -33,6 +34,12 @@ unload() {
 	rmmod rraim
 }
 
+# the accelerated checksum and cipher, where the guest CPU has them (the
+# kernel prefers them once loaded); say which ones run
+modprobe crc32c_intel 2>/dev/null
+modprobe aesni_intel 2>/dev/null
+echo "== CPU: $(grep -c '^processor' /proc/cpuinfo) vCPU; sse4_2 $(grep -qw sse4_2 /proc/cpuinfo && echo yes || echo no), aes $(grep -qw aes /proc/cpuinfo && echo yes || echo no)"
+
 echo "== RDMA READ latency floor (ib_read_lat, 4 KiB, rxe1 loopback)"
 ib_read_lat -d rxe1 -s 4096 -n 2000 -F >/tmp/lat-server.log 2>&1 &
 sleep 1
@@ -50,12 +57,38 @@ r=$(bench "$LIMIT" -W 5 -t "$SECS" "$SIZE")
 results="$results$(row "virtio disk swap" "$r")\n"
 swapoff /dev/vda
 
-for n in 1 2 3; do
-	rraim_load "$RRAIM_SERVER_LIST" replicas=$n || exit 1
+# replicas=2 with encrypted pages: rraimctl attach with a page key, as a
+# user sets it up (rraim.conf's encrypt_key)
+rraim_load_encrypted() {
+	head -c 32 /dev/urandom >/tmp/page-key && chmod 600 /tmp/page-key
+	printf 'servers = %s\nreplicas = 2\nencrypt_key = /tmp/page-key\nattach_timeout = 300\n' \
+		"$(echo "$RRAIM_SERVER_LIST" | sed 's/,/, /g')" >/tmp/bench-enc.conf
+	rraimctl --config /tmp/bench-enc.conf attach >/tmp/bench-enc.out 2>&1 || {
+		sed 's/^/   | /' /tmp/bench-enc.out
+		return 1
+	}
+	grep -q '^on ' /sys/kernel/rraim/encryption &&
+		wait_until '[ "$(rraim_servers_in live)" = 3 ]' 300
+}
+
+# RRAIM with 1, 2 and 3 replicas (checksums on, the default), then
+# replicas=2 with checksums off, and with pages encrypted
+for v in 1 2 3 nocsum crypt; do
+	case $v in
+	nocsum) name="rraim r=2 checksum=0"
+		rraim_load "$RRAIM_SERVER_LIST" replicas=2 checksum=0 || exit 1 ;;
+	crypt) name="rraim r=2 encrypted"
+		rraim_load_encrypted || { echo "warning: no encrypted run"; continue; } ;;
+	*) name="rraim replicas=$v"
+		rraim_load "$RRAIM_SERVER_LIST" replicas=$v || exit 1 ;;
+	esac
 	mkswap /dev/vda >/dev/null && swapon /dev/vda
 	r=$(bench "$LIMIT" -W 5 -t "$SECS" "$SIZE")
-	results="$results$(row "rraim replicas=$n" "$r")\n"
+	results="$results$(row "$name" "$r")\n"
 	[ "$(cat /sys/kernel/rraim/stats/reject_no_space)" = 0 ] || echo "warning: rejects"
+	[ "$(cat /sys/kernel/rraim/stats/corrupt)" = 0 ] || echo "warning: corrupt copies"
+	[ "$v" = 1 ] && dmesg | grep -o 'page checksums: .*' | tail -n 1 | sed 's/^/== /'
+	[ "$v" = crypt ] && echo "== encryption: $(cat /sys/kernel/rraim/encryption)"
 	unload
 done
 
