@@ -18,18 +18,56 @@ static int converge_secret(const struct ctl *ctl, const struct config *c)
 	long key;
 	int err;
 
-	key = secret_install(c->secret);
+	key = key_install(&secret_key, c->keyfile[K_SECRET]);
 	if (key < 0)
 		return RC_ERR;
-	err = write_text(ctl->auth_key, SECRET_KEY);
-	secret_uninstall(key);
+	err = write_text(ctl->auth_key, secret_key.desc);
+	key_uninstall(&secret_key, key);
 	if (err) {
 		msg("cannot write %s: %s", ctl->auth_key, strerror(-err));
 		return RC_ERR;
 	}
 	info("secret: the servers are authenticated with %s (new connections)",
-	     c->secret);
+	     c->keyfile[K_SECRET]);
 	return RC_OK;
+}
+
+/*
+ * Page encryption is chosen when the module loads, for good: a loaded
+ * module whose state is not what the configuration asks is refused, not
+ * converged.  Its key cannot be read back, so a configured key is only
+ * checked as a file.
+ */
+static int check_encryption(const struct ctl *ctl, const struct config *c)
+{
+	bool want = c->set[K_ENCRYPT_KEY];
+	char v[VALUE_MAX];
+	int err;
+
+	err = read_attr(ctl->sysfs, "encryption", v, sizeof(v));
+	if (err && err != -ENOENT) {
+		msg("cannot read %s/encryption: %s", ctl->sysfs, strerror(-err));
+		return RC_ERR;
+	}
+	if (err) {
+		if (!want)
+			return RC_OK;
+		msg("encrypt_key is set, but the loaded rraim module has no page encryption (no %s/encryption): load a module that has it ('rraimctl detach' first)",
+		    ctl->sysfs);
+		return RC_ERR;
+	}
+	if (encryption_on(v) == want) {
+		if (!want)
+			return RC_OK;
+		if (key_file_check(&page_key, c->keyfile[K_ENCRYPT_KEY]))
+			return RC_ERR;
+		info("encryption: on already; the loaded module keeps the key it was loaded with (a new key needs 'rraimctl detach' first)");
+		return RC_OK;
+	}
+	msg("the loaded rraim module %s pages (encryption: %s) but the configuration sets %s: changing encryption needs 'rraimctl detach' first (after 'rraimctl swapoff'), then 'rraimctl attach'",
+	    want ? "does not encrypt" : "encrypts", v,
+	    want ? "encrypt_key" : "no encrypt_key");
+	return RC_ERR;
 }
 
 /* With the module loaded: add the missing servers, set the knobs given. */
@@ -40,6 +78,9 @@ static int converge(const struct ctl *ctl, const struct config *c)
 	int k, err, ret = RC_OK;
 
 	info("rraim is already loaded: applying the configuration at run time");
+	/* before anything changes: a module that encrypts otherwise is refused */
+	if (check_encryption(ctl, c))
+		return RC_ERR;
 	/* first: servers added below connect with it */
 	if (c->set[K_SECRET] && converge_secret(ctl, c))
 		return RC_ERR;
@@ -121,13 +162,27 @@ static void kmsg_show(int fd)
 	close(fd);
 }
 
+/* Unlink the keys installed (ids above 0) of @keys. */
+static void keys_uninstall(const struct logon_key *const *keys, long *ids,
+			   size_t nkeys)
+{
+	size_t j;
+
+	for (j = 0; j < nkeys; j++) {
+		key_uninstall(keys[j], ids[j]);
+		ids[j] = 0;
+	}
+}
+
 static int modprobe(const struct config *c)
 {
-	char args[K_COUNT + 2][1024];
-	const char *argv[K_COUNT + 4];
-	size_t n = 0, len;
+	static const struct logon_key *const keys[] = { &secret_key, &page_key };
+	enum { nkeys = sizeof(keys) / sizeof(keys[0]) };
+	char args[K_COUNT + nkeys][1024];
+	const char *argv[K_COUNT + nkeys + 2];
+	long ids[nkeys] = { 0 };
+	size_t n = 0, len, j;
 	unsigned int i;
-	long key = 0;
 	int k, fd, st;
 
 	argv[n++] = "rraim";
@@ -147,18 +202,24 @@ static int modprobe(const struct config *c)
 		}
 		argv[n++] = args[k];
 	}
-	if (c->set[K_SECRET]) {
-		/* the module copies the key while it loads */
-		key = secret_install(c->secret);
-		if (key < 0)
+	/* the module copies the keys while it loads */
+	for (j = 0; j < nkeys; j++) {
+		if (!c->set[keys[j]->key])
+			continue;
+		ids[j] = key_install(keys[j], c->keyfile[keys[j]->key]);
+		if (ids[j] < 0) {
+			keys_uninstall(keys, ids, nkeys);
 			return RC_ERR;
-		argv[n++] = "auth_key=" SECRET_KEY;
+		}
+		snprintf(args[K_COUNT + j], sizeof(args[0]), "%s=%s",
+			 keys[j]->param, keys[j]->desc);
+		argv[n++] = args[K_COUNT + j];
 	}
 	argv[n] = NULL;
 	show_cmd("modprobe", argv);
 	fd = kmsg_open();
 	st = run("RRAIMCTL_MODPROBE", "modprobe", argv);
-	secret_uninstall(key);
+	keys_uninstall(keys, ids, nkeys);
 	if (st) {
 		if (st > 0)
 			msg("modprobe rraim failed (exit status %d)", st);

@@ -39,6 +39,7 @@ const struct keydef keydefs[K_COUNT] = {
 	[K_ATTACH_TIMEOUT]	= { "attach_timeout", KT_SECONDS, 0, 86400, false },
 	[K_MIN_LIVE]		= { "min_live", KT_MIN_LIVE, 0, RRAIM_MAX_SERVERS, false },
 	[K_SECRET]		= { "secret", KT_FILE, 0, 0, false },
+	[K_ENCRYPT_KEY]		= { "encrypt_key", KT_FILE, 0, 0, false },
 };
 
 void config_free(struct config *c)
@@ -233,12 +234,12 @@ static int config_set(struct config *c, const char *key, const char *value,
 		c->nswap++;
 		break;
 	case KT_FILE:
-		if (value[0] != '/' || strlen(value) >= sizeof(c->secret)) {
+		if (value[0] != '/' || strlen(value) >= sizeof(c->keyfile[k])) {
 			snprintf(err, errlen, "%s: '%.64s' is not an absolute path",
 				 kd->name, value);
 			return -1;
 		}
-		strcpy(c->secret, value);
+		strcpy(c->keyfile[k], value);
 		break;
 	case KT_SECONDS:
 		if (parse_seconds(value, (double)kd->max, &c->seconds)) {
@@ -312,6 +313,11 @@ int config_check(const struct config *c, char *err, size_t errlen)
 	    c->num[K_MIN_LIVE] > c->nservers) {
 		snprintf(err, errlen, "%.300s: min_live = %lu but servers lists only %u servers",
 			 c->where[K_MIN_LIVE], c->num[K_MIN_LIVE], c->nservers);
+		return -1;
+	}
+	if (c->set[K_ENCRYPT_KEY] && c->set[K_CHECKSUM] && !c->num[K_CHECKSUM]) {
+		snprintf(err, errlen, "%.300s: checksum = 0 but encrypt_key is set: encrypted pages are always checksummed",
+			 c->where[K_CHECKSUM]);
 		return -1;
 	}
 	return 0;
@@ -414,7 +420,7 @@ static void config_print_key(const struct config *c, int k, bool with_key)
 	if (keydefs[k].type == KT_SECONDS)
 		printf("%g\n", c->seconds);
 	else if (keydefs[k].type == KT_FILE)
-		printf("%s\n", c->secret);
+		printf("%s\n", c->keyfile[k]);	/* the path, never the key */
 	else if (keydefs[k].type == KT_MIN_LIVE && c->num[k] == MIN_LIVE_ALL)
 		printf("all\n");
 	else

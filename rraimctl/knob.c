@@ -50,6 +50,18 @@ void replicas_hint(const struct ctl *ctl, int err)
 		    RRAIM_MAX_REPLICAS, n);
 }
 
+/* checksum 0 does not reach the pages the module encrypts: say so. */
+static void checksum_hint(const struct ctl *ctl, const char *v)
+{
+	char enc[VALUE_MAX];
+
+	if (!strcmp(v, "0") &&
+	    !read_attr(ctl->sysfs, "encryption", enc, sizeof(enc)) &&
+	    encryption_on(enc))
+		msg("encryption is on (%s): every page is checksummed whatever the checksum knob says",
+		    enc);
+}
+
 static int set_knob(const struct ctl *ctl, int k, const char *value)
 {
 	char v[32];
@@ -64,9 +76,13 @@ static int set_knob(const struct ctl *ctl, int k, const char *value)
 	if (write_attr(ctl->sysfs, keydefs[k].name, v, &err)) {
 		if (k == K_REPLICAS)
 			replicas_hint(ctl, err);
+		if (k == K_CHECKSUM)
+			checksum_hint(ctl, v);
 		return RC_ERR;
 	}
 	info("%s = %s", keydefs[k].name, v);
+	if (k == K_CHECKSUM)
+		checksum_hint(ctl, v);
 	return RC_OK;
 }
 

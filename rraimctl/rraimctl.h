@@ -133,6 +133,8 @@ int read_num(const char *dir, const char *name, unsigned long long *v);
 int write_attr(const char *dir, const char *name, const char *value,
 	       int *errp);
 int require_loaded(const struct ctl *ctl);
+/* Whether the module's encryption file reads "on ..." (NULL: no file). */
+bool encryption_on(const char *value);
 int sysfs_setup(struct ctl *ctl, const char *dir);
 
 /* A directory's files as read at one time. */
@@ -150,6 +152,8 @@ struct attrs {
 bool in_list(const char *name, const char *const *list);
 int attrs_load(struct attrs *as, const char *dir, const char *const *skip);
 void attrs_free(struct attrs *as);
+/* The file @name as read, or NULL when there is none. */
+const struct attr *attrs_find(const struct attrs *as, const char *name);
 const char *attrs_str(const struct attrs *as, const char *name);
 bool attrs_u64(const struct attrs *as, const char *name,
 	       unsigned long long *v);
@@ -177,7 +181,7 @@ enum ktype {
 enum {
 	K_SERVERS, K_REPLICAS, K_DEADLINE, K_HEARTBEAT, K_LOST_WAIT,
 	K_SYNC_RATE, K_AUTO_REBUILD, K_REBUILD_DELAY, K_ENABLED, K_CHECKSUM,
-	K_SWAP, K_ATTACH_TIMEOUT, K_MIN_LIVE, K_SECRET, K_COUNT
+	K_SWAP, K_ATTACH_TIMEOUT, K_MIN_LIVE, K_SECRET, K_ENCRYPT_KEY, K_COUNT
 };
 
 struct keydef {
@@ -202,7 +206,7 @@ struct config {
 	unsigned int nservers;
 	char *swap[MAX_SWAP];
 	unsigned int nswap;
-	char secret[PATH_MAX];		/* the cluster's secret file */
+	char keyfile[K_COUNT][PATH_MAX];	/* KT_FILE keys: secret, encrypt_key */
 };
 
 int load_config(const struct opts *o, struct config *c, bool required);
@@ -211,10 +215,25 @@ int config_check(const struct config *c, char *err, size_t errlen);
 void config_free(struct config *c);
 int key_lookup(const char *key);
 
-/* secret.c: the cluster's secret, handed to the module as a logon key */
-#define SECRET_KEY	"rraim:cluster"
-long secret_install(const char *path);
-void secret_uninstall(long key);
+/*
+ * secret.c: the key files of the configuration, handed to the module as
+ * logon keys through a module parameter that names them.
+ */
+struct logon_key {
+	int key;		/* the configuration key naming the file: K_* */
+	const char *desc;	/* the logon key's description */
+	const char *param;	/* the module parameter taking @desc */
+};
+
+extern const struct logon_key secret_key;	/* secret, auth_key */
+extern const struct logon_key page_key;		/* encrypt_key */
+
+/* Check the key file @path: 0, or -1 with the reason printed. */
+int key_file_check(const struct logon_key *lk, const char *path);
+/* Add the file's bytes as @lk's logon key: its id, or -1 (printed). */
+long key_install(const struct logon_key *lk, const char *path);
+/* Unlink key @key (from key_install; nothing for 0 or below). */
+void key_uninstall(const struct logon_key *lk, long key);
 
 /* knob.c */
 void replicas_hint(const struct ctl *ctl, int err);

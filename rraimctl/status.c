@@ -164,7 +164,8 @@ static void compute_verdict(const struct snap *s, struct verdict *v)
 	if (corrupt)
 		issue(v, V_WARNING, "%llu copies failed their checksum (%s): not used, rewritten from good copies; check those servers' memory",
 		      corrupt, bad);
-	if (!checksum)
+	/* encrypted pages are always checksummed, whatever the knob says */
+	if (!checksum && !encryption_on(attrs_str(&s->top, "encryption")))
 		vappend(v->notes, sizeof(v->notes),
 			"checksum off: a corrupt copy would go unnoticed");
 	if (!enabled)
@@ -402,6 +403,28 @@ static const char *yes_no(const struct attrs *as, const char *name)
 	return !strcmp(s, "1") ? "yes" : !strcmp(s, "0") ? "no" : s;
 }
 
+/*
+ * "encryption: on (xts(aes), DRIVER)" from the file's "on xts(aes) DRIVER",
+ * or "off"; off too for a module without the file: it cannot encrypt.
+ */
+static void encryption_line(const struct attrs *top)
+{
+	const struct attr *at = attrs_find(top, "encryption");
+	const char *x = !at ? "off" : at->err ? "?" : at->value;
+	size_t n = strcspn(x, " ");
+	bool more = false;
+
+	printf("%-19s%.*s", "encryption:", (int)n, x);
+	for (x += n; *x; x += n) {
+		x += strspn(x, " ");
+		n = strcspn(x, " ");
+		if (n)
+			printf("%s%.*s", more ? ", " : " (", (int)n, x);
+		more = more || n;
+	}
+	printf("%s\n", more ? ")" : "");
+}
+
 static void status_text(const struct snap *s, const struct verdict *v)
 {
 	char (*rows)[NCOLS][64], head[NCOLS][64], buf[64], age[32];
@@ -449,6 +472,7 @@ static void status_text(const struct snap *s, const struct verdict *v)
 	printf("%-19s%s\n", "attached:", yes_no(&s->top, "attached"));
 	printf("%-19s%s\n", "enabled:", yes_no(&s->top, "enabled"));
 	printf("%-19s%s\n", "replicas:", attrs_num_text(&s->top, "replicas"));
+	encryption_line(&s->top);
 	if (attrs_u64(&s->stats, "stored_pages", &n)) {
 		fmt_bytes(buf, sizeof(buf), n * PAGE_BYTES);
 		printf("%-19s%llu (%s)", "stored pages:", n, buf);

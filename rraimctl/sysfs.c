@@ -157,6 +157,12 @@ int require_loaded(const struct ctl *ctl)
 	return RC_NOT_LOADED;
 }
 
+bool encryption_on(const char *value)
+{
+	return value && !strncmp(value, "on", 2) &&
+	       (!value[2] || value[2] == ' ');
+}
+
 /* Derive the other sysfs paths from --sysfs DIR (textually: DIR may be absent). */
 int sysfs_setup(struct ctl *ctl, const char *dir)
 {
@@ -262,7 +268,7 @@ int attrs_load(struct attrs *as, const char *dir, const char *const *skip)
 	return 0;
 }
 
-static const struct attr *attrs_find(const struct attrs *as, const char *name)
+const struct attr *attrs_find(const struct attrs *as, const char *name)
 {
 	size_t i;
 

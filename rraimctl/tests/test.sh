@@ -253,6 +253,33 @@ ctl "${SYS[@]}" status
 contains "$T/out" "checksum off: a corrupt copy would go unnoticed" "status: notes checksum off"
 put "$S/checksum" 1
 
+# page encryption: one line; a module without the file cannot encrypt
+ctl "${SYS[@]}" status
+contains "$T/out" "encryption:        off" "status: encryption off without the file"
+put "$S/encryption" off
+ctl "${SYS[@]}" status
+contains "$T/out" "encryption:        off" "status: encryption off"
+put "$S/encryption" "on xts(aes) xts-aes-aesni"
+put "$S/checksum" 0
+ctl "${SYS[@]}" status
+contains "$T/out" "encryption:        on (xts(aes), xts-aes-aesni)" "status: encryption on, its mode and driver"
+if ! grep -q "checksum off" "$T/out"; then
+	pass "status: no checksum note while encryption is on"
+else
+	fail "status: no checksum note while encryption is on"
+fi
+ctl "${SYS[@]}" --json status
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["encryption"] == "on xts(aes) xts-aes-aesni"' "$T/out" 2>/dev/null; then
+	pass "status --json: encryption as a string"
+else
+	fail "status --json: encryption as a string"
+fi
+expect 0 "set checksum off while encryption is on" "${SYS[@]}" set checksum off
+contains "$T/err" "encryption is on (on xts(aes) xts-aes-aesni): every page is checksummed" \
+	"set checksum off: says encrypted pages stay checksummed"
+put "$S/checksum" 1
+rm -f "$S/encryption"
+
 # servers sort by address, not as text
 mkdir -p "$S/servers/10.77.10.2:7471"
 cp "$SV1"/* "$S/servers/10.77.10.2:7471/"
@@ -592,15 +619,30 @@ badconf "replicas above the servers" "replicas = 3 but servers lists only 2" \
 	$'servers = 10.0.0.1 10.0.0.2\nreplicas = 3'
 badconf "bad attach_timeout" "attach_timeout: 'soon'" "attach_timeout = soon"
 badconf "bad min_live" "min_live: 'most'" "min_live = most"
+badconf "relative encrypt_key" "encrypt_key: 'page-key' is not an absolute path" \
+	"encrypt_key = page-key"
+badconf "checksum off with encrypt_key" "checksum = 0 but encrypt_key is set" \
+	$'encrypt_key = /etc/rraim/page-key\nchecksum = no'
 expect 2 "config: missing file" --config "$T/none.conf" config
 expect 2 "config: unknown KEY" --config "$EX" config nokey
-printf 'servers = 10.0.0.1\nservers = 10.0.0.2:7000\nswap = /a\nswap = /b\nmin-live = 1\nattach_timeout = 2.5\n' >"$T/good.conf"
-expect 0 "config: repeated list keys and dashes" --config "$T/good.conf" config
-if [ "$(cat "$T/out")" = "$(printf 'servers = 10.0.0.1:7471, 10.0.0.2:7000\nswap = /a\nswap = /b\nattach_timeout = 2.5\nmin_live = 1')" ]; then
-	pass "config: prints the normalized configuration"
-else
-	fail "config: prints the normalized configuration"
-fi
+# config_prints NAME CONTENT OUTPUT: "config" of a file of CONTENT prints OUTPUT
+config_prints() {
+	printf '%s\n' "$2" >"$T/good.conf"
+	expect 0 "config: $1" --config "$T/good.conf" config
+	if [ "$(cat "$T/out")" = "$3" ]; then
+		pass "config: $1: prints it normalized"
+	else
+		fail "config: $1: prints it normalized"
+	fi
+}
+config_prints "repeated list keys and dashes" \
+	$'servers = 10.0.0.1\nservers = 10.0.0.2:7000\nswap = /a\nswap = /b\nmin-live = 1\nattach_timeout = 2.5' \
+	$'servers = 10.0.0.1:7471, 10.0.0.2:7000\nswap = /a\nswap = /b\nattach_timeout = 2.5\nmin_live = 1'
+config_prints "key files, their paths only" \
+	$'secret = /etc/rraim/secret\nencrypt_key = /etc/rraim/page-key' \
+	$'secret = /etc/rraim/secret\nencrypt_key = /etc/rraim/page-key'
+expect 0 "config encrypt_key" --config "$T/good.conf" config encrypt_key
+file_is "$T/out" /etc/rraim/page-key "config encrypt_key prints the path"
 
 # ------------------------------------------------------------------ attach
 
@@ -675,6 +717,79 @@ expect 1 "attach: modprobe failing" "${SYS[@]}" --config "$T/rraim.conf" attach
 contains "$T/err" "modprobe rraim failed (exit status 1)" "attach: says modprobe failed"
 rm -f "$T/bin/modprobe.hook"
 
+# key files: logon keys while modprobe runs, unlinked after, never shown
+KEYTEXT=RRAIM-KEY-BYTES-NEVER-PRINTED-0
+printf '%s' "$KEYTEXT" >"$T/secret"
+printf '%s' "$KEYTEXT" | tr 'A-Z' 'a-z' >"$T/page-key"
+chmod 600 "$T/secret" "$T/page-key"
+cp "$T/rraim.conf" "$T/keys.conf"
+printf 'secret = %s\nencrypt_key = %s\n' "$T/secret" "$T/page-key" >>"$T/keys.conf"
+cat >"$T/bin/modprobe.hook" <<EOF
+#!/bin/bash
+grep -F ' rraim:' /proc/keys >"$T/keys-during"
+$(declare -f put make_tree)
+make_tree "$R" 3
+EOF
+chmod +x "$T/bin/modprobe.hook"
+: >"$T/calls"
+ctl "${SYS[@]}" --config "$T/keys.conf" attach
+if grep -q "cannot add the logon key" "$T/err"; then
+	skip "attach with key files" "no keyrings here: $(tail -n 1 "$T/err")"
+else
+	if [ "$RC" = 0 ]; then
+		pass "attach with secret and encrypt_key (exit 0)"
+	else
+		fail "attach with secret and encrypt_key: exit $RC, expected 0"
+	fi
+	contains "$T/calls" "auto_rebuild=0 auth_key=rraim:cluster encrypt_key=rraim:pages" \
+		"attach: modprobe names both logon keys"
+	contains "$T/keys-during" "logon" "attach: logon keys while modprobe runs"
+	contains "$T/keys-during" "rraim:pages" "attach: the page key while modprobe runs"
+	contains "$T/keys-during" "rraim:cluster" "attach: the secret while modprobe runs"
+	if ! grep -q ' rraim:' /proc/keys; then
+		pass "attach: the logon keys are unlinked after modprobe"
+	else
+		fail "attach: the logon keys are unlinked after modprobe: $(grep ' rraim:' /proc/keys)"
+	fi
+	if ! grep -qi "$KEYTEXT" "$T/out" "$T/err" "$T/calls"; then
+		pass "attach: the key bytes are never printed"
+	else
+		fail "attach: the key bytes are never printed"
+	fi
+	rm -rf "$S"
+	printf '#!/bin/sh\ngrep -F " rraim:" /proc/keys >"%s"\nexit 1\n' "$T/keys-during" \
+		>"$T/bin/modprobe.hook"
+	chmod +x "$T/bin/modprobe.hook"
+	expect 1 "attach with key files: modprobe failing" "${SYS[@]}" --config "$T/keys.conf" attach
+	contains "$T/keys-during" "rraim:pages" "attach failing: the page key was there for modprobe"
+	if ! grep -q ' rraim:' /proc/keys; then
+		pass "attach failing: the logon keys are unlinked too"
+	else
+		fail "attach failing: the logon keys are unlinked too: $(grep ' rraim:' /proc/keys)"
+	fi
+fi
+rm -f "$T/bin/modprobe.hook"
+chmod 644 "$T/page-key"
+: >"$T/calls"
+expect 1 "attach refuses a page key others may read" "${SYS[@]}" --config "$T/keys.conf" attach
+contains "$T/err" "encrypt_key: $T/page-key may be read or written by others (mode 0644): make it 0600" \
+	"attach: says what is wrong with the page key"
+if ! grep -q ' rraim:' /proc/keys; then
+	pass "attach refused for its page key: the secret's key was unlinked"
+else
+	fail "attach refused for its page key: the secret's key was unlinked: $(grep ' rraim:' /proc/keys)"
+fi
+head -c 8 /dev/urandom >"$T/page-key"
+chmod 600 "$T/page-key"
+expect 1 "attach refuses a page key of 8 bytes" "${SYS[@]}" --config "$T/keys.conf" attach
+contains "$T/err" "encrypt_key: $T/page-key holds 8 bytes" "attach: says the page key is too short"
+if [ ! -s "$T/calls" ]; then
+	pass "attach refused for its key: modprobe not run"
+else
+	fail "attach refused for its key: modprobe not run"
+fi
+printf '%s' "$KEYTEXT" >"$T/page-key"
+
 # refusals before loading
 : >"$T/calls"
 put "$R/module/zswap/parameters/enabled" Y
@@ -705,6 +820,34 @@ if ! grep -q modprobe "$T/calls"; then
 else
 	fail "attach when loaded: no modprobe"
 fi
+
+# already loaded: encryption is chosen at load; a change is refused
+grep -v '^secret' "$T/keys.conf" >"$T/enc.conf"
+enc_refused() {	# enc_refused NAME CONFIG TEXT
+	make_tree "$R" 2
+	[ -n "$ENC" ] && put "$S/encryption" "$ENC"
+	expect 1 "attach when loaded: $1" "${SYS[@]}" --config "$2" attach --min-live 2
+	contains "$T/err" "$3" "attach when loaded: $1: says why"
+	file_is "$S/add_server" "" "attach when loaded: $1: nothing changed"
+}
+ENC=off
+enc_refused "encryption off, encrypt_key set" "$T/enc.conf" \
+	"does not encrypt pages (encryption: off) but the configuration sets encrypt_key: changing encryption needs 'rraimctl detach' first"
+ENC="on xts(aes) xts-aes-generic"
+enc_refused "encryption on, no encrypt_key" "$T/rraim.conf" \
+	"encrypts pages (encryption: on xts(aes) xts-aes-generic) but the configuration sets no encrypt_key: changing encryption needs 'rraimctl detach' first"
+ENC=
+enc_refused "no encryption in the module, encrypt_key set" "$T/enc.conf" \
+	"the loaded rraim module has no page encryption"
+make_tree "$R" 2
+put "$S/encryption" "on xts(aes) xts-aes-generic"
+expect 0 "attach when loaded: encryption on as configured" "${SYS[@]}" --config "$T/enc.conf" attach --min-live 2
+contains "$T/out" "encryption: on already; the loaded module keeps the key it was loaded with" \
+	"attach when loaded: says the key stays"
+file_is "$S/add_server" "10.77.3.2:7471" "attach when loaded, encryption on: add_server"
+make_tree "$R" 2
+put "$S/encryption" off
+expect 0 "attach when loaded: encryption off as configured" "${SYS[@]}" --config "$T/rraim.conf" attach --min-live 2
 
 # ---------------------------------------------------------- swapon, swapoff
 
