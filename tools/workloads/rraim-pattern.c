@@ -32,6 +32,11 @@
  *                 data from swap shows as wrong words, not as a crash
  *     -c          compressible pages: only the first 8 words carry the
  *                 pattern, the rest is zero (zswap takes those)
+ *     -M          marked pages: words 2 and 3 of every page hold the 16
+ *                 ASCII bytes "RRAIM-PLAINTEXT!" instead of the pattern
+ *                 (and are checked for them), so that a scan of another
+ *                 process's memory (rraim-memscan) finds the pages' plain
+ *                 text wherever it is kept
  *     -N          no transparent huge pages (MADV_NOHUGEPAGE); without it
  *                 the memory gets what the system's THP setting gives,
  *                 as any program's would
@@ -61,6 +66,12 @@
 
 static int quiet;
 static int compressible;
+static int marked;
+
+/* -M: words MARK_WORD and MARK_WORD + 1 of every page */
+#define MARK_WORD 2
+static const char mark[] = "RRAIM-PLAINTEXT!";
+_Static_assert(sizeof(mark) == 2 * sizeof(uint64_t) + 1, "two words of mark");
 static volatile sig_atomic_t woken;
 
 static void on_sigusr1(int sig)
@@ -73,6 +84,10 @@ static uint64_t word_value(uint64_t seed, size_t page, size_t word)
 {
 	uint64_t x = seed * 0x9e3779b97f4a7c15ULL ^ (page << 12 | word);
 
+	if (marked && (word == MARK_WORD || word == MARK_WORD + 1)) {
+		memcpy(&x, mark + (word - MARK_WORD) * sizeof(x), sizeof(x));
+		return x;
+	}
 	if (compressible && word >= 8)
 		return 0;
 	x ^= x >> 33;
@@ -209,7 +224,7 @@ int main(int argc, char **argv)
 	uint8_t *mem;
 	int opt, pass, round, no_thp = 0, lock_rest = 0;
 
-	while ((opt = getopt(argc, argv, "p:s:rPf:R:t:S:H:LcqN")) != -1) {
+	while ((opt = getopt(argc, argv, "p:s:rPf:R:t:S:H:LcMqN")) != -1) {
 		switch (opt) {
 		case 'p': passes = atoi(optarg); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
@@ -223,6 +238,7 @@ int main(int argc, char **argv)
 		case 'L': lock_rest = 1; break;
 		case 'q': quiet = 1; break;
 		case 'c': compressible = 1; break;
+		case 'M': marked = 1; break;
 		case 'N': no_thp = 1; break;
 		default: goto usage;
 		}
@@ -306,6 +322,6 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: rraim-pattern [-p N] [-s SEED] [-r] [-P] [-f N] [-R N] [-t S] [-S S] [-H S] [-L] [-c] [-q] [-N] SIZE\n");
+	fprintf(stderr, "usage: rraim-pattern [-p N] [-s SEED] [-r] [-P] [-f N] [-R N] [-t S] [-S S] [-H S] [-L] [-c] [-M] [-q] [-N] SIZE\n");
 	return 2;
 }
