@@ -1,0 +1,176 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Page encryption (encrypt_key): no memory server holds a page's plain
+# text.  A marked workload (rraim-pattern -M: "RRAIM-PLAINTEXT!" in every
+# page), three times its memory cgroup, swaps through RRAIM (replicas=2,
+# three servers) and holds its pages out while rraim-memscan reads every
+# server's process:
+#  - premise, the module loaded without encrypt_key: encryption reads
+#    "off", and the scan finds the marker in the servers (so it sees
+#    plain text where there is some);
+#  - rraimctl attach with "encrypt_key = FILE", the servers restarted
+#    empty: encryption reads "on xts(aes) DRIVER", the parameter is
+#    root-only and shows the key's description, the logon key does not
+#    outlive the attach, and attach over the loaded module without the
+#    key is refused; the same workload verifies every byte with
+#    thousands of pages stored, no copy fails its checksum, and the scan
+#    finds the marker in no server.
+# A module without page encryption runs the premise and skips.  Single
+# guest only: it reads the servers' processes.
+# rraim-timeout: 400
+. "$(dirname "$0")/lib.sh"
+require_root
+require_rdma
+require_servers 3
+[ "${RRAIM_TOPOLOGY:-single}" = single ] || skip "reads the memory servers' processes"
+CTL=$(command -v rraimctl) || skip "no rraimctl in the test bed"
+command -v rraim-memscan >/dev/null 2>&1 || skip "no rraim-memscan in the test bed"
+
+MARK=RRAIM-PLAINTEXT!
+SIZE=24M
+LIMIT=8M
+# -L: only the area is swapped; -H: hold it out while the servers are read
+WORK="rraim-pattern -q -L -M -p 1 -H 600 $SIZE"
+KEY=/etc/rraim/page-key
+CONF=$RUN/encrypt.conf
+OUT=$RUN/encrypt-work.out
+WORK_PID=
+
+work_stop() {
+	[ -n "$WORK_PID" ] || return 0
+	kill -KILL "$WORK_PID" 2>/dev/null
+	wait "$WORK_PID" 2>/dev/null
+	WORK_PID=
+}
+trap 'work_stop; cleanup' EXIT
+
+# markers: how often the marker occurs in memory server I's process
+markers() {
+	rraim-memscan "$(cat "$(server_pidfile "$1")")" "$MARK"
+}
+
+# hold_out WHAT: start the workload and wait until it verified and holds
+# its pages out
+hold_out() {
+	local rc
+
+	: >"$OUT"
+	bg_in_cgroup "$CG" $WORK >"$OUT" 2>&1
+	WORK_PID=$BG_PID
+	wait_until 'grep -q "verified; holding" "$OUT" ||
+		    ! kill -0 "$WORK_PID" 2>/dev/null' 3000
+	grep -q "verified; holding" "$OUT" && return 0
+	wait "$WORK_PID"
+	rc=$?
+	WORK_PID=
+	sed 's/^/# workload: /' "$OUT" | tail -n 3
+	fail "$1: the workload failed (exit $rc)"
+}
+
+# release WHAT: let the workload exit; it must have verified every byte
+release() {
+	local rc
+
+	kill -USR1 "$WORK_PID"
+	wait "$WORK_PID"
+	rc=$?
+	WORK_PID=
+	[ "$rc" = 0 ] || { sed 's/^/# workload: /' "$OUT" | tail -n 3; fail "$1: the workload exited $rc"; }
+	rmdir "$CG" || fail "$1: rmdir $CG"
+}
+
+# counters: what the module did, for the log
+counters() {
+	echo "stores $(stat_of stores), stored_pages $(stat_of stored_pages), corrupt $(stat_of corrupt), lost $(stat_of lost_pages), reject_no_space $(stat_of reject_no_space)"
+}
+
+diag "premise: no encrypt_key, the servers hold plain text"
+load_rraim 3 replicas=2 || fail "load"
+HAVE_ENC=
+if [ -e "$RRAIM_SYS/encryption" ]; then
+	HAVE_ENC=1
+	[ "$(cat "$RRAIM_SYS/encryption")" = off ] ||
+		fail "encryption reads '$(cat "$RRAIM_SYS/encryption")' without encrypt_key"
+fi
+swap_on || fail "swapon"
+CG=$(make_cgroup encrypt "$LIMIT")
+hold_out "premise"
+diag "premise: holding; $(counters)"
+total=0
+for i in 1 2 3; do
+	n=$(markers "$i") || fail "rraim-memscan of server $i"
+	diag "premise: server $i holds the marker $n times"
+	total=$((total + n))
+done
+[ "$total" -gt 0 ] ||
+	fail "no marker in any server without encryption: the scan proves nothing"
+release "premise"
+swapoff /dev/vda || fail "swapoff"
+unload_rraim || fail "unload"
+[ -n "$HAVE_ENC" ] ||
+	skip "premise ok ($total markers); this module has no page encryption ($RRAIM_SYS/encryption)"
+
+diag "encrypt_key = $KEY, the servers restarted empty"
+for i in 1 2 3; do
+	rraim-fault stop "$i" && rraim-fault start "$i" || fail "restart server $i"
+	[ "$(markers "$i")" = 0 ] || fail "server $i holds markers after its restart"
+done
+mkdir -p /etc/rraim
+head -c 32 /dev/urandom >"$KEY"
+chmod 600 "$KEY"
+cat >"$CONF" <<CONF
+servers = $(server_addr 1), $(server_addr 2), $(server_addr 3)
+replicas = 2
+encrypt_key = $KEY
+attach_timeout = 300
+CONF
+"$CTL" --config "$CONF" attach >"$RUN/ctl.out" 2>&1 || {
+	sed 's/^/# | /' "$RUN/ctl.out"
+	fail "rraimctl attach with encrypt_key"
+}
+sed 's/^/# | /' "$RUN/ctl.out"
+grep -q "encrypt_key=rraim:pages" "$RUN/ctl.out" ||
+	fail "attach did not pass encrypt_key=rraim:pages"
+enc=$(cat "$RRAIM_SYS/encryption")
+diag "encryption: $enc"
+case $enc in
+"on xts(aes) "?*) ;;
+*) fail "encryption reads '$enc' with encrypt_key" ;;
+esac
+P=/sys/module/rraim/parameters/encrypt_key
+mode=$(stat -c %a "$P") || fail "no $P"
+[ $((0$mode & 044)) = 0 ] || fail "$P has mode $mode: others may read it"
+[ "$(cat "$P")" = rraim:pages ] || fail "$P reads '$(cat "$P")', not the key's description"
+wait_until '! grep -q "logon *rraim:pages" /proc/keys' 100 ||
+	fail "the logon key outlived the attach: $(grep rraim /proc/keys)"
+"$CTL" status >"$RUN/ctl.out" 2>&1
+grep -q "^encryption: *on (xts(aes), " "$RUN/ctl.out" ||
+	fail "rraimctl status: $(grep encryption "$RUN/ctl.out")"
+
+# the key cannot change on a loaded module: attach without it is refused
+grep -v '^encrypt_key' "$CONF" >"$CONF.off"
+if "$CTL" --config "$CONF.off" attach >"$RUN/ctl.out" 2>&1; then
+	fail "rraimctl attach without encrypt_key over an encrypting module succeeded"
+fi
+grep -q "changing encryption needs 'rraimctl detach' first" "$RUN/ctl.out" ||
+	fail "attach without encrypt_key: $(tail -n 1 "$RUN/ctl.out")"
+
+swap_on || fail "swapon"
+CG=$(make_cgroup encrypt "$LIMIT")
+hold_out "encrypted"
+stores=$(stat_of stores)
+diag "encrypted: holding; $(counters)"
+[ "$stores" -ge 2000 ] || fail "only $stores pages stored: the scan proves little"
+for i in 1 2 3; do
+	n=$(markers "$i") || fail "rraim-memscan of server $i"
+	diag "encrypted: server $i holds the marker $n times, $(cat "$(server_dir "$i")/pages") pages"
+	[ "$n" = 0 ] || fail "server $i holds $n plain-text markers with encryption on"
+done
+release "encrypted"
+[ "$(stat_of corrupt)" = 0 ] || fail "$(stat_of corrupt) copies failed their checksum"
+[ "$(stat_of lost_pages)" = 0 ] || fail "pages were lost"
+swapoff /dev/vda || fail "swapoff"
+no_splat || fail "kernel splat"
+unload_rraim || fail "unload"
+rm -f "$KEY"
+exit $KSFT_PASS
