@@ -79,11 +79,17 @@ release() {
 	rmdir "$CG" || fail "$1: rmdir $CG"
 }
 
+# since T0, for the log
+elapsed() {
+	echo "$(( $(date +%s) - T0 ))s"
+}
+
 # counters: what the module did, for the log
 counters() {
 	echo "stores $(stat_of stores), stored_pages $(stat_of stored_pages), corrupt $(stat_of corrupt), lost $(stat_of lost_pages), reject_no_space $(stat_of reject_no_space)"
 }
 
+T0=$(date +%s)
 diag "premise: no encrypt_key, the servers hold plain text"
 load_rraim 3 replicas=2 || fail "load"
 HAVE_ENC=
@@ -95,7 +101,7 @@ fi
 swap_on || fail "swapon"
 CG=$(make_cgroup encrypt "$LIMIT")
 hold_out "premise"
-diag "premise: holding; $(counters)"
+diag "premise: holding after $(elapsed); $(counters)"
 total=0
 for i in 1 2 3; do
 	n=$(markers "$i") || fail "rraim-memscan of server $i"
@@ -104,12 +110,14 @@ for i in 1 2 3; do
 done
 [ "$total" -gt 0 ] ||
 	fail "no marker in any server without encryption: the scan proves nothing"
+diag "premise: scanned after $(elapsed)"
 release "premise"
 swapoff /dev/vda || fail "swapoff"
 unload_rraim || fail "unload"
 [ -n "$HAVE_ENC" ] ||
 	skip "premise ok ($total markers); this module has no page encryption ($RRAIM_SYS/encryption)"
 
+T0=$(date +%s)
 diag "encrypt_key = $KEY, the servers restarted empty"
 for i in 1 2 3; do
 	rraim-fault stop "$i" && rraim-fault start "$i" || fail "restart server $i"
@@ -159,13 +167,14 @@ swap_on || fail "swapon"
 CG=$(make_cgroup encrypt "$LIMIT")
 hold_out "encrypted"
 stores=$(stat_of stores)
-diag "encrypted: holding; $(counters)"
+diag "encrypted: holding after $(elapsed); $(counters)"
 [ "$stores" -ge 2000 ] || fail "only $stores pages stored: the scan proves little"
 for i in 1 2 3; do
 	n=$(markers "$i") || fail "rraim-memscan of server $i"
 	diag "encrypted: server $i holds the marker $n times, $(cat "$(server_dir "$i")/pages") pages"
 	[ "$n" = 0 ] || fail "server $i holds $n plain-text markers with encryption on"
 done
+diag "encrypted: scanned after $(elapsed)"
 release "encrypted"
 [ "$(stat_of corrupt)" = 0 ] || fail "$(stat_of corrupt) copies failed their checksum"
 [ "$(stat_of lost_pages)" = 0 ] || fail "pages were lost"
