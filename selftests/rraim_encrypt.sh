@@ -17,7 +17,7 @@
 #    finds the marker in no server.
 # A module without page encryption runs the premise and skips.  Single
 # guest only: it reads the servers' processes.
-# rraim-timeout: 400
+# rraim-timeout: 300
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma
@@ -34,15 +34,9 @@ WORK="rraim-pattern -q -L -M -p 1 -H 600 $SIZE"
 KEY=/etc/rraim/page-key
 CONF=$RUN/encrypt.conf
 OUT=$RUN/encrypt-work.out
+# the workload's pid; one left running at exit dies with its cgroup
+# (lib.sh's cleanup)
 WORK_PID=
-
-work_stop() {
-	[ -n "$WORK_PID" ] || return 0
-	kill -KILL "$WORK_PID" 2>/dev/null
-	wait "$WORK_PID" 2>/dev/null
-	WORK_PID=
-}
-trap 'work_stop; cleanup' EXIT
 
 # markers: how often the marker occurs in memory server I's process
 markers() {
