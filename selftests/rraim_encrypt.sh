@@ -14,7 +14,12 @@
 #    outlive the attach, and attach over the loaded module without the
 #    key is refused; the same workload verifies every byte with
 #    thousands of pages stored, no copy fails its checksum, and the scan
-#    finds the marker in no server.
+#    finds the marker in no server;
+#  - with encryption on, the rogue server (corrupt-flip) in place of
+#    server 3 and replicas 3: its spoiled ciphertext decrypts to bytes
+#    that fail the checksum, so the copies are counted corrupt and read
+#    from the good servers, and the same workload verifies every byte
+#    (left out without rraim-rogue-server).
 # A module without page encryption runs the premise and skips.  Single
 # guest only: it reads the servers' processes.
 # rraim-timeout: 300
@@ -172,6 +177,37 @@ diag "encrypted: scanned after $(elapsed)"
 release "encrypted"
 [ "$(stat_of corrupt)" = 0 ] || fail "$(stat_of corrupt) copies failed their checksum"
 [ "$(stat_of lost_pages)" = 0 ] || fail "pages were lost"
+
+if command -v rraim-rogue-server >/dev/null 2>&1; then
+	T0=$(date +%s)
+	diag "encrypted, the rogue (corrupt-flip) in place of server 3, replicas 3"
+	ROGUE_SOCK=$RUN/rogue-encrypt.sock
+	ROGUE_LOG=/var/log/rraim-rogue-server-encrypt.log
+	D3=$(server_dir 3)
+	rraim-fault kill 3 || fail "kill server 3"
+	rogue_start corrupt-flip || fail "the rogue server did not start"
+	wait_until '[ "$(cat "$D3/state")" = live ]' 600 ||
+		fail "the module does not use the rogue: $(cat "$D3/state") ($(cat "$D3/state_reason"))"
+	"$CTL" replicas 3 >/dev/null || fail "rraimctl replicas 3"
+	CG=$(make_cgroup encrypt "$LIMIT")
+	if ! in_cgroup "$CG" rraim-pattern -q -L -M -r -p 1 -R 1 "$SIZE" >"$OUT" 2>&1; then
+		sed 's/^/# workload: /' "$OUT" | tail -n 3
+		fail "rogue: the workload read wrong data or failed; $(counters)"
+	fi
+	rmdir "$CG" || fail "rogue: rmdir $CG"
+	n=$(rraim-memscan "$ROGUE_PID" "$MARK") || fail "rraim-memscan of the rogue"
+	diag "rogue: verified after $(elapsed); $(counters), server 3's corrupt $(cat "$D3/corrupt"), spoiled by the rogue $(rogue_stat rogue_spoiled), markers in the rogue $n"
+	[ "$(rogue_stat rogue_spoiled)" -gt 0 ] 2>/dev/null ||
+		fail "the rogue spoiled no page: the case proves nothing"
+	[ "$(stat_of corrupt)" -gt 0 ] || fail "no corrupt copy counted"
+	[ "$(cat "$D3/corrupt")" -gt 0 ] || fail "server 3's corrupt counter did not move"
+	[ "$(stat_of lost_pages)" = 0 ] || fail "pages were lost"
+	[ "$n" = 0 ] || fail "the rogue holds $n plain-text markers"
+	rogue_stop
+	rraim-fault start 3 || fail "restart server 3"
+else
+	diag "no rraim-rogue-server: the rogue's case is left out"
+fi
 swapoff /dev/vda || fail "swapoff"
 no_splat || fail "kernel splat"
 unload_rraim || fail "unload"
