@@ -66,7 +66,9 @@ static void scan_range(struct scan *s, uint64_t start, uint64_t end)
 	uint64_t at = start;
 	ssize_t n;
 
-	s->matches = s->read = s->skipped = 0;
+	s->matches = 0;
+	s->read = 0;
+	s->skipped = 0;
 	while (at < end) {
 		want = end - at < CHUNK ? end - at : CHUNK;
 		/* pread takes a signed offset: the top half is unreadable */
@@ -160,9 +162,10 @@ int main(int argc, char **argv)
 		scan_range(&s, start, end);
 		total += s.matches;
 		if (verbose)
-			fprintf(stderr, "%" PRIx64 "-%" PRIx64 " %s %s: %" PRIu64 " matches, %" PRIu64 " bytes read, %" PRIu64 " skipped\n",
-				start, end, perms, name, s.matches, s.read,
-				s.skipped);
+			fprintf(stderr, "%" PRIx64 "-%" PRIx64 " %s %s: %" PRIu64
+				" matches, %" PRIu64 " bytes read, %" PRIu64
+				" skipped\n", start, end, perms, name, s.matches,
+				s.read, s.skipped);
 	}
 	printf("%" PRIu64 "\n", total);
 	free(s.buf);
