@@ -5,7 +5,8 @@
 # addresses).  rraim_core_kunit.ko: the core API as a front end uses it,
 # against the loaded module and live servers (bounds, pages read back
 # byte for byte, the asynchronous store, the highest index, a page never
-# held).  The suites run when their module loads; the results are read
+# held), and the known answers of the authentication proof, the page
+# checksum and the page encryption.  The suites run when their module loads; the results are read
 # back from debugfs.  Needs a kernel with KUnit (the test bed's debug
 # kernel, tools/check --debug-kernel); skipped elsewhere.
 . "$(dirname "$0")/lib.sh"
@@ -49,7 +50,7 @@ rmmod rraim_kunit || fail "rmmod rraim_kunit"
 
 load_rraim 2 replicas=2 || fail "load"
 modprobe rraim_core_kunit || fail "modprobe rraim_core_kunit"
-check_suites rraim_space rraim_csum
+check_suites rraim_space rraim_auth rraim_csum rraim_crypt
 rmmod rraim_core_kunit || fail "rmmod rraim_core_kunit"
 [ "$(stat_of stored_pages)" = 0 ] ||
 	fail "$(stat_of stored_pages) pages held after every test space is gone"
