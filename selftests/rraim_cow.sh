@@ -3,6 +3,8 @@
 # Forked children share swapped copy-on-write pages; memory freed and
 # written again while swapped re-uses the same swap slots (invalidate,
 # then re-store): no stale data anywhere.
+# About 190 s on a test bed shared with another guest.
+# rraim-timeout: 600
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma

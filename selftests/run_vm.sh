@@ -34,6 +34,9 @@ for t in "$@"; do
 	if [ -z "${RRAIM_TEST_TIMEOUT:-}" ] && [ -n "$own" ] && [ "$own" -gt "$tlimit" ]; then
 		tlimit=$own
 	fi
+	# no_splat() reads the kernel log from here: an earlier test's splat
+	# (or the OOM report of a timed-out test's cleanup) is that test's
+	echo "rraim-selftest: begin $t" >/dev/kmsg 2>/dev/null
 	timeout "$tlimit" sh "$dir/$t" >/tmp/selftest.out 2>&1
 	rc=$?
 	# a test killed by its timeout did not clean up after itself (its
