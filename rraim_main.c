@@ -14,6 +14,7 @@
 
 #include "rraim.h"
 #include "rraim_auth.h"
+#include "rraim_crypt.h"
 #include "rraim_core.h"
 #include "rraim_swap.h"
 
@@ -83,7 +84,8 @@ out_remove_servers:
 out_core_exit:
 	rraim_core_exit();
 out_auth_exit:
-	/* auth_key= was set before init: forget the secret it copied */
+	/* auth_key= and encrypt_key= were set before init: forget the keys */
+	rraim_crypt_exit();
 	rraim_auth_exit();
 	return ret;
 }
