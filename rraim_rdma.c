@@ -802,6 +802,26 @@ static void rraim_ctrl_rx_done(struct ib_cq *cq, struct ib_wc *wc)
 }
 
 /*
+ * Test hook (debugfs fault_alloc_late): this many ALLOCs are given up as
+ * timed out as soon as they are sent, so that their grants come late; and
+ * while any is left, a late grant's FREE waits RRAIM_FAULT_LATE_FREE_MS
+ * before it is sent, the window in which the next grant comes late
+ * (selftests/rraim_chunk_leak.sh).
+ */
+static atomic_t rraim_fault_alloc_late = ATOMIC_INIT(0);
+#define RRAIM_FAULT_LATE_FREE_MS	500
+
+u32 rraim_fault_alloc_late_left(void)
+{
+	return atomic_read(&rraim_fault_alloc_late);
+}
+
+void rraim_fault_set_alloc_late(u32 n)
+{
+	atomic_set(&rraim_fault_alloc_late, n);
+}
+
+/*
  * One control request and its reply.  Sleeps; serialised per peer.  A
  * reply that does not come within the peer's timeout is -ETIMEDOUT (the
  * server may still act on the request); a request that could not be sent
@@ -876,8 +896,12 @@ static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
 	conn->tx_busy = true;
 	spin_unlock_bh(&conn->lock);
 
-	left = wait_for_completion_timeout(&peer->rpc_done,
-					   msecs_to_jiffies(READ_ONCE(peer->cfg.timeout_ms)));
+	left = msecs_to_jiffies(READ_ONCE(peer->cfg.timeout_ms));
+	if (unlikely(type == RRAIM_MSG_ALLOC &&
+		     atomic_dec_if_positive(&rraim_fault_alloc_late) >= 0))
+		left = 0;	/* test hook: given up at once */
+	else
+		left = wait_for_completion_timeout(&peer->rpc_done, left);
 	spin_lock_bh(&conn->lock);
 	if (!left && peer->rpc_pending == seq) {
 		peer->rpc_pending = 0;
@@ -989,6 +1013,27 @@ int rraim_peer_free_chunk(struct rraim_peer *peer, u32 chunk)
 	return ret;
 }
 
+/*
+ * Forget @chunk, a late grant whose FREE was sent.  Not simply the last
+ * entry: another grant may have come late while the FREE was on its way,
+ * and dropping that one instead would leak it and free @chunk a second
+ * time, when the server may have granted its number anew to a replica in
+ * use.  A server grants a number once until it is freed: no duplicates.
+ */
+static void rraim_late_forget(struct rraim_peer *peer, u32 chunk)
+{
+	unsigned int i;
+
+	spin_lock_bh(&peer->ctrl.lock);
+	for (i = 0; i < peer->nr_late; i++) {
+		if (peer->late_chunks[i] != chunk)
+			continue;
+		peer->late_chunks[i] = peer->late_chunks[--peer->nr_late];
+		break;
+	}
+	spin_unlock_bh(&peer->ctrl.lock);
+}
+
 /* Give back the chunks whose grants came after their ALLOC timed out. */
 static void rraim_peer_free_late(struct rraim_peer *peer)
 {
@@ -1004,13 +1049,13 @@ static void rraim_peer_free_late(struct rraim_peer *peer)
 		}
 		chunk = peer->late_chunks[peer->nr_late - 1];
 		spin_unlock_bh(&conn->lock);
+		/* test hook: the window in which another grant comes late */
+		if (unlikely(atomic_read(&rraim_fault_alloc_late)))
+			msleep(RRAIM_FAULT_LATE_FREE_MS);
 		ret = rraim_peer_free_chunk(peer, chunk);
 		if (ret == -EAGAIN || ret == -ENOLINK)
 			return;	/* not sent: tried again within a second */
-		spin_lock_bh(&conn->lock);
-		if (peer->nr_late)
-			peer->nr_late--;
-		spin_unlock_bh(&conn->lock);
+		rraim_late_forget(peer, chunk);
 		if (ret)
 			return;	/* the session is failing: it ends with it */
 		pr_info_ratelimited("server %s: gave back chunk %u, granted after its request timed out\n",

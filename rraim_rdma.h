@@ -143,6 +143,9 @@ void rraim_fault_set_resolve_delay(u32 ms);
 /* Test hook (debugfs): every FREE refused unsent for a while, in ms */
 u32 rraim_fault_free_busy(void);
 void rraim_fault_set_free_busy(u32 ms);
+/* Test hook (debugfs): the next ALLOCs are given up as soon as sent */
+u32 rraim_fault_alloc_late_left(void);
+void rraim_fault_set_alloc_late(u32 n);
 void rraim_peer_tune(struct rraim_peer *peer, unsigned int heartbeat_ms,
 		     unsigned int timeout_ms);
 void rraim_peer_fail(struct rraim_peer *peer, const char *reason);

@@ -855,6 +855,28 @@ static int rraim_free_busy_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(rraim_free_busy_fops, rraim_free_busy_get,
 			 rraim_free_busy_set, "%llu\n");
 
+/*
+ * /sys/kernel/debug/rraim/fault_alloc_late: the next this many ALLOCs are
+ * given up as timed out as soon as they are sent, so that their grants
+ * come late (tests of the late grants' FREEs; reads how many are left).
+ */
+static int rraim_alloc_late_get(void *data, u64 *val)
+{
+	*val = rraim_fault_alloc_late_left();
+	return 0;
+}
+
+static int rraim_alloc_late_set(void *data, u64 val)
+{
+	if (val > 64)
+		return -EINVAL;
+	rraim_fault_set_alloc_late(val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(rraim_alloc_late_fops, rraim_alloc_late_get,
+			 rraim_alloc_late_set, "%llu\n");
+
 static const struct file_operations rraim_forget_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
@@ -893,6 +915,8 @@ int rraim_sysfs_init(void)
 				   rraim_debugfs, NULL, &rraim_resolve_delay_fops);
 	debugfs_create_file_unsafe("fault_free_busy_ms", 0600, rraim_debugfs,
 				   NULL, &rraim_free_busy_fops);
+	debugfs_create_file_unsafe("fault_alloc_late", 0600, rraim_debugfs,
+				   NULL, &rraim_alloc_late_fops);
 	return 0;
 
 out_remove_stats:

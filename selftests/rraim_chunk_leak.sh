@@ -86,6 +86,31 @@ for i in 1 2; do
 	wait_until "[ \"\$(server_chunks $i)\" = \"\$(cat \"\$(server_dir $i)/chunks\")\" ]" 300 ||
 		fail "server $i holds $(server_chunks $i) chunks for this host, the module knows of $(cat "$(server_dir $i)/chunks"): a chunk whose FREE was not sent is never given back"
 done
+# Grants that come late one after another: while the FREE of one is on
+# its way, the next arrives.  The FREE must forget the chunk it gave back,
+# not the newest grant (that one would stay on the server for the
+# session's lifetime, and the freed number be freed a second time, maybe
+# under a replica in use).  The next ALLOCs are given up as soon as sent,
+# and a late grant's FREE waits half a second while any is left: the
+# refill of a rebuilt pool brings the next grant into that window.
+late0=$(dmesg | grep -c 'gave back chunk .*, granted after its request timed out')
+rae0=$(dmesg | grep -c 'remote access error')
+for round in 1 2 3; do
+	echo 4 >/sys/kernel/debug/rraim/fault_alloc_late || fail "fault_alloc_late"
+	echo 2 >"$RRAIM_SYS/replicas" || fail "replicas"
+	wait_until '[ "$(cat /sys/kernel/debug/rraim/fault_alloc_late)" = 0 ]' 60 ||
+		echo 0 >/sys/kernel/debug/rraim/fault_alloc_late
+	sleep 1
+done
+for i in 1 2; do
+	wait_until "[ \"\$(server_chunks $i)\" = \"\$(cat \"\$(server_dir $i)/chunks\")\" ]" 300 ||
+		fail "server $i holds $(server_chunks $i) chunks for this host, the module knows of $(cat "$(server_dir $i)/chunks"): a grant that came late while another's FREE was on its way was forgotten"
+done
+late=$(( $(dmesg | grep -c 'gave back chunk .*, granted after its request timed out') - late0 ))
+diag "back to back late grants: $late given back"
+[ "$late" -ge 4 ] || fail "only $late late grants given back: the test missed its window"
+rae=$(( $(dmesg | grep -c 'remote access error') - rae0 ))
+[ "$rae" = 0 ] || fail "$rae remote access errors: a chunk in use was freed on its server"
 rmdir "$cg"
 unload_rraim || fail "unload"
 # the sessions ended: every chunk is back in the pools
