@@ -481,7 +481,8 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 		cb = rraim_crypt_get();
 		data = cb->page;
 		if (rraim_crypt_page(cb, true, offset, gen, page, data)) {
-			rraim_count(RRAIM_STAT_REJECT_ALLOC);
+			/* the page goes to the swap device */
+			rraim_count(RRAIM_STAT_CRYPT_ERRORS);
 			ret = -EIO;
 			goto out_free_pos;
 		}
@@ -800,11 +801,16 @@ static int rraim_load_copies(struct rraim_space *a, pgoff_t offset,
 			if (!x[i].req || !rraim_xfer_done(&x[i]))
 				continue;
 			if (rraim_xfer_finish(&x[i], page) ||
-			    !rraim_replica_unchanged(mc, i, &rep[i]) ||
-			    (cb && rraim_crypt_page(cb, false, offset,
-						    rraim_slot_gen(w), page,
-						    page))) {
+			    !rraim_replica_unchanged(mc, i, &rep[i])) {
 				rraim_sstat_inc(srv[i]->stats, RRAIM_SSTAT_ERRORS);
+				next = now;	/* try the next copy now */
+				continue;
+			}
+			/* the cipher's failure is ours, not the server's */
+			if (cb && rraim_crypt_page(cb, false, offset,
+						   rraim_slot_gen(w), page,
+						   page)) {
+				rraim_count(RRAIM_STAT_CRYPT_ERRORS);
 				next = now;	/* try the next copy now */
 				continue;
 			}

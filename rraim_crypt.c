@@ -60,6 +60,8 @@ static size_t rraim_crypt_material_len;	/* 0: no page key */
 static char rraim_crypt_desc[64];	/* the logon key's description */
 static struct crypto_skcipher *rraim_crypt_tfm;	/* set: encrypting */
 static mempool_t *rraim_crypt_pool;
+/* test hook (debugfs fault_crypt_errors): pages the cipher fails on */
+static atomic_t rraim_crypt_fault = ATOMIC_INIT(0);
 
 /* The tweak: where the page is and which store wrote it. */
 struct rraim_crypt_tweak {
@@ -70,7 +72,8 @@ struct rraim_crypt_tweak {
 
 bool rraim_crypt_enabled(void)
 {
-	return !!READ_ONCE(rraim_crypt_tfm);
+	/* pairs with rraim_crypt_init(): the pool before the transform */
+	return !!smp_load_acquire(&rraim_crypt_tfm);
 }
 
 int rraim_crypt_describe(char *buf)
@@ -85,15 +88,17 @@ int rraim_crypt_describe(char *buf)
 
 /* ------------------------------------------------------------- buffers */
 
+/* A pool element: @data is the transform its request is for. */
 static void *rraim_crypt_buf_alloc(gfp_t gfp, void *data)
 {
+	struct crypto_skcipher *tfm = data;
 	struct rraim_crypt_buf *b;
 
 	b = kmalloc(sizeof(*b), gfp);
 	if (!b)
 		return NULL;
 	b->page = alloc_page(gfp);
-	b->req = skcipher_request_alloc(rraim_crypt_tfm, gfp);
+	b->req = skcipher_request_alloc(tfm, gfp);
 	if (!b->page || !b->req) {
 		skcipher_request_free(b->req);
 		if (b->page)
@@ -133,6 +138,10 @@ int rraim_crypt_page(struct rraim_crypt_buf *b, bool encrypt, u64 index,
 	struct scatterlist sg_src, sg_dst;
 	DECLARE_CRYPTO_WAIT(wait);
 
+	if (unlikely(atomic_read(&rraim_crypt_fault)) &&
+	    atomic_dec_if_positive(&rraim_crypt_fault) >= 0)
+		return -EIO;
+
 	sg_init_table(&sg_src, 1);
 	sg_set_page(&sg_src, src, PAGE_SIZE, 0);
 	sg_init_table(&sg_dst, 1);
@@ -146,6 +155,16 @@ int rraim_crypt_page(struct rraim_crypt_buf *b, bool encrypt, u64 index,
 				       crypto_skcipher_decrypt(b->req), &wait);
 }
 EXPORT_SYMBOL_FOR_RRAIM_KUNIT(rraim_crypt_page);
+
+u32 rraim_fault_crypt_errors_left(void)
+{
+	return atomic_read(&rraim_crypt_fault);
+}
+
+void rraim_fault_set_crypt_errors(u32 n)
+{
+	atomic_set(&rraim_crypt_fault, n);
+}
 
 /* ------------------------------------------------------------- the key */
 
@@ -224,15 +243,15 @@ int rraim_crypt_init(void)
 	if (IS_ERR(tfm))
 		return PTR_ERR(tfm);
 	/* the pool's buffers are made for this transform */
-	rraim_crypt_tfm = tfm;
 	rraim_crypt_pool = mempool_create(RRAIM_CRYPT_RESERVE,
 					  rraim_crypt_buf_alloc,
-					  rraim_crypt_buf_free, NULL);
+					  rraim_crypt_buf_free, tfm);
 	if (!rraim_crypt_pool) {
-		rraim_crypt_tfm = NULL;
 		crypto_free_skcipher(tfm);
 		return -ENOMEM;
 	}
+	/* last: rraim_crypt_enabled() means the pool is there too */
+	smp_store_release(&rraim_crypt_tfm, tfm);
 	pr_info("pages are encrypted: %s by %s, with the page key of logon key '%s'\n",
 		RRAIM_CRYPT_ALG,
 		crypto_tfm_alg_driver_name(crypto_skcipher_tfm(tfm)),

@@ -78,6 +78,10 @@ int rraim_crypt_describe(char *buf);
  */
 struct crypto_skcipher *rraim_crypt_new_tfm(const u8 *material, size_t len);
 
+/* Test hook (debugfs): the next this many pages the cipher fails on */
+u32 rraim_fault_crypt_errors_left(void);
+void rraim_fault_set_crypt_errors(u32 n);
+
 int rraim_crypt_init(void);
 void rraim_crypt_exit(void);
 

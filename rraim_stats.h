@@ -52,6 +52,7 @@ enum rraim_stat {
 	RRAIM_STAT_READ_BYTES,		/* bytes read from servers */
 	RRAIM_STAT_SYNC_COPIES,		/* copies the sync made */
 	RRAIM_STAT_CORRUPT,		/* copies read that failed their checksum */
+	RRAIM_STAT_CRYPT_ERRORS,	/* pages the cipher failed on (local) */
 	RRAIM_STAT_NR,
 };
 

@@ -392,26 +392,32 @@ struct rraim_sync_page_id {
 /*
  * Does the copy in the copy buffer match @id's checksum?  An encrypted
  * copy is checked on its plaintext, decrypted into a bounce page: the
- * ciphertext is what is copied on.
+ * ciphertext is what is copied on.  Return: 0 when it matches, -EBADMSG
+ * when it does not (the copy is bad), or the cipher's error (the copy is
+ * not judged).
  */
-static bool rraim_sync_verify(struct rraim_sync_page_id *id)
+static int rraim_sync_verify(struct rraim_sync_page_id *id)
 {
 	struct rraim_crypt_buf *cb;
 	u32 gen = rraim_slot_gen(id->w);
-	bool good;
+	int ret;
 
 	if (!(id->w & RRAIM_SLOT_CSUM))
-		return true;
+		return 0;
 	if (!(id->w & RRAIM_SLOT_CRYPT))
-		return rraim_csum_page(id->index, gen, rraim_sync_page) == id->crc;
+		return rraim_csum_page(id->index, gen, rraim_sync_page) ==
+		       id->crc ? 0 : -EBADMSG;
 	if (WARN_ON_ONCE(!rraim_crypt_enabled()))
-		return false;
+		return -ENOKEY;
 	cb = rraim_crypt_get();
-	good = !rraim_crypt_page(cb, false, id->index, gen, rraim_sync_page,
-				 cb->page) &&
-	       rraim_csum_page(id->index, gen, cb->page) == id->crc;
+	ret = rraim_crypt_page(cb, false, id->index, gen, rraim_sync_page,
+			       cb->page);
+	if (ret)
+		rraim_count(RRAIM_STAT_CRYPT_ERRORS);
+	else if (rraim_csum_page(id->index, gen, cb->page) != id->crc)
+		ret = -EBADMSG;
 	rraim_crypt_put(cb);
-	return good;
+	return ret;
 }
 
 /*
@@ -450,10 +456,11 @@ static int rraim_sync_copy(struct rraim_mchunk *mc, unsigned int pos,
 			continue;
 		}
 		ret = rraim_xfer_finish(&x, rraim_sync_page);
-		if (!ret && !rraim_sync_verify(id)) {
+		if (!ret)
+			ret = rraim_sync_verify(id);
+		if (ret == -EBADMSG) {
 			id->bad |= BIT(i);
 			id->bad_srv[i] = s;
-			ret = -EIO;
 		}
 	}
 	if (ret)

@@ -192,6 +192,7 @@ RRAIM_STAT_ATTR(write_bytes, RRAIM_STAT_WRITE_BYTES);
 RRAIM_STAT_ATTR(read_bytes, RRAIM_STAT_READ_BYTES);
 RRAIM_STAT_ATTR(sync_copies, RRAIM_STAT_SYNC_COPIES);
 RRAIM_STAT_ATTR(corrupt, RRAIM_STAT_CORRUPT);
+RRAIM_STAT_ATTR(crypt_errors, RRAIM_STAT_CRYPT_ERRORS);
 
 enum rraim_health_field {
 	RRAIM_H_DEGRADED,
@@ -390,6 +391,7 @@ static struct attribute *rraim_stats_attrs[] = {
 	&rraim_stat_attr_read_bytes.attr.attr,
 	&rraim_stat_attr_sync_copies.attr.attr,
 	&rraim_stat_attr_corrupt.attr.attr,
+	&rraim_stat_attr_crypt_errors.attr.attr,
 	&rraim_health_attr_degraded_pages.attr.attr,
 	&rraim_health_attr_unavailable_pages.attr.attr,
 	&rraim_health_attr_below_target_pages.attr.attr,
@@ -877,6 +879,29 @@ static int rraim_alloc_late_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(rraim_alloc_late_fops, rraim_alloc_late_get,
 			 rraim_alloc_late_set, "%llu\n");
 
+/*
+ * /sys/kernel/debug/rraim/fault_crypt_errors: the next this many pages
+ * the cipher works on fail, as a crypto driver may (tests that such a
+ * local failure is not blamed on a server or a copy; reads how many are
+ * left).
+ */
+static int rraim_crypt_errors_get(void *data, u64 *val)
+{
+	*val = rraim_fault_crypt_errors_left();
+	return 0;
+}
+
+static int rraim_crypt_errors_set(void *data, u64 val)
+{
+	if (val > 1000000)
+		return -EINVAL;
+	rraim_fault_set_crypt_errors(val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(rraim_crypt_errors_fops, rraim_crypt_errors_get,
+			 rraim_crypt_errors_set, "%llu\n");
+
 static const struct file_operations rraim_forget_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
@@ -917,6 +942,8 @@ int rraim_sysfs_init(void)
 				   NULL, &rraim_free_busy_fops);
 	debugfs_create_file_unsafe("fault_alloc_late", 0600, rraim_debugfs,
 				   NULL, &rraim_alloc_late_fops);
+	debugfs_create_file_unsafe("fault_crypt_errors", 0600, rraim_debugfs,
+				   NULL, &rraim_crypt_errors_fops);
 	return 0;
 
 out_remove_stats:

@@ -15,6 +15,9 @@
 #    key is refused; the same workload verifies every byte with
 #    thousands of pages stored, no copy fails its checksum, and the scan
 #    finds the marker in no server;
+#  - a failure of the cipher (debugfs fault_crypt_errors) on store or
+#    load is counted in crypt_errors, not as a server error or a corrupt
+#    copy, and the workload verifies;
 #  - with encryption on, the rogue server (corrupt-flip) in place of
 #    server 3 and replicas 3: its spoiled ciphertext decrypts to bytes
 #    that fail the checksum, so the copies are counted corrupt and read
@@ -176,6 +179,50 @@ done
 diag "encrypted: scanned after $(elapsed)"
 release "encrypted"
 [ "$(stat_of corrupt)" = 0 ] || fail "$(stat_of corrupt) copies failed their checksum"
+[ "$(stat_of lost_pages)" = 0 ] || fail "pages were lost"
+
+# A failure of the cipher is the host's, not a server's or a copy's: the
+# first 3 pages a paged-out workload stores cannot be encrypted (they go
+# to the swap device), then the first 3 it loads cannot be decrypted
+# (each is read from its other copy).  crypt_errors counts all 6; no
+# server counts an error, no copy is corrupt, the workload verifies.
+T0=$(date +%s)
+FAULT=/sys/kernel/debug/rraim/fault_crypt_errors
+[ -e "$FAULT" ] || fail "no $FAULT"
+server_errors() {
+	local i n=0
+
+	for i in 1 2 3; do
+		n=$((n + $(cat "$(server_dir "$i")/errors")))
+	done
+	echo "$n"
+}
+x0=$(stat_of crypt_errors) || fail "no stats/crypt_errors"
+e0=$(server_errors)
+c0=$(stat_of corrupt)
+CG=$(make_cgroup encrypt-fault 64M)
+echo 3 >"$FAULT" || fail "fault_crypt_errors"
+: >"$OUT"
+bg_in_cgroup "$CG" rraim-pattern -L -P -S 600 -p 1 8M >"$OUT" 2>&1
+WORK_PID=$BG_PID
+wait_until 'grep -q "holding (SIGUSR1" "$OUT" || ! kill -0 "$WORK_PID" 2>/dev/null' 600
+grep -q "holding (SIGUSR1" "$OUT" || fail "cipher faults: the workload did not page out"
+[ "$(cat "$FAULT")" = 0 ] || fail "cipher faults: $(cat "$FAULT") of 3 store faults unused"
+x1=$(stat_of crypt_errors)
+diag "cipher faults: stores: crypt_errors +$((x1 - x0)), server errors +$(( $(server_errors) - e0 )); $(counters)"
+[ $((x1 - x0)) = 3 ] || fail "3 stores failed to encrypt, crypt_errors moved by $((x1 - x0))"
+echo 3 >"$FAULT" || fail "fault_crypt_errors"
+kill -USR1 "$WORK_PID"
+wait "$WORK_PID" || { sed 's/^/# workload: /' "$OUT" | tail -n 3; fail "cipher faults: the workload failed"; }
+WORK_PID=
+rmdir "$CG" || fail "cipher faults: rmdir $CG"
+x2=$(stat_of crypt_errors)
+e2=$(server_errors)
+diag "cipher faults: loads: crypt_errors +$((x2 - x1)), server errors +$((e2 - e0)), corrupt +$(( $(stat_of corrupt) - c0 )), after $(elapsed); $(counters)"
+[ "$(cat "$FAULT")" = 0 ] || fail "cipher faults: $(cat "$FAULT") of 3 load faults unused"
+[ $((x2 - x1)) = 3 ] || fail "3 loads failed to decrypt, crypt_errors moved by $((x2 - x1))"
+[ "$e2" = "$e0" ] || fail "the cipher's failures were counted as $((e2 - e0)) server errors"
+[ "$(stat_of corrupt)" = "$c0" ] || fail "the cipher's failures were counted as corrupt copies"
 [ "$(stat_of lost_pages)" = 0 ] || fail "pages were lost"
 
 if command -v rraim-rogue-server >/dev/null 2>&1; then
