@@ -93,7 +93,7 @@ static void compute_verdict(const struct snap *s, struct verdict *v)
 {
 	unsigned long long attached = 0, enabled = 1, replicas = 0, stored = 0;
 	unsigned long long degraded = 0, unavailable = 0, lost = 0, below = 0;
-	unsigned long long corrupt = 0, n, checksum = 1;
+	unsigned long long corrupt = 0, n, checksum = 1, crypt_errors = 0;
 	char away[256] = "", bad[256] = "";
 	size_t i, away_n = 0;
 	const char *state;
@@ -108,6 +108,7 @@ static void compute_verdict(const struct snap *s, struct verdict *v)
 	attrs_u64(&s->stats, "lost_pages", &lost);
 	attrs_u64(&s->stats, "below_target_pages", &below);
 	attrs_u64(&s->top, "checksum", &checksum);
+	attrs_u64(&s->stats, "crypt_errors", &crypt_errors);
 
 	for (i = 0; i < s->nsrv; i++) {
 		const struct server *sv = &s->srv[i];
@@ -164,6 +165,9 @@ static void compute_verdict(const struct snap *s, struct verdict *v)
 	if (corrupt)
 		issue(v, V_WARNING, "%llu copies failed their checksum (%s): not used, rewritten from good copies; check those servers' memory",
 		      corrupt, bad);
+	if (crypt_errors)
+		issue(v, V_WARNING, "the cipher failed on %llu pages: this host's crypto driver, not a server (stores went to the swap device, loads to other copies)",
+		      crypt_errors);
 	/* encrypted pages are always checksummed, whatever the knob says */
 	if (!checksum && !encryption_on(attrs_str(&s->top, "encryption")))
 		vappend(v->notes, sizeof(v->notes),

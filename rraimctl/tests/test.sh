@@ -127,7 +127,7 @@ make_tree() {	# make_tree ROOT [N]
 	for f in stores stores_degraded loads load_failovers load_waits load_lost \
 		 load_misses invalidates reject_disabled reject_detached reject_thp \
 		 reject_area reject_alloc reject_no_server reject_no_space \
-		 reject_transport write_bytes read_bytes sync_copies corrupt \
+		 reject_transport write_bytes read_bytes sync_copies corrupt crypt_errors \
 		 degraded_pages unavailable_pages below_target_pages lost_pages \
 		 store_max_us load_max_us; do
 		put "$s/stats/$f" 0
@@ -248,6 +248,11 @@ else
 	fail "status: corrupt copies make a warning naming the server"
 fi
 put "$S/servers/10.77.3.2:7471/corrupt" 0
+# the host's cipher failed: a warning that blames no server
+put "$S/stats/crypt_errors" 5
+ctl "${SYS[@]}" status
+contains "$T/out" "WARNING: the cipher failed on 5 pages: this host's crypto driver, not a server" "status: cipher failures make a warning"
+put "$S/stats/crypt_errors" 0
 put "$S/checksum" 0
 ctl "${SYS[@]}" status
 contains "$T/out" "checksum off: a corrupt copy would go unnoticed" "status: notes checksum off"
