@@ -793,114 +793,66 @@ static ssize_t rraim_forget_write(struct file *file, const char __user *ubuf,
 }
 
 /*
- * /sys/kernel/debug/rraim/fault_store_delay_ms: a pause in ms between a
- * store's writes and its publication (tests of that window; 0: none).
+ * The numeric test hooks: /sys/kernel/debug/rraim/<name> reads the hook's
+ * getter and writes its setter, refusing values above @max.
  */
-static int rraim_store_delay_get(void *data, u64 *val)
-{
-	*val = rraim_fault_store_delay();
-	return 0;
-}
+#define RRAIM_FAULT_HOOK(name, getter, setter, max)			\
+static int rraim_##name##_get(void *data, u64 *val)			\
+{									\
+	*val = getter();						\
+	return 0;							\
+}									\
+static int rraim_##name##_set(void *data, u64 val)			\
+{									\
+	if (val > (max))						\
+		return -EINVAL;						\
+	setter(val);							\
+	return 0;							\
+}									\
+DEFINE_DEBUGFS_ATTRIBUTE(rraim_##name##_fops, rraim_##name##_get,	\
+			 rraim_##name##_set, "%llu\n")
 
-static int rraim_store_delay_set(void *data, u64 val)
-{
-	if (val > U32_MAX)
-		return -EINVAL;
-	rraim_fault_set_store_delay(val);
-	return 0;
-}
-
-DEFINE_DEBUGFS_ATTRIBUTE(rraim_store_delay_fops, rraim_store_delay_get,
-			 rraim_store_delay_set, "%llu\n");
-
+/* a pause in ms between a store's writes and its publication (0: none) */
+RRAIM_FAULT_HOOK(store_delay, rraim_fault_store_delay,
+		 rraim_fault_set_store_delay, U32_MAX);
 /*
- * /sys/kernel/debug/rraim/fault_resolve_delay_ms: a pause in ms in the
- * handler of a resolved address, once it has its CQ (tests of a connect
- * that times out under it; 0: none).
+ * a pause in ms in the handler of a resolved address, once it has its CQ
+ * (tests of a connect that times out under it; 0: none)
  */
-static int rraim_resolve_delay_get(void *data, u64 *val)
-{
-	*val = rraim_fault_resolve_delay();
-	return 0;
-}
-
-static int rraim_resolve_delay_set(void *data, u64 val)
-{
-	if (val > 60000)
-		return -EINVAL;
-	rraim_fault_set_resolve_delay(val);
-	return 0;
-}
-
-DEFINE_DEBUGFS_ATTRIBUTE(rraim_resolve_delay_fops, rraim_resolve_delay_get,
-			 rraim_resolve_delay_set, "%llu\n");
-
+RRAIM_FAULT_HOOK(resolve_delay, rraim_fault_resolve_delay,
+		 rraim_fault_set_resolve_delay, 60000);
 /*
- * /sys/kernel/debug/rraim/fault_free_busy_ms: for this long, every FREE
- * is refused unsent, as while a READ abandoned on its server is in flight
- * (tests of the orphans' retry; reads the ms left; 0: none).
+ * for this many ms, every FREE is refused unsent, as while a READ
+ * abandoned on its server is in flight (tests of the orphans' retry;
+ * reads the ms left; 0: none)
  */
-static int rraim_free_busy_get(void *data, u64 *val)
-{
-	*val = rraim_fault_free_busy();
-	return 0;
-}
-
-static int rraim_free_busy_set(void *data, u64 val)
-{
-	if (val > 60000)
-		return -EINVAL;
-	rraim_fault_set_free_busy(val);
-	return 0;
-}
-
-DEFINE_DEBUGFS_ATTRIBUTE(rraim_free_busy_fops, rraim_free_busy_get,
-			 rraim_free_busy_set, "%llu\n");
-
+RRAIM_FAULT_HOOK(free_busy, rraim_fault_free_busy,
+		 rraim_fault_set_free_busy, 60000);
 /*
- * /sys/kernel/debug/rraim/fault_alloc_late: the next this many ALLOCs are
- * given up as timed out as soon as they are sent, so that their grants
- * come late (tests of the late grants' FREEs; reads how many are left).
+ * the next this many ALLOCs are given up as timed out as soon as they are
+ * sent, so that their grants come late (tests of the late grants' FREEs;
+ * reads how many are left)
  */
-static int rraim_alloc_late_get(void *data, u64 *val)
-{
-	*val = rraim_fault_alloc_late_left();
-	return 0;
-}
-
-static int rraim_alloc_late_set(void *data, u64 val)
-{
-	if (val > 64)
-		return -EINVAL;
-	rraim_fault_set_alloc_late(val);
-	return 0;
-}
-
-DEFINE_DEBUGFS_ATTRIBUTE(rraim_alloc_late_fops, rraim_alloc_late_get,
-			 rraim_alloc_late_set, "%llu\n");
-
+RRAIM_FAULT_HOOK(alloc_late, rraim_fault_alloc_late_left,
+		 rraim_fault_set_alloc_late, 64);
 /*
- * /sys/kernel/debug/rraim/fault_crypt_errors: the next this many pages
- * the cipher works on fail, as a crypto driver may (tests that such a
- * local failure is not blamed on a server or a copy; reads how many are
- * left).
+ * the cipher fails on the next this many pages, as a crypto driver may
+ * (tests that such a local failure is not blamed on a server or a copy;
+ * reads how many are left)
  */
-static int rraim_crypt_errors_get(void *data, u64 *val)
-{
-	*val = rraim_fault_crypt_errors_left();
-	return 0;
-}
+RRAIM_FAULT_HOOK(crypt_errors, rraim_fault_crypt_errors_left,
+		 rraim_fault_set_crypt_errors, 1000000);
 
-static int rraim_crypt_errors_set(void *data, u64 val)
-{
-	if (val > 1000000)
-		return -EINVAL;
-	rraim_fault_set_crypt_errors(val);
-	return 0;
-}
-
-DEFINE_DEBUGFS_ATTRIBUTE(rraim_crypt_errors_fops, rraim_crypt_errors_get,
-			 rraim_crypt_errors_set, "%llu\n");
+static const struct {
+	const char *name;
+	const struct file_operations *fops;
+} rraim_fault_hooks[] = {
+	{ "fault_store_delay_ms", &rraim_store_delay_fops },
+	{ "fault_resolve_delay_ms", &rraim_resolve_delay_fops },
+	{ "fault_free_busy_ms", &rraim_free_busy_fops },
+	{ "fault_alloc_late", &rraim_alloc_late_fops },
+	{ "fault_crypt_errors", &rraim_crypt_errors_fops },
+};
 
 static const struct file_operations rraim_forget_fops = {
 	.owner = THIS_MODULE,
@@ -913,6 +865,7 @@ static const struct file_operations rraim_forget_fops = {
 
 int rraim_sysfs_init(void)
 {
+	unsigned int i;
 	int ret;
 
 	rraim_kobj = kobject_create_and_add("rraim", kernel_kobj);
@@ -934,16 +887,10 @@ int rraim_sysfs_init(void)
 			    &rraim_latency_fops);
 	debugfs_create_file("fault_forget_space", 0200, rraim_debugfs, NULL,
 			    &rraim_forget_fops);
-	debugfs_create_file_unsafe("fault_store_delay_ms", 0600, rraim_debugfs,
-				   NULL, &rraim_store_delay_fops);
-	debugfs_create_file_unsafe("fault_resolve_delay_ms", 0600,
-				   rraim_debugfs, NULL, &rraim_resolve_delay_fops);
-	debugfs_create_file_unsafe("fault_free_busy_ms", 0600, rraim_debugfs,
-				   NULL, &rraim_free_busy_fops);
-	debugfs_create_file_unsafe("fault_alloc_late", 0600, rraim_debugfs,
-				   NULL, &rraim_alloc_late_fops);
-	debugfs_create_file_unsafe("fault_crypt_errors", 0600, rraim_debugfs,
-				   NULL, &rraim_crypt_errors_fops);
+	for (i = 0; i < ARRAY_SIZE(rraim_fault_hooks); i++)
+		debugfs_create_file_unsafe(rraim_fault_hooks[i].name, 0600,
+					   rraim_debugfs, NULL,
+					   rraim_fault_hooks[i].fops);
 	return 0;
 
 out_remove_stats:
