@@ -9,49 +9,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
-#include <linux/slab.h>
-#include <linux/string.h>
 
 #include "rraim.h"
 #include "rraim_auth.h"
 #include "rraim_crypt.h"
 #include "rraim_core.h"
 #include "rraim_swap.h"
-
-/* Add every server of the servers= parameter; any bad one fails the load. */
-static int __init rraim_add_param_servers(void)
-{
-	const char *param = rraim_knob_servers();
-	char *list, *cur, *addr;
-	unsigned int n = 0;
-	int ret = 0;
-
-	if (!param || !*param)
-		return 0;
-	list = kstrdup(param, GFP_KERNEL);
-	if (!list)
-		return -ENOMEM;
-	cur = list;
-	while ((addr = strsep(&cur, ",")) != NULL) {
-		addr = strim(addr);
-		if (!*addr)
-			continue;
-		ret = rraim_server_add(addr);
-		if (ret) {
-			pr_err("servers=: cannot add '%s' (%d)\n", addr, ret);
-			break;
-		}
-		n++;
-	}
-	kfree(list);
-	if (!ret && rraim_knob_given(RRAIM_KNOB_REPLICAS) &&
-	    rraim_knob(RRAIM_KNOB_REPLICAS) > n) {
-		pr_err("replicas=%u but servers= names only %u servers\n",
-		       rraim_knob(RRAIM_KNOB_REPLICAS), n);
-		ret = -EINVAL;
-	}
-	return ret;
-}
 
 /*
  * Bottom-up: the core, its control interface, the servers of servers=,
@@ -70,7 +33,7 @@ static int __init rraim_init(void)
 	ret = rraim_sysfs_init();
 	if (ret)
 		goto out_core_exit;
-	ret = rraim_add_param_servers();
+	ret = rraim_servers_add_param();
 	if (ret)
 		goto out_remove_servers;
 	ret = rraim_swap_attach();

@@ -20,6 +20,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
+#include <linux/string.h>
 #include <linux/wait.h>
 
 #include "rraim_addr.h"
@@ -644,4 +645,45 @@ void rraim_servers_exit(void)
 
 	for (i = 0; i < RRAIM_MAX_SERVERS; i++)
 		WARN_ON_ONCE(rcu_access_pointer(rraim_servers[i]));
+}
+
+/**
+ * rraim_servers_add_param - add every server of the servers= parameter
+ *
+ * From a front end's module init.  Any bad address fails the load, and so
+ * does a replicas= above the number of servers named.
+ * Return: 0 or a negative errno (logged).
+ */
+int rraim_servers_add_param(void)
+{
+	const char *param = rraim_knob_servers();
+	char *list, *cur, *addr;
+	unsigned int n = 0;
+	int ret = 0;
+
+	if (!param || !*param)
+		return 0;
+	list = kstrdup(param, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	cur = list;
+	while ((addr = strsep(&cur, ",")) != NULL) {
+		addr = strim(addr);
+		if (!*addr)
+			continue;
+		ret = rraim_server_add(addr);
+		if (ret) {
+			pr_err("servers=: cannot add '%s' (%d)\n", addr, ret);
+			break;
+		}
+		n++;
+	}
+	kfree(list);
+	if (!ret && rraim_knob_given(RRAIM_KNOB_REPLICAS) &&
+	    rraim_knob(RRAIM_KNOB_REPLICAS) > n) {
+		pr_err("replicas=%u but servers= names only %u servers\n",
+		       rraim_knob(RRAIM_KNOB_REPLICAS), n);
+		ret = -EINVAL;
+	}
+	return ret;
 }

@@ -126,6 +126,7 @@ void rraim_rep_release(struct rraim_server *s, const struct rraim_replica *rep,
 bool rraim_free_settled(int ret);
 
 int rraim_server_add(const char *addr);
+int rraim_servers_add_param(void);
 int rraim_server_remove(const char *addr);
 void rraim_server_put(struct rraim_server *s);
 unsigned int rraim_nr_servers(void);
