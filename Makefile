@@ -45,6 +45,7 @@ VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' $(CURDIR)/dkms.co
 DKMS_SRC = /usr/src/rraim-$(VERSION)
 # What Kbuild needs to build the module outside this tree (dkms-install).
 MODULE_SRCS = Kbuild dkms.conf COPYING $(sort $(wildcard rraim_*.c rraim*.h))
+MODULE_BLK_SRCS = $(sort $(wildcard blk/rraim_*.c))
 
 INSTALL_DIRS = DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) \
 	       SYSCONFDIR=$(SYSCONFDIR) UNITDIR=$(UNITDIR)
@@ -108,7 +109,8 @@ RUN_DEPMOD = if [ -z "$(DESTDIR)" ]; then \
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/rraim.ko
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/extra/rraim.ko \
+		$(DESTDIR)/lib/modules/$(KVER)/extra/rraim_blk.ko
 	@$(RUN_DEPMOD)
 	$(MAKE) -C server uninstall $(INSTALL_DIRS)
 	$(MAKE) -C rraimctl uninstall $(INSTALL_DIRS) MANDIR=$(MANDIR)
@@ -118,6 +120,8 @@ uninstall:
 dkms-install:
 	install -d $(DESTDIR)$(DKMS_SRC)
 	install -m 0644 $(MODULE_SRCS) $(DESTDIR)$(DKMS_SRC)/
+	install -d $(DESTDIR)$(DKMS_SRC)/blk
+	install -m 0644 $(MODULE_BLK_SRCS) $(DESTDIR)$(DKMS_SRC)/blk/
 	@echo "sources in $(DESTDIR)$(DKMS_SRC): now 'dkms install rraim/$(VERSION)'"
 
 dkms-uninstall:
@@ -127,6 +131,7 @@ dkms-uninstall:
 # deletes every *.o, *.a and *.ko under M=, which here includes the test
 # bed's unpacked kernels (build/cache).
 MODULE_PRODUCTS = *.o *.ko *.mod *.mod.c .*.cmd .*.d Module.symvers \
+	blk/*.o blk/.*.cmd \
 	modules.order tests/kunit/*.o tests/kunit/.*.cmd tests/kunit/*.mod \
 	tests/kunit/*.mod.c
 

@@ -30,8 +30,10 @@
 /*
  * The core API is exported only to its KUnit tests (tests/kunit), in a
  * namespace of their own; the front ends are built into this module.
+ * rraim_blk.ko, which builds the same core again (blk/), exports nothing:
+ * the KUnit tests run against rraim.ko.
  */
-#if IS_ENABLED(CONFIG_KUNIT)
+#if IS_ENABLED(CONFIG_KUNIT) && !defined(RRAIM_BLK_BUILD)
 #define EXPORT_SYMBOL_FOR_RRAIM_KUNIT(sym) EXPORT_SYMBOL_NS_GPL(sym, RRAIM_KUNIT)
 #else
 #define EXPORT_SYMBOL_FOR_RRAIM_KUNIT(sym)

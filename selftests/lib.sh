@@ -93,6 +93,12 @@ load_rraim() {
 unload_rraim() {
 	local n
 
+	if [ -d /sys/module/rraim_blk ]; then
+		# the block front end: its device must be free (no swap on it)
+		swapoff -a 2>/dev/null
+		rmmod rraim_blk
+		return
+	fi
 	[ -d /sys/module/rraim ] || return 0
 	swapoff -a 2>/dev/null
 	n=$(stat_of stored_pages)

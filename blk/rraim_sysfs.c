@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ../rraim_sysfs.c, built again into rraim_blk.ko (see Kbuild). */
+#define RRAIM_BLK_BUILD 1
+#include "../rraim_sysfs.c"

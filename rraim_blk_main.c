@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rraim_blk.ko: RRAIM as a swap block device, /dev/rraim0.
+ *
+ * The same core as rraim.ko (its sources are built a second time, blk/),
+ * with the block front end (rraim_blkdev.c) instead of the swap hooks.
+ * The kernel taints a module whose modinfo marks it as a livepatch when it
+ * loads it, whether or not it ever patches anything: so the block front
+ * end lives in a module of its own, which taints O/E only.  One front end
+ * per host at a time: both modules own /sys/kernel/rraim, and the second
+ * one loaded refuses to load.
+ *
+ * Parameters: those of rraim.ko's core (servers=, replicas=, auth_key=,
+ * encrypt_key=, the knobs), and disksize=, the device's size.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "rraim.h"
+#include "rraim_auth.h"
+#include "rraim_blkdev.h"
+#include "rraim_core.h"
+#include "rraim_crypt.h"
+
+static unsigned long long rraim_blk_disksize;
+
+/* A size with K, M, G or T; a positive multiple of the page size. */
+static int rraim_blk_disksize_set(const char *val,
+				  const struct kernel_param *kp)
+{
+	unsigned long long bytes;
+	char *end;
+
+	bytes = memparse(val, &end);
+	if (end == val || (*end && *end != '\n'))
+		return -EINVAL;
+	if (!bytes || bytes % PAGE_SIZE ||
+	    bytes / PAGE_SIZE > RRAIM_SPACE_MAX_PAGES)
+		return -EINVAL;
+	rraim_blk_disksize = bytes;
+	return 0;
+}
+
+static int rraim_blk_disksize_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%llu\n", rraim_blk_disksize);
+}
+
+static const struct kernel_param_ops rraim_blk_disksize_ops = {
+	.set = rraim_blk_disksize_set,
+	.get = rraim_blk_disksize_get,
+};
+
+module_param_cb(disksize, &rraim_blk_disksize_ops, NULL, 0444);
+MODULE_PARM_DESC(disksize, "Size of /dev/rraim0 (K, M, G, T suffixes; a multiple of the page size; required)");
+
+/*
+ * Bottom-up: the core, its control interface, the servers of servers=,
+ * then the device.  Exit is the exact reverse.
+ */
+static int __init rraim_blk_init(void)
+{
+	int ret;
+
+	if (!rraim_blk_disksize) {
+		pr_err("disksize= is required: the size of /dev/rraim0, e.g. disksize=4G\n");
+		ret = -EINVAL;
+		goto out_keys;
+	}
+	ret = rraim_core_init();
+	if (ret)
+		goto out_keys;
+	ret = rraim_sysfs_init();
+	if (ret)
+		goto out_core_exit;
+	ret = rraim_servers_add_param();
+	if (ret)
+		goto out_remove_servers;
+	ret = rraim_blkdev_init(rraim_blk_disksize);
+	if (ret)
+		goto out_remove_servers;
+	rraim_core_set_attached(true);
+	return 0;
+
+out_remove_servers:
+	rraim_core_shutdown();
+	rraim_sysfs_exit();
+out_core_exit:
+	rraim_core_exit();
+out_keys:
+	/* auth_key= and encrypt_key= were set before init: forget the keys */
+	rraim_crypt_exit();
+	rraim_auth_exit();
+	return ret;
+}
+
+/* Only reachable while nothing has the device open. */
+static void __exit rraim_blk_exit(void)
+{
+	rraim_core_set_attached(false);
+	rraim_blkdev_exit();
+	rraim_core_shutdown();
+	rraim_sysfs_exit();
+	rraim_core_exit();
+	rraim_auth_exit();
+}
+
+module_init(rraim_blk_init);
+module_exit(rraim_blk_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("RRAIM: mirrored remote memory over RDMA as a swap block device");
+/* page checksums: the crypto API's crc32c (rraim_csum.c) */
+MODULE_SOFTDEP("pre: crc32c");
