@@ -44,7 +44,9 @@ MANDIR ?= $(PREFIX)/share/man
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' $(CURDIR)/dkms.conf)
 DKMS_SRC = /usr/src/rraim-$(VERSION)
 # What Kbuild needs to build the module outside this tree (dkms-install).
-MODULE_SRCS = Kbuild dkms.conf COPYING $(sort $(wildcard rraim_*.c rraim*.h))
+# (not Kbuild's products: rraim_blk.mod.c matches rraim_*.c)
+MODULE_SRCS = Kbuild dkms.conf COPYING \
+	$(sort $(filter-out %.mod.c,$(wildcard rraim_*.c rraim*.h)))
 MODULE_BLK_SRCS = $(sort $(wildcard blk/rraim_*.c))
 
 INSTALL_DIRS = DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) \

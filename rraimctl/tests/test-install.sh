@@ -88,6 +88,7 @@ sed 's/^/# installed: /' "$T/files"
 expected="/etc/rraim/rraim-server.conf.example
 /etc/rraim/rraim.conf.example
 /lib/modules/$KVER/extra/rraim.ko
+/lib/modules/$KVER/extra/rraim_blk.ko
 /usr/local/lib/systemd/system/rraim-server.service
 /usr/local/lib/systemd/system/rraim-server@.service
 /usr/local/lib/systemd/system/rraim.service
@@ -203,15 +204,19 @@ fi
 listdir() {	# the plain names in a directory, sorted
 	(cd "$1" && for f in *; do [ -e "$f" ] && echo "$f"; done) | LC_ALL=C sort
 }
-(cd "$TOP" && for f in Kbuild dkms.conf COPYING rraim_*.c rraim*.h; do
+# the sources at the top, and blk/ (rraim_blk.ko's wrappers of the core)
+(cd "$TOP" && for f in Kbuild dkms.conf COPYING rraim_*.c rraim*.h blk; do
 	case $f in *.mod.c) ;; *) echo "$f" ;; esac
  done) | LC_ALL=C sort >"$T/want"
+(cd "$TOP/blk" && for f in rraim_*.c; do echo "$f"; done) | LC_ALL=C sort >"$T/want-blk"
 listdir "$S" >"$T/got"
-if cmp -s "$T/want" "$T/got"; then
+listdir "$S/blk" >"$T/got-blk"
+if cmp -s "$T/want" "$T/got" && cmp -s "$T/want-blk" "$T/got-blk"; then
 	pass "dkms-install copies Kbuild, dkms.conf and the module's sources, nothing else"
 else
 	fail "dkms-install copies Kbuild, dkms.conf and the module's sources, nothing else"
 	diff "$T/want" "$T/got" | sed 's/^/#   /'
+	diff "$T/want-blk" "$T/got-blk" | sed 's/^/#   blk\//'
 fi
 
 # dkms.conf as dkms reads it: a bash fragment sourced with kernel_source_dir
@@ -264,6 +269,13 @@ if grep -qE 'warning:|error:' "$T/dkms-build.log"; then
 else
 	pass "the DKMS build has no warning"
 fi
+# dkms.conf's second module: the block device, without livepatch
+if [ "$(modinfo -F vermagic "$dkms_tree/rraim/$VERSION/build/rraim_blk.ko" 2>/dev/null | cut -d' ' -f1)" = "$KVER" ] &&
+   [ -z "$(modinfo -F livepatch "$dkms_tree/rraim/$VERSION/build/rraim_blk.ko")" ]; then
+	pass "the DKMS build makes rraim_blk.ko too, for $KVER, no livepatch"
+else
+	fail "the DKMS build makes rraim_blk.ko too, for $KVER, no livepatch"
+fi
 if [ "$(modinfo -F vermagic "$dkms_tree/rraim/$VERSION/build/rraim.ko" 2>/dev/null | cut -d' ' -f1)" = "$KVER" ]; then
 	pass "the DKMS-built rraim.ko is for $KVER"
 else
@@ -307,7 +319,7 @@ dkms_build_612() {
 }
 dkms_build_612
 
-if listdir "$S" | cmp -s - "$T/want"; then
+if listdir "$S" | cmp -s - "$T/want" && listdir "$S/blk" | cmp -s - "$T/want-blk"; then
 	pass "the installed sources stay clean (the build ran in the copy)"
 else
 	fail "the installed sources stay clean (the build ran in the copy)"
