@@ -46,6 +46,30 @@ void rraim_core_shutdown(void);
 void rraim_core_exit(void);
 
 /**
+ * rraim_core_load - a front end module's init, up to the front end itself
+ *
+ * rraim_core_init(), the control interface (which refuses when the other
+ * front end's module holds it) and the servers of servers=.  On failure
+ * everything is undone, the keys of auth_key= and encrypt_key= forgotten
+ * too.  Return: 0 or a negative errno (logged).
+ */
+int rraim_core_load(void);
+
+/**
+ * rraim_core_unload - undo rraim_core_load()
+ *
+ * From module exit, or from init when the front end failed to start.
+ */
+void rraim_core_unload(void);
+
+/**
+ * rraim_core_forget_keys - forget the keys set by the module's parameters
+ *
+ * When init fails before rraim_core_load() (the parameters were set).
+ */
+void rraim_core_forget_keys(void);
+
+/**
  * rraim_core_set_attached - the front end starts or stops delivering pages
  * @attached: true once every task runs the front end's hooks
  *

@@ -19,10 +19,8 @@
 #include <linux/moduleparam.h>
 
 #include "rraim.h"
-#include "rraim_auth.h"
 #include "rraim_blkdev.h"
 #include "rraim_core.h"
-#include "rraim_crypt.h"
 
 static unsigned long long rraim_blk_disksize;
 
@@ -66,34 +64,19 @@ static int __init rraim_blk_init(void)
 
 	if (!rraim_blk_disksize) {
 		pr_err("disksize= is required: the size of /dev/rraim0, e.g. disksize=4G\n");
-		ret = -EINVAL;
-		goto out_keys;
+		rraim_core_forget_keys();
+		return -EINVAL;
 	}
-	ret = rraim_core_init();
+	ret = rraim_core_load();
 	if (ret)
-		goto out_keys;
-	ret = rraim_sysfs_init();
-	if (ret)
-		goto out_core_exit;
-	ret = rraim_servers_add_param();
-	if (ret)
-		goto out_remove_servers;
+		return ret;
 	ret = rraim_blkdev_init(rraim_blk_disksize);
-	if (ret)
-		goto out_remove_servers;
+	if (ret) {
+		rraim_core_unload();
+		return ret;
+	}
 	rraim_core_set_attached(true);
 	return 0;
-
-out_remove_servers:
-	rraim_core_shutdown();
-	rraim_sysfs_exit();
-out_core_exit:
-	rraim_core_exit();
-out_keys:
-	/* auth_key= and encrypt_key= were set before init: forget the keys */
-	rraim_crypt_exit();
-	rraim_auth_exit();
-	return ret;
 }
 
 /* Only reachable while nothing has the device open. */
@@ -101,10 +84,7 @@ static void __exit rraim_blk_exit(void)
 {
 	rraim_core_set_attached(false);
 	rraim_blkdev_exit();
-	rraim_core_shutdown();
-	rraim_sysfs_exit();
-	rraim_core_exit();
-	rraim_auth_exit();
+	rraim_core_unload();
 }
 
 module_init(rraim_blk_init);

@@ -44,6 +44,7 @@
 #include <linux/vmalloc.h>
 
 #include "rraim.h"
+#include "rraim_auth.h"
 #include "rraim_core.h"
 #include "rraim_crypt.h"
 #include "rraim_rdma.h"
@@ -1390,6 +1391,42 @@ void rraim_core_shutdown(void)
 	}
 	rraim_pool_empty();
 	rraim_servers_remove_all();
+}
+
+int rraim_core_load(void)
+{
+	int ret;
+
+	ret = rraim_core_init();
+	if (ret)
+		goto out_keys;
+	ret = rraim_sysfs_init();
+	if (ret)
+		goto out_core_exit;
+	ret = rraim_servers_add_param();
+	if (ret)
+		rraim_core_unload();
+	return ret;
+
+out_core_exit:
+	rraim_core_exit();
+out_keys:
+	rraim_core_forget_keys();
+	return ret;
+}
+
+void rraim_core_unload(void)
+{
+	rraim_core_shutdown();
+	rraim_sysfs_exit();
+	rraim_core_exit();
+	rraim_auth_exit();
+}
+
+void rraim_core_forget_keys(void)
+{
+	rraim_crypt_exit();
+	rraim_auth_exit();
 }
 
 void rraim_core_exit(void)

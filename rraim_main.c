@@ -11,8 +11,6 @@
 #include <linux/module.h>
 
 #include "rraim.h"
-#include "rraim_auth.h"
-#include "rraim_crypt.h"
 #include "rraim_core.h"
 #include "rraim_swap.h"
 
@@ -25,31 +23,16 @@ static int __init rraim_init(void)
 	int ret;
 
 	ret = rraim_swap_check();
+	if (ret) {
+		rraim_core_forget_keys();
+		return ret;
+	}
+	ret = rraim_core_load();
 	if (ret)
-		goto out_auth_exit;
-	ret = rraim_core_init();
-	if (ret)
-		goto out_auth_exit;
-	ret = rraim_sysfs_init();
-	if (ret)
-		goto out_core_exit;
-	ret = rraim_servers_add_param();
-	if (ret)
-		goto out_remove_servers;
+		return ret;
 	ret = rraim_swap_attach();
 	if (ret)
-		goto out_remove_servers;
-	return 0;
-
-out_remove_servers:
-	rraim_core_shutdown();
-	rraim_sysfs_exit();
-out_core_exit:
-	rraim_core_exit();
-out_auth_exit:
-	/* auth_key= and encrypt_key= were set before init: forget the keys */
-	rraim_crypt_exit();
-	rraim_auth_exit();
+		rraim_core_unload();
 	return ret;
 }
 
@@ -57,10 +40,7 @@ out_auth_exit:
 static void __exit rraim_exit(void)
 {
 	rraim_swap_exit();
-	rraim_core_shutdown();
-	rraim_sysfs_exit();
-	rraim_core_exit();
-	rraim_auth_exit();
+	rraim_core_unload();
 }
 
 module_init(rraim_init);

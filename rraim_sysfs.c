@@ -9,6 +9,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/kernfs.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
@@ -865,9 +866,17 @@ static const struct file_operations rraim_forget_fops = {
 
 int rraim_sysfs_init(void)
 {
+	struct kernfs_node *kn;
 	unsigned int i;
 	int ret;
 
+	/* rraim.ko and rraim_blk.ko both own it: one of them at a time */
+	kn = kernfs_find_and_get(kernel_kobj->sd, "rraim");
+	if (kn) {
+		kernfs_put(kn);
+		pr_err("another RRAIM module is loaded (/sys/kernel/rraim exists): load rraim or rraim_blk, not both\n");
+		return -EBUSY;
+	}
 	rraim_kobj = kobject_create_and_add("rraim", kernel_kobj);
 	if (!rraim_kobj)
 		return -ENOMEM;
