@@ -5,6 +5,7 @@
 #  - it refuses to load without disksize=; with servers=, replicas=2 and
 #    disksize=512M it loads, taints O/E only (never K), attaches, and the
 #    device has the size asked, 4 KiB blocks and is not rotational;
+#    rraim.ko then refuses to load, with one line (and no sysfs splat);
 #  - raw I/O: a block never written reads zeros; a written one reads back
 #    what was written; a discarded one reads zeros again and its page is
 #    no longer held;
@@ -54,7 +55,7 @@ if modprobe rraim_blk servers="$LIST" 2>/dev/null; then
 fi
 dmesg | grep -q 'disksize= is required' || fail "no line says disksize= is required"
 
-modprobe rraim_blk servers="$LIST" replicas=2 disksize=512M lost_wait_ms=1500 ||
+modprobe rraim_blk servers="$LIST" replicas=2 disksize=512M ||
 	fail "modprobe rraim_blk"
 wait_until '[ "$(servers_live)" = 3 ]' 300 || fail "the servers did not come up"
 taint=$(cat /sys/module/rraim_blk/taint)
@@ -64,6 +65,13 @@ case $taint in
 esac
 [ -d /sys/kernel/livepatch/rraim_blk ] && fail "rraim_blk is a livepatch"
 [ "$(cat "$RRAIM_SYS/attached")" = 1 ] || fail "not attached"
+# one RRAIM module at a time: rraim.ko refuses with one line
+if modprobe rraim servers="$LIST" 2>/dev/null; then
+	fail "rraim.ko loaded beside rraim_blk.ko"
+fi
+dmesg | grep -q 'another RRAIM module is loaded' ||
+	fail "no line says another RRAIM module is loaded"
+[ "$(cat "$RRAIM_SYS/attached")" = 1 ] || fail "rraim_blk detached by rraim.ko's refusal"
 [ -b $DEV ] || fail "no $DEV"
 Q=/sys/block/rraim0
 [ "$(cat $Q/size)" = $((512 * 2048)) ] || fail "size $(cat $Q/size) sectors, not 512 MiB"
@@ -110,7 +118,10 @@ wait_until '[ "$(stat_of stored_pages)" -le 1 ]' 60 ||
 	fail "$(stat_of stored_pages) pages held after swapoff: freed slots pin remote memory"
 
 # every server dead: never zeros or old data for a page that was written
+# (the default lost-page wait until then: a starved guest's servers may
+# all miss heartbeats for a few seconds while server 2 is away)
 write_block 200 "$RUN/data" || fail "write: $(cat "$RUN/dd.err")"
+echo 1500 >"$RRAIM_SYS/lost_wait_ms" || fail "lost_wait_ms"
 for i in 1 2 3; do
 	rraim-fault kill "$i" || fail "kill server $i"
 done
