@@ -70,12 +70,14 @@ static int __init rraim_blk_init(void)
 	ret = rraim_core_load();
 	if (ret)
 		return ret;
+	/* stores first: the device takes writes from the moment it appears */
+	rraim_core_set_attached(true);
 	ret = rraim_blkdev_init(rraim_blk_disksize);
 	if (ret) {
+		rraim_core_set_attached(false);
 		rraim_core_unload();
 		return ret;
 	}
-	rraim_core_set_attached(true);
 	return 0;
 }
 
