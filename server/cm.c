@@ -87,9 +87,128 @@ int rraim_cm_listen(struct rraim_server *srv)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Retired cm_ids                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Destroying the cm_id of a connection that got as far as a connect
+ * request sends a CM message (a DREQ, or a REJ), and so does disconnecting
+ * it.  Soft-RoCE puts its device's GSI queue pair, which carries every CM
+ * message, in the error state for good when it cannot send one because
+ * its netdev has no carrier (rxe_requester() on a send error, 6.1 and
+ * 6.12): after that the server cannot answer any connect request on that
+ * device again.  That is what a server whose link was cut for a few
+ * seconds met when its control connection failed during the cut.  So
+ * while the port of a closed connection is not active, its cm_id is kept
+ * here, with no QP and no context, and destroyed once the port has been
+ * active for RRAIM_RETIRE_SETTLE_MS (the module waits as long before it
+ * reconnects).  Its client lost nothing: the connection was dead already.
+ */
+#define RRAIM_RETIRE_CHECK_MS	200
+#define RRAIM_RETIRE_SETTLE_MS	1000
+
+/**
+ * struct rraim_retired_id - a cm_id whose destruction waits for its port
+ * @next: next in rraim_server.retired
+ * @id: the cm_id, context NULL
+ * @active_since_ms: when its port was first seen active again, 0 if not
+ */
+struct rraim_retired_id {
+	struct rraim_retired_id *next;
+	struct rdma_cm_id *id;
+	uint64_t active_since_ms;
+};
+
+/* Whether @id's port can carry a CM message now. */
+bool rraim_cm_port_active(struct rdma_cm_id *id)
+{
+	struct ibv_port_attr attr;
+
+	if (!id->verbs || !id->port_num)
+		return true;	/* never bound to a port: sends nothing */
+	if (ibv_query_port(id->verbs, id->port_num, &attr))
+		return true;	/* the device is going: nothing to keep */
+	return attr.state == IBV_PORT_ACTIVE;
+}
+
+static void rraim_cm_destroy_id(struct rdma_cm_id *id)
+{
+	if (rdma_destroy_id(id))
+		rraim_err("cannot destroy a cm_id: %s", strerror(errno));
+}
+
+/*
+ * Destroy @id, a closed connection's (its QP destroyed, its context
+ * cleared), now or once its port is active again.
+ */
+void rraim_cm_retire(struct rraim_server *srv, struct rdma_cm_id *id)
+{
+	struct rraim_retired_id *r;
+
+	if (rraim_cm_port_active(id) || srv->state == RRAIM_SERVER_STOPPING) {
+		rraim_cm_destroy_id(id);
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		rraim_cm_destroy_id(id);
+		return;
+	}
+	if (!srv->retired)
+		rraim_notice("the link of %s is down: closed connections say goodbye once it is back",
+			     ibv_get_device_name(id->verbs->device));
+	r->id = id;
+	r->next = srv->retired;
+	srv->retired = r;
+	if (!srv->retired_check_ms)
+		srv->retired_check_ms = rraim_now_ms() + RRAIM_RETIRE_CHECK_MS;
+}
+
+/*
+ * Destroy the retired cm_ids whose port has been active long enough (all
+ * of them when @now_ms is 0), or only those on @verbs when it is set.
+ */
+static void rraim_cm_retired_sweep(struct rraim_server *srv, uint64_t now_ms,
+				   struct ibv_context *verbs)
+{
+	struct rraim_retired_id **p = &srv->retired, *r;
+
+	while ((r = *p)) {
+		bool go = !now_ms || (verbs && r->id->verbs == verbs);
+
+		if (!go && !verbs) {
+			if (!rraim_cm_port_active(r->id))
+				r->active_since_ms = 0;
+			else if (!r->active_since_ms)
+				r->active_since_ms = now_ms;
+			go = r->active_since_ms &&
+			     now_ms - r->active_since_ms >=
+			     RRAIM_RETIRE_SETTLE_MS;
+		}
+		if (!go) {
+			p = &r->next;
+			continue;
+		}
+		*p = r->next;
+		rraim_cm_destroy_id(r->id);
+		free(r);
+	}
+	srv->retired_check_ms = srv->retired ?
+		rraim_now_ms() + RRAIM_RETIRE_CHECK_MS : 0;
+}
+
+/* The timer fired: destroy what may go now. */
+void rraim_cm_retired_check(struct rraim_server *srv, uint64_t now_ms)
+{
+	if (srv->retired_check_ms && now_ms >= srv->retired_check_ms)
+		rraim_cm_retired_sweep(srv, now_ms, NULL);
+}
+
 /* Free the listener and the channel; every other cm_id must be gone. */
 void rraim_cm_destroy(struct rraim_server *srv)
 {
+	rraim_cm_retired_sweep(srv, 0, NULL);
 	if (srv->listen_id && rdma_destroy_id(srv->listen_id))
 		rraim_err("cannot destroy the listening cm_id: %s",
 			  strerror(errno));
@@ -226,6 +345,7 @@ static void rraim_cm_device_removed(struct rraim_server *srv,
 	if (!verbs)
 		return;
 	rraim_sessions_remove_device(srv, verbs);
+	rraim_cm_retired_sweep(srv, rraim_now_ms(), verbs);
 	if (srv->listen_id && srv->listen_id->verbs == verbs) {
 		rdma_destroy_id(srv->listen_id);
 		srv->listen_id = NULL;
@@ -257,8 +377,13 @@ static void rraim_cm_conn_event(struct rraim_server *srv,
 	struct rraim_conn *conn = ev->id->context;
 
 	if (!conn) {
-		rraim_dbg("%s for an id without connection",
-			  rdma_event_str(ev->type));
+		/* a retired id: it goes with its device */
+		if (ev->type == RDMA_CM_EVENT_DEVICE_REMOVAL)
+			rraim_cm_retired_sweep(srv, rraim_now_ms(),
+					       ev->id->verbs);
+		else
+			rraim_dbg("%s for an id without connection",
+				  rdma_event_str(ev->type));
 		return;
 	}
 	switch (ev->type) {

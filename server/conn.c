@@ -519,14 +519,17 @@ void rraim_conn_release(struct rraim_conn *conn)
  */
 void rraim_conn_destroy(struct rraim_conn *conn)
 {
+	struct rraim_server *srv = conn->session->srv;
 	struct rdma_cm_id *id = conn->id;
 
-	/* Fails harmlessly when the client disconnected first. */
-	if (conn->state != RRAIM_CONN_NEW)
+	/*
+	 * Fails harmlessly when the client disconnected first.  Not while
+	 * the port is down: see rraim_cm_retire().
+	 */
+	if (conn->state != RRAIM_CONN_NEW && rraim_cm_port_active(id))
 		rdma_disconnect(id);
 	rraim_conn_release(conn);
-	if (rdma_destroy_id(id))
-		rraim_err("cannot destroy a cm_id: %s", strerror(errno));
+	rraim_cm_retire(srv, id);
 }
 
 /*

@@ -5,7 +5,8 @@
  * One thread runs one poll() over:
  *   - the RDMA CM event channel (connect requests, connection events),
  *   - a signalfd (SIGTERM, SIGINT: stop; SIGHUP: ignored),
- *   - a timerfd set to the earliest grace deadline,
+ *   - a timerfd set to the earliest grace deadline (or check of the
+ *     cm_ids that wait for their port, cm.c),
  *   - the status socket, when there is one,
  *   - the completion channel of every control connection.
  * Data connections need no fd: they only carry one-sided traffic, which
@@ -337,13 +338,20 @@ static void rraim_server_timer_fired(struct rraim_server *srv)
 		rraim_dbg("timerfd: %s", strerror(errno));
 	srv->timer_armed_ms = 0;	/* one-shot: it is disarmed now */
 	rraim_sessions_expire(srv, rraim_now_ms());
+	rraim_cm_retired_check(srv, rraim_now_ms());
 }
 
-/* Point the timer at the earliest grace deadline, or disarm it. */
+/*
+ * Point the timer at the earliest grace deadline or check of the retired
+ * cm_ids, or disarm it.
+ */
 static void rraim_server_arm_timer(struct rraim_server *srv)
 {
 	uint64_t next = rraim_sessions_next_deadline(srv);
 	struct itimerspec its;
+
+	if (srv->retired_check_ms && (!next || srv->retired_check_ms < next))
+		next = srv->retired_check_ms;
 
 	if (next == srv->timer_armed_ms)
 		return;

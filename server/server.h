@@ -60,6 +60,7 @@
 				 IBV_ACCESS_REMOTE_WRITE)
 
 struct rraim_session;
+struct rraim_retired_id;
 
 /* ------------------------------------------------------------------ */
 /* Connections                                                         */
@@ -264,7 +265,7 @@ enum rraim_pollfd {
  * @cm_channel: event channel of the listener and of every connection
  * @listen_id: the listening cm_id, NULL after its device went away
  * @signal_fd: signalfd for SIGTERM, SIGINT and SIGHUP
- * @timer_fd: fires at the earliest grace deadline
+ * @timer_fd: fires at the earliest grace deadline or retired-id check
  * @timer_armed_ms: deadline @timer_fd is set to, 0 when disarmed
  * @status_fd: listening status socket, -1 when none
  * @sessions: all sessions, live and in grace
@@ -280,6 +281,9 @@ enum rraim_pollfd {
  * @quota_rl: rate limit of the log lines of ALLOCs over a quota
  * @auth: clients must authenticate (--secret)
  * @secret: the shared secret, when @auth
+ * @retired: cm_ids of closed connections whose CM message (DREQ, REJ)
+ *	waits for their port to be active again (cm.c)
+ * @retired_check_ms: when to look at their ports again, 0 when none
  */
 struct rraim_server {
 	const struct rraim_options *opts;
@@ -314,6 +318,8 @@ struct rraim_server {
 	struct rraim_ratelimit quota_rl;
 	bool auth;
 	struct rraim_secret secret;
+	struct rraim_retired_id *retired;
+	uint64_t retired_check_ms;
 };
 
 /* server.c */
@@ -330,6 +336,9 @@ const char *rraim_server_state_str(enum rraim_server_state state);
 int rraim_cm_listen(struct rraim_server *srv);
 int rraim_cm_process(struct rraim_server *srv);
 void rraim_cm_destroy(struct rraim_server *srv);
+bool rraim_cm_port_active(struct rdma_cm_id *id);
+void rraim_cm_retire(struct rraim_server *srv, struct rdma_cm_id *id);
+void rraim_cm_retired_check(struct rraim_server *srv, uint64_t now_ms);
 
 /* session.c */
 uint16_t rraim_session_admit(struct rraim_server *srv,

@@ -30,6 +30,7 @@
 struct mock_counts mock_live;
 int mock_violations;
 uint32_t mock_peer_ip = MOCK_PEER_IP_DEFAULT;
+bool mock_port_down;
 
 static void mock_violation(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -572,6 +573,19 @@ int ibv_query_device(struct ibv_context *context,
 	return 0;
 }
 
+/* The old entry point verbs.h's inline falls back to for our context. */
+#undef ibv_query_port
+int ibv_query_port(struct ibv_context *context, uint8_t port_num,
+		   struct _compat_ibv_port_attr *attr)
+{
+	struct ibv_port_attr *a = (struct ibv_port_attr *)attr;
+
+	if (context != &mock_ctx || port_num != 1)
+		return EINVAL;
+	a->state = mock_port_down ? IBV_PORT_DOWN : IBV_PORT_ACTIVE;
+	return 0;
+}
+
 const char *ibv_get_device_name(struct ibv_device *device)
 {
 	(void)device;
@@ -720,6 +734,7 @@ struct rdma_cm_id *mock_connect_request(const void *pdata, size_t len)
 
 	m = mock_new_id(mock_listener->id.channel, NULL);
 	m->id.verbs = &mock_ctx;
+	m->id.port_num = 1;
 	m->id.route.addr.dst_sin.sin_family = AF_INET;
 	m->id.route.addr.dst_sin.sin_addr.s_addr = htonl(mock_peer_ip);
 	m->id.route.addr.dst_sin.sin_port = htons(mock_next_port++);

@@ -38,6 +38,9 @@ extern int mock_violations;
 #define MOCK_PEER_IP_DEFAULT	0x0a000063	/* 10.0.0.99 */
 extern uint32_t mock_peer_ip;
 
+/* The device's port is down (its netdev lost its carrier). */
+extern bool mock_port_down;
+
 /* A client's connect request with @len bytes of private data (padded to
  * 56 like the IB CM does), from mock_peer_ip; returns the server-side
  * cm_id it creates. */

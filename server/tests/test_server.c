@@ -537,6 +537,65 @@ static void test_device_removal(void)
 	stop_server(RRAIM_EXIT_FAILURE);
 }
 
+/*
+ * The server's link is cut, and the control connection's QP fails: its
+ * cm_id is not disconnected nor destroyed (either sends a CM message,
+ * which breaks Soft-RoCE's GSI QP for good while the carrier is off)
+ * until the port has been active again for a second.
+ */
+static void test_link_down(void)
+{
+	struct rraim_msg_info rep;
+	struct rdma_cm_id *data;
+	struct client k;
+	uint64_t t0, deadline;
+	uint16_t reason;
+
+	start_server(60);
+	ok(open_control(&k, 0x6) &&
+	   request(k.ctl, RRAIM_MSG_ALLOC, 0, &rep) == RRAIM_OK,
+	   "a session with a chunk");
+	reason = connect_as(RRAIM_ROLE_DATA, k.session, k.token, 1, 4, &data,
+			    NULL);
+	ok(!reason, "and a data connection");
+	mock_port_down = true;
+	mock_qp_error(k.ctl);
+	settle();
+	ok(find_session(0x6)->state == RRAIM_SESSION_GRACE &&
+	   !mock_id_destroyed(k.ctl) && !mock_id_destroyed(data) &&
+	   !mock_id_disconnects(k.ctl) && !mock_id_disconnects(data) &&
+	   mock_live.qps == 0 && srv.retired,
+	   "port down: the closed connections' QPs go, their cm_ids wait");
+	t0 = rraim_now_ms();
+	while (rraim_now_ms() < t0 + 600)
+		rraim_server_round(&srv, 100);
+	ok(!mock_id_destroyed(k.ctl) && !mock_id_destroyed(data),
+	   "still waiting while the port is down");
+	mock_port_down = false;
+	t0 = rraim_now_ms();
+	deadline = t0 + 3000;
+	while (srv.retired && rraim_now_ms() < deadline)
+		rraim_server_round(&srv, 100);
+	ok(mock_id_destroyed(k.ctl) && mock_id_destroyed(data) &&
+	   rraim_now_ms() - t0 >= 1000,
+	   "destroyed once the port was active for a second (%llu ms)",
+	   (unsigned long long)(rraim_now_ms() - t0));
+
+	/* Cut again, and the server stops with a cm_id waiting. */
+	reason = connect_as(RRAIM_ROLE_CONTROL, k.session, k.token, 0, 4,
+			    &k.ctl, &k.welcome);
+	ok(!reason && (k.welcome.flags & RRAIM_WELCOME_RESUMED),
+	   "the client resumes its session");
+	mock_port_down = true;
+	mock_qp_error(k.ctl);
+	settle();
+	ok(srv.retired && !mock_id_destroyed(k.ctl), "cut again: one waits");
+	mock_port_down = false;
+	kill(getpid(), SIGTERM);
+	settle();
+	stop_server(0);
+}
+
 /* The cm_id of the session's control connection, NULL when none. */
 static struct rdma_cm_id *control_id(uint64_t session)
 {
@@ -985,6 +1044,7 @@ int main(void)
 	test_long_message();
 	test_shutdown();
 	test_device_removal();
+	test_link_down();
 	test_replace();
 	test_quota();
 	test_auth();
