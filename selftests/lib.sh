@@ -68,6 +68,14 @@ check() {
 	"$@" || fail "$what"
 }
 
+# netem on the client's link to a server: the separate-VM topology (a real
+# link) and iproute2's tc, in $TC (busybox has a tc applet without netem)
+require_netem() {
+	[ "$RRAIM_TOPOLOGY" = multi ] || skip "needs --separate-vms (netem on a real link)"
+	TC=/usr/sbin/tc
+	[ -x "$TC" ] || skip "no $TC in the guest"
+}
+
 stat_of() {
 	cat "$RRAIM_SYS/stats/$1"
 }

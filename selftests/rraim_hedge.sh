@@ -15,10 +15,7 @@
 require_root
 require_rdma
 require_servers 2
-[ "$RRAIM_TOPOLOGY" = multi ] || skip "needs --separate-vms (netem on a real link)"
-# iproute2's tc (busybox has a tc applet without netem)
-TC=/usr/sbin/tc
-[ -x "$TC" ] || skip "no $TC in the guest"
+require_netem
 
 DEADLINE=100
 DELAY=70ms

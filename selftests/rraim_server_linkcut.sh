@@ -15,10 +15,7 @@
 require_root
 require_rdma
 require_servers 2
-[ "$RRAIM_TOPOLOGY" = multi ] || skip "needs --separate-vms (netem on a real link)"
-# iproute2's tc (busybox has a tc applet without netem)
-TC=/usr/sbin/tc
-[ -x "$TC" ] || skip "no $TC in the guest"
+require_netem
 
 load_rraim 2 replicas=2 heartbeat_ms=20 deadline_ms=400 || fail "load"
 "$TC" qdisc add dev link1 root netem delay 100ms || fail "netem on link1"
