@@ -25,7 +25,7 @@
 #    (left out without rraim-rogue-server).
 # A module without page encryption runs the premise and skips.  Single
 # guest only: it reads the servers' processes.
-# rraim-timeout: 300
+# rraim-timeout: 420
 . "$(dirname "$0")/lib.sh"
 require_root
 require_rdma
@@ -223,6 +223,42 @@ diag "cipher faults: loads: crypt_errors +$((x2 - x1)), server errors +$((e2 - e
 [ $((x2 - x1)) = 3 ] || fail "3 loads failed to decrypt, crypt_errors moved by $((x2 - x1))"
 [ "$e2" = "$e0" ] || fail "the cipher's failures were counted as $((e2 - e0)) server errors"
 [ "$(stat_of corrupt)" = "$c0" ] || fail "the cipher's failures were counted as corrupt copies"
+[ "$(stat_of lost_pages)" = 0 ] || fail "pages were lost"
+
+# The sync checks an encrypted copy on its plaintext: a failure of the
+# cipher there judges no copy (the next source is read, or the page waits
+# for the next pass) and counts in crypt_errors.  Server 1 is killed and
+# restarted empty while a paged-out workload holds its pages; the first 3
+# checks of the sync that makes its copies again cannot decrypt.  No copy
+# is corrupt, no page lost, the sync completes, the workload verifies.
+T0=$(date +%s)
+D1=$(server_dir 1)
+CG=$(make_cgroup encrypt-sync 64M)
+: >"$OUT"
+bg_in_cgroup "$CG" rraim-pattern -L -P -S 900 -p 1 8M >"$OUT" 2>&1
+WORK_PID=$BG_PID
+wait_until 'grep -q "holding (SIGUSR1" "$OUT" || ! kill -0 "$WORK_PID" 2>/dev/null' 600
+grep -q "holding (SIGUSR1" "$OUT" || fail "sync cipher faults: the workload did not page out"
+[ "$(cat "$D1/pages")" -gt 0 ] || fail "sync cipher faults: server 1 holds no page"
+x0=$(stat_of crypt_errors)
+c0=$(stat_of corrupt)
+s0=$(stat_of sync_copies)
+rraim-fault kill 1 || fail "kill server 1"
+wait_until '[ "$(cat "$D1/state")" != live ]' 300 || fail "server 1 still live after its kill"
+echo 3 >"$FAULT" || fail "fault_crypt_errors"
+rraim-fault start 1 || fail "restart server 1"
+wait_until '[ "$(cat "$FAULT")" = 0 ] && [ "$(cat "$D1/state")" = live ] &&
+	[ "$(stat_of degraded_pages)" = 0 ]' 1800 ||
+	fail "sync cipher faults: no complete sync: $(cat "$FAULT") faults left, server 1 $(cat "$D1/state"), $(stat_of degraded_pages) degraded pages"
+x1=$(stat_of crypt_errors)
+diag "sync cipher faults: crypt_errors +$((x1 - x0)), corrupt +$(( $(stat_of corrupt) - c0 )), sync copies +$(( $(stat_of sync_copies) - s0 )), after $(elapsed); $(counters)"
+[ $((x1 - x0)) = 3 ] || fail "3 sync checks failed to decrypt, crypt_errors moved by $((x1 - x0))"
+[ "$(stat_of corrupt)" = "$c0" ] || fail "the sync counted the cipher's failures as corrupt copies"
+[ "$(cat "$D1/corrupt")" = 0 ] || fail "server 1 counts $(cat "$D1/corrupt") corrupt copies"
+kill -USR1 "$WORK_PID"
+wait "$WORK_PID" || { sed 's/^/# workload: /' "$OUT" | tail -n 3; fail "sync cipher faults: the workload failed"; }
+WORK_PID=
+rmdir "$CG" || fail "sync cipher faults: rmdir $CG"
 [ "$(stat_of lost_pages)" = 0 ] || fail "pages were lost"
 
 if command -v rraim-rogue-server >/dev/null 2>&1; then
