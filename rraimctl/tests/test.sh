@@ -1216,6 +1216,35 @@ contains "$T/err" "rmmod rraim_blk failed (exit status 1): is $BLK still in use"
 rm -f "$T/bin/rmmod.hook"
 file_is "$S/enabled" 1 "blockdev: detach leaves enabled alone"
 
+# status: the front end and the device's size; what a refused write means
+make_blk_tree "$R"
+expect 0 "blockdev: status" "${SYS[@]}" status
+contains "$T/out" "mode:              blockdev (rraim_blk, /dev/rraim0 of 64.0 MiB)" "blockdev: status shows the mode and the size"
+ctl "${SYS[@]}" --json status
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["mode"] == "blockdev" and d["disksize"] == 67108864' "$T/out" 2>/dev/null &&
+   [ "$("$HERE/json-check" .disksize <"$T/out")" = 67108864 ]; then
+	pass "blockdev: status --json: mode, and disksize as a number"
+else
+	fail "blockdev: status --json: mode, and disksize as a number"
+fi
+for i in 1 2 3; do
+	put "$S/servers/10.77.$i.2:7471/state" dead
+done
+ctl "${SYS[@]}" status
+contains "$T/out" "CRITICAL: no server live: writes to /dev/rraim0 fail" "blockdev: no server live is critical"
+make_blk_tree "$R"
+put "$S/enabled" 0
+ctl "${SYS[@]}" status
+contains "$T/out" "CRITICAL: disabled: writes to /dev/rraim0 fail" "blockdev: disabled is critical"
+make_tree "$R"
+ctl "${SYS[@]}" status
+contains "$T/out" "mode:              hooks (rraim)" "hooks: status shows the mode"
+ctl "${SYS[@]}" --json status
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["mode"] == "hooks" and "disksize" not in d' "$T/out" 2>/dev/null; then
+	pass "hooks: status --json: mode, no disksize"
+else
+	fail "hooks: status --json: mode, no disksize"
+fi
 rm -f "$BLK"
 
 # ---------------------------------------------------- unit and man pages
