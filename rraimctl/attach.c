@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rraimctl attach and detach: load the module with the configuration (or
- * apply it at run time when loaded) and wait until it is attached and its
- * servers are live; unload it, refused while it holds pages.
+ * rraimctl attach and detach: load the module of the configuration's front
+ * end with the configuration (or apply it at run time when loaded) and
+ * wait until it is attached and its servers are live, and for the block
+ * front end until its device is there; unload whichever is loaded,
+ * refused while it holds swapped-out pages.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,18 +15,24 @@
 #include "rraimctl.h"
 
 /* Hand the secret to the loaded module: it copies the key at once. */
-static int converge_secret(const struct ctl *ctl, const struct config *c)
+static int converge_secret(const struct ctl *ctl, const struct config *c,
+			   int mode)
 {
+	char path[PATH_MAX];
 	long key;
 	int err;
 
+	if (param_path(ctl, mode, secret_key.param, path, sizeof(path))) {
+		msg("cannot name the module's %s parameter", secret_key.param);
+		return RC_ERR;
+	}
 	key = key_install(&secret_key, c->keyfile[K_SECRET]);
 	if (key < 0)
 		return RC_ERR;
-	err = write_text(ctl->auth_key, secret_key.desc);
+	err = write_text(path, secret_key.desc);
 	key_uninstall(&secret_key, key);
 	if (err) {
-		msg("cannot write %s: %s", ctl->auth_key, strerror(-err));
+		msg("cannot write %s: %s", path, strerror(-err));
 		return RC_ERR;
 	}
 	info("secret: the servers are authenticated with %s (new connections)",
@@ -70,19 +78,50 @@ static int check_encryption(const struct ctl *ctl, const struct config *c)
 	return RC_ERR;
 }
 
+/*
+ * The device's size is fixed when rraim_blk loads: a loaded one of another
+ * size is refused, as encryption is.
+ */
+static int check_disksize(const struct ctl *ctl, const struct config *c)
+{
+	char path[PATH_MAX], v[32], want[32], have[32];
+	unsigned long long b;
+	int err;
+
+	if (param_path(ctl, MODE_BLOCKDEV, "disksize", path, sizeof(path))) {
+		msg("cannot name rraim_blk's disksize parameter");
+		return RC_ERR;
+	}
+	err = read_text(path, v, sizeof(v));
+	if (err || !parse_u64(v, &b)) {
+		msg("cannot read %s: %s", path, err ? strerror(-err) : "not a number");
+		return RC_ERR;
+	}
+	if (b == c->disksize)
+		return RC_OK;
+	fmt_size(want, sizeof(want), c->disksize);
+	fmt_size(have, sizeof(have), b);
+	msg("the loaded rraim_blk has disksize = %s but the configuration sets %s: the size of %s is fixed when it loads, so a new one needs 'rraimctl swapoff' and 'rraimctl detach' first, then 'rraimctl attach'",
+	    have, want, blkdev_path());
+	return RC_ERR;
+}
+
 /* With the module loaded: add the missing servers, set the knobs given. */
-static int converge(const struct ctl *ctl, const struct config *c)
+static int converge(const struct ctl *ctl, const struct config *c, int mode)
 {
 	char dir[PATH_MAX], cur[64], v[32];
 	unsigned int i;
 	int k, err, ret = RC_OK;
 
-	info("rraim is already loaded: applying the configuration at run time");
-	/* before anything changes: a module that encrypts otherwise is refused */
+	info("%s is already loaded: applying the configuration at run time",
+	     front_ends[mode].module);
+	/* before anything changes: what is fixed at load must match */
+	if (mode == MODE_BLOCKDEV && check_disksize(ctl, c))
+		return RC_ERR;
 	if (check_encryption(ctl, c))
 		return RC_ERR;
 	/* first: servers added below connect with it */
-	if (c->set[K_SECRET] && converge_secret(ctl, c))
+	if (c->set[K_SECRET] && converge_secret(ctl, c, mode))
 		return RC_ERR;
 	for (i = 0; i < c->nservers; i++) {
 		if (!server_dir(ctl, c->servers[i], dir, sizeof(dir)))
@@ -156,7 +195,7 @@ static void kmsg_show(int fd)
 		nl = strchr(text, '\n');
 		if (nl)
 			*nl = '\0';
-		if (!strncmp(text, "rraim: ", 7))
+		if (!strncmp(text, "rraim: ", 7) || !strncmp(text, "rraim_blk: ", 11))
 			msg("kernel: %s", text);
 	}
 	close(fd);
@@ -174,7 +213,7 @@ static void keys_uninstall(const struct logon_key *const *keys, long *ids,
 	}
 }
 
-static int modprobe(const struct config *c)
+static int modprobe(const struct config *c, int mode)
 {
 	static const struct logon_key *const keys[] = { &secret_key, &page_key };
 	enum { nkeys = sizeof(keys) / sizeof(keys[0]) };
@@ -185,7 +224,13 @@ static int modprobe(const struct config *c)
 	unsigned int i;
 	int k, fd, st;
 
-	argv[n++] = "rraim";
+	argv[n++] = front_ends[mode].module;
+	if (mode == MODE_BLOCKDEV) {
+		/* memparse()'s syntax, with no octal or hexadecimal to misread */
+		strcpy(args[K_DISKSIZE], "disksize=");
+		fmt_size(args[K_DISKSIZE] + 9, sizeof(args[0]) - 9, c->disksize);
+		argv[n++] = args[K_DISKSIZE];
+	}
 	for (k = 0; k < K_COUNT; k++) {
 		if (!keydefs[k].param || !c->set[k])
 			continue;
@@ -222,7 +267,7 @@ static int modprobe(const struct config *c)
 	keys_uninstall(keys, ids, nkeys);
 	if (st) {
 		if (st > 0)
-			msg("modprobe rraim failed (exit status %d)", st);
+			msg("modprobe %s failed (exit status %d)", argv[0], st);
 		kmsg_show(fd);
 		msg("see the kernel log ('dmesg | grep rraim') and rraimctl(8), TROUBLESHOOTING");
 		return RC_ERR;
@@ -232,19 +277,169 @@ static int modprobe(const struct config *c)
 	return RC_OK;
 }
 
+/* Not loaded: refuse what the module could not serve, then load it. */
+static int load(const struct ctl *ctl, const struct config *c, int mode)
+{
+	unsigned int j;
+	bool on;
+	int ret = RC_OK;
+
+	/* the block front end takes no hook: zswap may stay in front of it */
+	if (mode == MODE_HOOKS)
+		ret = check_zswap(ctl);
+	for (j = 0; !ret && j < c->nswap; j++) {
+		ret = swap_check(c->swap[j]);
+		if (!ret && !swap_active(c->swap[j], &on) && on) {
+			msg("swap area %s is already on: rraim serves only the swap areas turned on after it attached; turn it off ('swapoff %s') and keep it out of /etc/fstab (or mark it noauto there)",
+			    c->swap[j], c->swap[j]);
+			ret = RC_ERR;
+		}
+	}
+	if (!ret)
+		ret = modprobe(c, mode);
+	return ret;
+}
+
+/* Live servers of @srv (from servers_load()). */
+static size_t count_live(const struct ctl *ctl, const struct server *srv,
+			 size_t n)
+{
+	char sdir[PATH_MAX], state[64];
+	size_t i, live = 0;
+
+	for (i = 0; i < n; i++)
+		if (!pathf(sdir, sizeof(sdir), "%s/servers/%s", ctl->sysfs,
+			   srv[i].name) &&
+		    !read_attr(sdir, "state", state, sizeof(state)) &&
+		    !strcmp(state, "live"))
+			live++;
+	return live;
+}
+
+/* The servers that are not live, and why, after a timeout. */
+static void show_not_live(const struct ctl *ctl, const struct server *srv,
+			  size_t n)
+{
+	char sdir[PATH_MAX], state[64], why[VALUE_MAX];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (pathf(sdir, sizeof(sdir), "%s/servers/%s", ctl->sysfs,
+			  srv[i].name) ||
+		    read_attr(sdir, "state", state, sizeof(state)) ||
+		    !strcmp(state, "live"))
+			continue;
+		if (read_attr(sdir, "state_reason", why, sizeof(why)))
+			strcpy(why, "?");
+		msg("  %s: %s (%s)", srv[i].name, state, why);
+	}
+}
+
+/* What one look at the module found. */
+struct attach_state {
+	unsigned long long attached;
+	bool dev;			/* the block device is there */
+	size_t n, live, need;
+};
+
+static void attach_timed_out(const struct ctl *ctl, int mode, double start,
+			     const struct attach_state *st,
+			     const struct server *srv)
+{
+	char t[32];
+
+	fmt_duration(t, sizeof(t), now_s() - start);
+	if (st->attached != 1 && mode == MODE_HOOKS)
+		msg("timed out after %s: the livepatch transition has not completed (attached = 0): see %s/transition and rraimctl(8), TROUBLESHOOTING",
+		    t, ctl->livepatch);
+	else if (st->attached != 1)
+		msg("timed out after %s: rraim_blk is not attached (attached = 0): see the kernel log ('dmesg | grep rraim')",
+		    t);
+	else if (!st->dev)
+		msg("timed out after %s: %s has not appeared: see the kernel log ('dmesg | grep rraim') and 'udevadm settle'",
+		    t, blkdev_path());
+	else
+		msg("timed out after %s: %zu of %zu servers live, %zu needed",
+		    t, st->live, st->n, st->need);
+	show_not_live(ctl, srv, st->n);
+}
+
+static void attach_done(int mode, const struct config *c,
+			const struct attach_state *st)
+{
+	char b[32];
+
+	if (mode == MODE_HOOKS) {
+		info("rraim attached; %zu of %zu servers live", st->live, st->n);
+		return;
+	}
+	fmt_bytes(b, sizeof(b), c->disksize);
+	info("rraim_blk attached, %s ready (%s); %zu of %zu servers live",
+	     blkdev_path(), b, st->live, st->n);
+}
+
+/*
+ * Wait until the module is attached (the livepatch transition completed;
+ * rraim_blk is attached once loaded), the block device is there, and
+ * @min_live servers are live.
+ */
+static int attach_wait(const struct ctl *ctl, const struct config *c,
+		       int mode, double timeout, unsigned long min_live)
+{
+	struct attach_state st;
+	struct server *srv;
+	double start = now_s();
+	int ret;
+
+	for (;;) {
+		if (!is_dir(ctl->sysfs)) {
+			if (timed_out(start, timeout))
+				return require_loaded(ctl);
+			sleep_s(0.1);
+			continue;
+		}
+		memset(&st, 0, sizeof(st));
+		read_num(ctl->sysfs, "attached", &st.attached);
+		st.dev = mode != MODE_BLOCKDEV || exists(blkdev_path());
+		ret = servers_load(ctl, &srv, &st.n, false);
+		if (ret) {
+			msg("cannot list the servers: %s", strerror(-ret));
+			return RC_ERR;
+		}
+		st.live = count_live(ctl, srv, st.n);
+		st.need = min_live == MIN_LIVE_ALL ? st.n : min_live;
+		if (st.need > st.n) {
+			servers_free(srv, st.n);
+			msg("min_live is %lu but %s has only %zu servers",
+			    min_live, front_ends[mode].module, st.n);
+			return RC_ERR;
+		}
+		if (st.attached == 1 && st.dev && st.live >= st.need) {
+			servers_free(srv, st.n);
+			attach_done(mode, c, &st);
+			return RC_OK;
+		}
+		if (timed_out(start, timeout)) {
+			attach_timed_out(ctl, mode, start, &st, srv);
+			servers_free(srv, st.n);
+			return RC_TIMEOUT;
+		}
+		servers_free(srv, st.n);
+		if (progress_tty())
+			progress("waiting: attached %s%s, %zu of %zu servers live",
+				 st.attached == 1 ? "yes" : "no",
+				 st.dev ? "" : ", no device yet", st.live, st.n);
+		wait_step(start, timeout, 0.2);
+	}
+}
+
 int cmd_attach(const struct ctl *ctl, int argc, char **argv)
 {
 	const struct opts *o = &ctl->o;
-	char t[32], state[64], why[VALUE_MAX];
-	unsigned long long attached;
 	unsigned long min_live;
-	struct server *srv;
 	struct config c;
-	double timeout, start;
-	size_t n, live, need, i;
-	unsigned int j;
-	bool on;
-	int ret;
+	double timeout;
+	int ret, mode, loaded;
 
 	if ((o->given & OPT_CONFIG) && (o->given & OPT_NO_CONFIG))
 		return usage_err("--config and --no-config exclude each other");
@@ -264,99 +459,18 @@ int cmd_attach(const struct ctl *ctl, int argc, char **argv)
 	min_live = c.set[K_MIN_LIVE] ? c.num[K_MIN_LIVE] : MIN_LIVE_ALL;
 	if (o->given & OPT_MIN_LIVE)
 		min_live = o->min_live;
+	mode = config_mode(&c);
 
-	if (is_dir(ctl->sysfs)) {
-		ret = converge(ctl, &c);
-		if (ret)
-			goto out;
-	} else {
-		ret = check_zswap(ctl);
-		for (j = 0; !ret && j < c.nswap; j++) {
-			ret = swap_check(c.swap[j]);
-			if (!ret && !swap_active(c.swap[j], &on) && on) {
-				msg("swap area %s is already on: rraim serves only the swap areas turned on after it attached; turn it off ('swapoff %s') and keep it out of /etc/fstab (or mark it noauto there)",
-				    c.swap[j], c.swap[j]);
-				ret = RC_ERR;
-			}
-		}
+	loaded = loaded_mode(ctl);
+	if (loaded >= 0) {
+		ret = require_mode(ctl, mode);
 		if (!ret)
-			ret = modprobe(&c);
-		if (ret)
-			goto out;
+			ret = converge(ctl, &c, mode);
+	} else {
+		ret = load(ctl, &c, mode);
 	}
-
-	start = now_s();
-	for (;;) {
-		if (!is_dir(ctl->sysfs)) {
-			if (timed_out(start, timeout)) {
-				ret = require_loaded(ctl);
-				goto out;
-			}
-			sleep_s(0.1);
-			continue;
-		}
-		attached = 0;
-		read_num(ctl->sysfs, "attached", &attached);
-		ret = servers_load(ctl, &srv, &n, false);
-		if (ret) {
-			msg("cannot list the servers: %s", strerror(-ret));
-			ret = RC_ERR;
-			goto out;
-		}
-		live = 0;
-		for (i = 0; i < n; i++) {
-			char sdir[PATH_MAX];
-
-			if (!pathf(sdir, sizeof(sdir), "%s/servers/%s", ctl->sysfs,
-				   srv[i].name) &&
-			    !read_attr(sdir, "state", state, sizeof(state)) &&
-			    !strcmp(state, "live"))
-				live++;
-		}
-		need = min_live == MIN_LIVE_ALL ? n : min_live;
-		if (need > n) {
-			servers_free(srv, n);
-			msg("min_live is %lu but rraim has only %zu servers",
-			    min_live, n);
-			ret = RC_ERR;
-			goto out;
-		}
-		if (attached == 1 && live >= need) {
-			servers_free(srv, n);
-			info("rraim attached; %zu of %zu servers live", live, n);
-			ret = RC_OK;
-			goto out;
-		}
-		if (timed_out(start, timeout)) {
-			fmt_duration(t, sizeof(t), now_s() - start);
-			if (attached != 1)
-				msg("timed out after %s: the livepatch transition has not completed (attached = 0): see %s/transition and rraimctl(8), TROUBLESHOOTING",
-				    t, ctl->livepatch);
-			else
-				msg("timed out after %s: %zu of %zu servers live, %zu needed",
-				    t, live, n, need);
-			for (i = 0; i < n; i++) {
-				char sdir[PATH_MAX];
-
-				if (pathf(sdir, sizeof(sdir), "%s/servers/%s",
-					  ctl->sysfs, srv[i].name) ||
-				    read_attr(sdir, "state", state, sizeof(state)) ||
-				    !strcmp(state, "live"))
-					continue;
-				if (read_attr(sdir, "state_reason", why, sizeof(why)))
-					strcpy(why, "?");
-				msg("  %s: %s (%s)", srv[i].name, state, why);
-			}
-			servers_free(srv, n);
-			ret = RC_TIMEOUT;
-			goto out;
-		}
-		servers_free(srv, n);
-		if (progress_tty())
-			progress("waiting: attached %s, %zu of %zu servers live",
-				 attached == 1 ? "yes" : "no", live, n);
-		wait_step(start, timeout, 0.2);
-	}
+	if (!ret)
+		ret = attach_wait(ctl, &c, mode, timeout, min_live);
 out:
 	config_free(&c);
 	return ret;
@@ -370,6 +484,48 @@ static void refuse_held(unsigned long long pages)
 	msg("refusing to detach: rraim holds %llu pages (%s) of swapped-out memory, which would be lost",
 	    pages, b);
 	msg("turn off the swap areas it serves first ('rraimctl swapoff' or 'swapoff DEVICE': swapoff reads the pages back), then run 'rraimctl detach' again");
+}
+
+/*
+ * rraim_blk: what it holds is the device's, and swapped-out memory only
+ * while swap is on the device (the pages of a device nothing uses, its swap
+ * header at least, go with it).  The kernel refuses the unload while
+ * anything has the device open; swap is checked first, to say so.
+ */
+static int detach_blockdev(const struct ctl *ctl)
+{
+	static const char *const rmmod_args[] = { "rraim_blk", NULL };
+	const char *dev = blkdev_path();
+	unsigned long long stored = 0;
+	char stats[PATH_MAX], b[32];
+	bool on;
+	int st;
+
+	st = swap_active(dev, &on);
+	if (st && st != -ENOENT) {
+		msg("cannot tell whether %s is on: %s", dev, strerror(-st));
+		return RC_ERR;
+	}
+	if (!st && on) {
+		if (!pathf(stats, sizeof(stats), "%s/stats", ctl->sysfs))
+			read_num(stats, "stored_pages", &stored);
+		fmt_bytes(b, sizeof(b), stored * PAGE_BYTES);
+		msg("refusing to detach: swap is on %s, whose %llu pages (%s) rraim_blk holds would be lost",
+		    dev, stored, b);
+		msg("turn it off first ('rraimctl swapoff' or 'swapoff %s': swapoff reads the pages back), then run 'rraimctl detach' again",
+		    dev);
+		return RC_ERR;
+	}
+	show_cmd("rmmod", rmmod_args);
+	st = run("RRAIMCTL_RMMOD", "rmmod", rmmod_args);
+	if (st) {
+		if (st > 0)
+			msg("rmmod rraim_blk failed (exit status %d): is %s still in use ('lsblk', 'fuser -v %s')?",
+			    st, dev, dev);
+		return RC_ERR;
+	}
+	info("rraim_blk detached and unloaded");
+	return RC_OK;
 }
 
 int cmd_detach(const struct ctl *ctl, int argc, char **argv)
@@ -386,6 +542,8 @@ int cmd_detach(const struct ctl *ctl, int argc, char **argv)
 	ret = require_loaded(ctl);
 	if (ret)
 		return ret;
+	if (loaded_mode(ctl) == MODE_BLOCKDEV)
+		return detach_blockdev(ctl);
 	if (pathf(stats, sizeof(stats), "%s/stats", ctl->sysfs))
 		return RC_ERR;
 	ret = read_num(stats, "stored_pages", &stored);

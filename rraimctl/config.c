@@ -20,6 +20,9 @@
  * refused here is one the module would refuse too, and none it takes is.
  */
 const struct keydef keydefs[K_COUNT] = {
+	[K_MODE]		= { "mode", KT_MODE, 0, 0, false },
+	/* rraim_blk's disksize=, but no sysfs knob: attach passes it itself */
+	[K_DISKSIZE]		= { "disksize", KT_SIZE, 0, 0, false },
 	[K_SERVERS]		= { "servers", KT_SERVERS, 0, 0, true },
 	[K_REPLICAS]		= { "replicas", KT_UINT, 1, RRAIM_MAX_REPLICAS, true },
 	[K_DEADLINE]		= { "deadline_ms", KT_UINT, RRAIM_DEADLINE_MIN_MS,
@@ -51,6 +54,11 @@ void config_free(struct config *c)
 	c->nswap = 0;
 }
 
+int config_mode(const struct config *c)
+{
+	return c->set[K_MODE] ? (int)c->num[K_MODE] : MODE_HOOKS;
+}
+
 int key_lookup(const char *key)
 {
 	char norm[64];
@@ -78,6 +86,36 @@ static void known_keys(char *buf, size_t len)
 		snprintf(buf + n, len - n, "%s%s", k ? ", " : "",
 			 keydefs[k].name);
 	}
+}
+
+/* disksize: what rraim_blk's disksize= takes, a whole number of pages. */
+static int size_set(struct config *c, const char *value, char *err,
+		    size_t errlen)
+{
+	unsigned long long b;
+	char min[32], max[32];
+	int r;
+
+	fmt_size(min, sizeof(min), PAGE_BYTES);
+	fmt_size(max, sizeof(max), DISKSIZE_MAX_PAGES * PAGE_BYTES);
+	r = parse_size(value, &b);
+	if (r == -1) {
+		snprintf(err, errlen, "disksize: '%.32s' is not a size (a decimal number, with K, M, G or T for KiB to TiB)",
+			 value);
+		return -1;
+	}
+	if (r || !b || b > DISKSIZE_MAX_PAGES * PAGE_BYTES) {
+		snprintf(err, errlen, "disksize: %.32s is out of range (%s to %s)",
+			 value, min, max);
+		return -1;
+	}
+	if (b % PAGE_BYTES) {
+		snprintf(err, errlen, "disksize: %.32s is not a multiple of the page size (%llu bytes)",
+			 value, PAGE_BYTES);
+		return -1;
+	}
+	c->disksize = b;
+	return 0;
 }
 
 /*
@@ -248,6 +286,21 @@ static int config_set(struct config *c, const char *key, const char *value,
 			return -1;
 		}
 		break;
+	case KT_MODE:
+		if (!strcmp(value, "hooks") || !strcmp(value, "frontswap")) {
+			c->num[k] = MODE_HOOKS;
+		} else if (!strcmp(value, "blockdev")) {
+			c->num[k] = MODE_BLOCKDEV;
+		} else {
+			snprintf(err, errlen, "mode: '%.32s' is neither 'hooks' (or 'frontswap', the same) nor 'blockdev'",
+				 value);
+			return -1;
+		}
+		break;
+	case KT_SIZE:
+		if (size_set(c, value, err, errlen))
+			return -1;
+		break;
 	case KT_MIN_LIVE:
 		if (!strcmp(value, "all")) {
 			c->num[k] = MIN_LIVE_ALL;
@@ -313,6 +366,21 @@ int config_check(const struct config *c, char *err, size_t errlen)
 	    c->num[K_MIN_LIVE] > c->nservers) {
 		snprintf(err, errlen, "%.300s: min_live = %lu but servers lists only %u servers",
 			 c->where[K_MIN_LIVE], c->num[K_MIN_LIVE], c->nservers);
+		return -1;
+	}
+	if (config_mode(c) == MODE_BLOCKDEV && !c->set[K_DISKSIZE]) {
+		snprintf(err, errlen, "%.300s: mode = blockdev needs disksize, the size of %s (for instance disksize = 8G)",
+			 c->where[K_MODE], RRAIM_BLKDEV);
+		return -1;
+	}
+	if (config_mode(c) != MODE_BLOCKDEV && c->set[K_DISKSIZE]) {
+		snprintf(err, errlen, "%.300s: disksize is the size of %s, for mode = blockdev only",
+			 c->where[K_DISKSIZE], RRAIM_BLKDEV);
+		return -1;
+	}
+	if (config_mode(c) == MODE_BLOCKDEV && c->set[K_SWAP]) {
+		snprintf(err, errlen, "%.300s: swap is for mode = hooks only: with mode = blockdev the swap area is %s, which 'rraimctl swapon' makes and turns on",
+			 c->where[K_SWAP], RRAIM_BLKDEV);
 		return -1;
 	}
 	if (c->set[K_ENCRYPT_KEY] && c->set[K_CHECKSUM] && !c->num[K_CHECKSUM]) {
@@ -396,6 +464,7 @@ static void config_print_key(const struct config *c, int k, bool with_key)
 {
 	const char *name = keydefs[k].name;
 	unsigned int i;
+	char size[32];
 
 	if (!c->set[k])
 		return;
@@ -415,10 +484,15 @@ static void config_print_key(const struct config *c, int k, bool with_key)
 	default:
 		break;
 	}
+	fmt_size(size, sizeof(size), c->disksize);
 	if (with_key)
 		printf("%s = ", name);
 	if (keydefs[k].type == KT_SECONDS)
 		printf("%g\n", c->seconds);
+	else if (keydefs[k].type == KT_MODE)
+		printf("%s\n", front_ends[c->num[k]].name);
+	else if (keydefs[k].type == KT_SIZE)
+		printf("%s\n", size);
 	else if (keydefs[k].type == KT_FILE)
 		printf("%s\n", c->keyfile[k]);	/* the path, never the key */
 	else if (keydefs[k].type == KT_MIN_LIVE && c->num[k] == MIN_LIVE_ALL)
@@ -465,6 +539,8 @@ int cmd_config(const struct ctl *ctl, int argc, char **argv)
 			return usage_err("unknown key '%s' (known keys: %s)",
 					 argv[0], keys);
 		}
+		if (k == K_MODE && !c.set[k])	/* the default is rraimctl's */
+			printf("%s\n", front_ends[MODE_HOOKS].name);
 		config_print_key(&c, k, false);
 	} else {
 		for (k = 0; k < K_COUNT; k++)

@@ -3,20 +3,24 @@
  * rraimctl - operate RRAIM from the command line.
  *
  * Everything goes through the module's sysfs directory (/sys/kernel/rraim,
- * described in Documentation/ABI/testing/sysfs-kernel-rraim).  attach and
+ * described in Documentation/ABI/testing/sysfs-kernel-rraim), which both
+ * front ends' modules make: rraim (the swap hooks, a livepatch) and
+ * rraim_blk (the block device /dev/rraim0), one at a time.  attach and
  * detach also run modprobe and rmmod and use the livepatch directory next
  * to it; swapon and swapoff run swapon(8) and swapoff(8) on the swap areas
- * of the configuration file (rraim.conf(5)).  Only libc is used.
+ * of the configuration file (rraim.conf(5)), or mkswap(8) and swapon(8)
+ * on /dev/rraim0.  Only libc is used.
  *
  * Exit status: 0 success; 1 error or refusal; 2 usage or configuration
  * error; 3 the module is not loaded; 4 timeout.  The manual is rraimctl(8).
  *
  * --sysfs DIR replaces /sys/kernel/rraim, and the other sysfs paths are
- * derived from it (DIR/../livepatch/rraim, DIR/../../module/zswap/...), so
- * that a fake tree of plain files can stand in for the kernel's.  For the
- * same reason the programs run and /proc/swaps may be replaced through the
- * environment (RRAIMCTL_MODPROBE, RRAIMCTL_RMMOD, RRAIMCTL_SWAPON,
- * RRAIMCTL_SWAPOFF, RRAIMCTL_PROC_SWAPS).
+ * derived from it (DIR/../livepatch/rraim, DIR/../../module/...), so that
+ * a fake tree of plain files can stand in for the kernel's.  For the same
+ * reason the programs run, /proc/swaps and /dev/rraim0 may be replaced
+ * through the environment (RRAIMCTL_MODPROBE, RRAIMCTL_RMMOD,
+ * RRAIMCTL_MKSWAP, RRAIMCTL_SWAPON, RRAIMCTL_SWAPOFF, RRAIMCTL_PROC_SWAPS,
+ * RRAIMCTL_BLKDEV).
  *
  * This file parses the global options and dispatches to the commands, one
  * file per command family (see rraimctl.h).
@@ -48,11 +52,15 @@ static void usage(FILE *f)
 "                         rebuild_delay_ms, checksum, replicas\n"
 "  wait-sync              wait until no server is syncing and no page is\n"
 "                         degraded\n"
-"  attach [KEY=VALUE]...  load the module with the configuration (keys of\n"
-"                         rraim.conf(5) on the command line override it),\n"
-"                         wait until it is attached and the servers are live\n"
-"  detach                 unload the module; refused while it holds pages\n"
-"  swapon                 turn on the configuration's swap areas (after attach)\n"
+"  attach [KEY=VALUE]...  load the module of the configuration's mode (rraim,\n"
+"                         or rraim_blk for blockdev) with the configuration\n"
+"                         (keys of rraim.conf(5) on the command line override\n"
+"                         it), wait until it is attached, the servers are live\n"
+"                         (and /dev/rraim0 is there)\n"
+"  detach                 unload the module loaded; refused while it holds\n"
+"                         swapped-out pages\n"
+"  swapon                 turn on the configuration's swap areas (after attach);\n"
+"                         blockdev: mkswap /dev/rraim0 and turn it on\n"
 "  swapoff                turn them off, reading their pages back (before\n"
 "                         detach)\n"
 "  config [KEY]           check the configuration file; print it, or KEY\n"

@@ -29,6 +29,13 @@
 #define VALUE_MAX		256	/* a sysfs value, as read or written */
 #define PAGE_BYTES		4096ULL
 
+/*
+ * The block front end's device, and the most pages its disksize= takes:
+ * RRAIM_SPACE_MAX_PAGES of the module's rraim.h, a kernel header.
+ */
+#define RRAIM_BLKDEV		"/dev/rraim0"
+#define DISKSIZE_MAX_PAGES	(1ULL << 32)
+
 /* Default waits, in seconds (0: no limit). */
 #define ATTACH_TIMEOUT		60
 #define DETACH_TIMEOUT		60
@@ -68,9 +75,23 @@ struct ctl {
 	char sysfs[PATH_MAX];		/* /sys/kernel/rraim */
 	char livepatch[PATH_MAX];	/* /sys/kernel/livepatch/rraim */
 	char zswap[PATH_MAX];		/* /sys/module/zswap/parameters/enabled */
-	char auth_key[PATH_MAX];	/* /sys/module/rraim/parameters/auth_key */
+	char modules[PATH_MAX];		/* /sys/module */
 	struct opts o;
 };
+
+/*
+ * The front ends, a module each, both owning /sys/kernel/rraim: one is
+ * loaded at a time (the second one refuses to load).  rraim.conf's mode.
+ */
+enum { MODE_HOOKS, MODE_BLOCKDEV, MODE_COUNT };
+
+struct front_end {
+	const char *name;	/* "mode = NAME" */
+	const char *module;	/* its kernel module */
+	const char *what;	/* for messages */
+};
+
+extern const struct front_end front_ends[MODE_COUNT];
 
 static inline double opt_timeout(const struct opts *o, double def)
 {
@@ -111,6 +132,8 @@ void fmt_bytes(char *buf, size_t len, unsigned long long b);
 void bar(char *buf, size_t len, double frac);
 
 bool parse_u64(const char *s, unsigned long long *v);
+int parse_size(const char *s, unsigned long long *bytes);
+void fmt_size(char *buf, size_t len, unsigned long long bytes);
 int parse_ulong(const char *s, unsigned long min, unsigned long max,
 		unsigned long *v);
 int parse_bool(const char *s);
@@ -133,6 +156,15 @@ int read_num(const char *dir, const char *name, unsigned long long *v);
 int write_attr(const char *dir, const char *name, const char *value,
 	       int *errp);
 int require_loaded(const struct ctl *ctl);
+/* The front end loaded (MODE_*), or -1 when none is. */
+int loaded_mode(const struct ctl *ctl);
+/* require_loaded(), and the front end loaded is @mode (else refused). */
+int require_mode(const struct ctl *ctl, int mode);
+/* /sys/module/MODULE/parameters/NAME of @mode's module, into @path. */
+int param_path(const struct ctl *ctl, int mode, const char *name,
+	       char *path, size_t len);
+/* The block front end's device: RRAIM_BLKDEV, or $RRAIMCTL_BLKDEV. */
+const char *blkdev_path(void);
 /* Whether the module's encryption file reads "on ..." (NULL: no file). */
 bool encryption_on(const char *value);
 int sysfs_setup(struct ctl *ctl, const char *dir);
@@ -175,13 +207,15 @@ int count_servers(const struct ctl *ctl);
 
 /* config.c: rraim.conf(5), its keys, and the module parameters among them */
 enum ktype {
-	KT_SERVERS, KT_UINT, KT_BOOL, KT_PATH, KT_SECONDS, KT_MIN_LIVE, KT_FILE
+	KT_SERVERS, KT_UINT, KT_BOOL, KT_PATH, KT_SECONDS, KT_MIN_LIVE, KT_FILE,
+	KT_MODE, KT_SIZE
 };
 
 enum {
-	K_SERVERS, K_REPLICAS, K_DEADLINE, K_HEARTBEAT, K_LOST_WAIT,
-	K_SYNC_RATE, K_AUTO_REBUILD, K_REBUILD_DELAY, K_ENABLED, K_CHECKSUM,
-	K_SWAP, K_ATTACH_TIMEOUT, K_MIN_LIVE, K_SECRET, K_ENCRYPT_KEY, K_COUNT
+	K_MODE, K_DISKSIZE, K_SERVERS, K_REPLICAS, K_DEADLINE, K_HEARTBEAT,
+	K_LOST_WAIT, K_SYNC_RATE, K_AUTO_REBUILD, K_REBUILD_DELAY, K_ENABLED,
+	K_CHECKSUM, K_SWAP, K_ATTACH_TIMEOUT, K_MIN_LIVE, K_SECRET,
+	K_ENCRYPT_KEY, K_COUNT
 };
 
 struct keydef {
@@ -200,8 +234,9 @@ struct config {
 	bool set[K_COUNT];
 	bool from_cmdline[K_COUNT];
 	char where[K_COUNT][PATH_MAX + 16];	/* "FILE:LINE" of the value */
-	unsigned long num[K_COUNT];	/* KT_UINT, KT_BOOL, KT_MIN_LIVE */
+	unsigned long num[K_COUNT];	/* KT_UINT, KT_BOOL, KT_MIN_LIVE, KT_MODE */
 	double seconds;			/* attach_timeout */
+	unsigned long long disksize;	/* bytes */
 	char servers[RRAIM_MAX_SERVERS][24];
 	unsigned int nservers;
 	char *swap[MAX_SWAP];
@@ -214,6 +249,8 @@ int config_args(struct config *c, int argc, char **argv);
 int config_check(const struct config *c, char *err, size_t errlen);
 void config_free(struct config *c);
 int key_lookup(const char *key);
+/* The front end configured: MODE_HOOKS unless mode says otherwise. */
+int config_mode(const struct config *c);
 
 /*
  * secret.c: the key files of the configuration, handed to the module as

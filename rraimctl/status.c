@@ -4,6 +4,7 @@
  * time, as a table or as JSON, and a verdict derived from them (OK,
  * WARNING or CRITICAL, and why).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@ static const char *const top_skip[] = { "add_server", "remove_server", NULL };
 static const char *const stats_skip[] = { "reset", NULL };
 
 struct snap {
+	int mode;			/* the front end loaded: MODE_* */
+	unsigned long long disksize;	/* MODE_BLOCKDEV: bytes, 0 if unknown */
 	struct attrs top, stats;
 	struct server *srv;
 	size_t nsrv;
@@ -33,10 +36,17 @@ static void snap_free(struct snap *s)
 
 static int snap_load(const struct ctl *ctl, struct snap *s)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], buf[32];
 	int ret;
 
 	memset(s, 0, sizeof(*s));
+	s->mode = loaded_mode(ctl);
+	if (s->mode < 0)
+		return -ENOENT;
+	if (s->mode == MODE_BLOCKDEV &&
+	    !param_path(ctl, MODE_BLOCKDEV, "disksize", dir, sizeof(dir)) &&
+	    (read_text(dir, buf, sizeof(buf)) || !parse_u64(buf, &s->disksize)))
+		s->disksize = 0;
 	ret = attrs_load(&s->top, ctl->sysfs, top_skip);
 	if (!ret && !pathf(dir, sizeof(dir), "%s/stats", ctl->sysfs))
 		ret = attrs_load(&s->stats, dir, stats_skip);
@@ -89,6 +99,18 @@ vappend(char *buf, size_t len, const char *fmt, ...)
 		vappend((v)->text, sizeof((v)->text), __VA_ARGS__);	\
 	} while (0)
 
+/*
+ * Where a page RRAIM does not take goes: to the swap device behind the
+ * hooks; nowhere with the block front end, whose write then fails (swap
+ * keeps the page in memory), which is critical.
+ */
+static const char *refused_to(const struct snap *s, int *lvl)
+{
+	*lvl = s->mode == MODE_BLOCKDEV ? V_CRITICAL : V_WARNING;
+	return s->mode == MODE_BLOCKDEV ? "writes to " RRAIM_BLKDEV " fail" :
+	       "new pages go to the swap device";
+}
+
 static void compute_verdict(const struct snap *s, struct verdict *v)
 {
 	unsigned long long attached = 0, enabled = 1, replicas = 0, stored = 0;
@@ -96,9 +118,11 @@ static void compute_verdict(const struct snap *s, struct verdict *v)
 	unsigned long long corrupt = 0, n, checksum = 1, crypt_errors = 0;
 	char away[256] = "", bad[256] = "";
 	size_t i, away_n = 0;
-	const char *state;
+	const char *state, *to;
+	int lvl;
 
 	memset(v, 0, sizeof(*v));
+	to = refused_to(s, &lvl);
 	attrs_u64(&s->top, "attached", &attached);
 	attrs_u64(&s->top, "enabled", &enabled);
 	attrs_u64(&s->top, "replicas", &replicas);
@@ -138,15 +162,17 @@ static void compute_verdict(const struct snap *s, struct verdict *v)
 	}
 
 	if (!attached)
-		issue(v, V_CRITICAL, "not attached: every page goes to the swap device");
+		issue(v, V_CRITICAL, "not attached: %s",
+		      s->mode == MODE_BLOCKDEV ? to : "every page goes to the swap device");
 	if (unavailable)
 		issue(v, V_CRITICAL, "%llu pages have no reachable copy", unavailable);
 	if (lost)
 		issue(v, V_CRITICAL, "%llu pages lost (their processes got SIGBUS)", lost);
 	if (!s->nsrv)
-		issue(v, V_WARNING, "no memory server: every page goes to the swap device");
+		issue(v, lvl, "no memory server: %s",
+		      s->mode == MODE_BLOCKDEV ? to : "every page goes to the swap device");
 	else if (!v->live)
-		issue(v, V_WARNING, "no server live: new pages go to the swap device");
+		issue(v, lvl, "no server live: %s", to);
 	else if (v->live < replicas)
 		issue(v, V_WARNING, "%zu live servers for %llu replicas: new pages get fewer copies",
 		      v->live, replicas);
@@ -166,14 +192,15 @@ static void compute_verdict(const struct snap *s, struct verdict *v)
 		issue(v, V_WARNING, "%llu copies failed their checksum (%s): not used, rewritten from good copies; check those servers' memory",
 		      corrupt, bad);
 	if (crypt_errors)
-		issue(v, V_WARNING, "the cipher failed on %llu pages: this host's crypto driver, not a server (stores went to the swap device, loads to other copies)",
-		      crypt_errors);
+		issue(v, V_WARNING, "the cipher failed on %llu pages: this host's crypto driver, not a server (%s, loads to other copies)",
+		      crypt_errors, s->mode == MODE_BLOCKDEV ?
+		      "those writes failed" : "stores went to the swap device");
 	/* encrypted pages are always checksummed, whatever the knob says */
 	if (!checksum && !encryption_on(attrs_str(&s->top, "encryption")))
 		vappend(v->notes, sizeof(v->notes),
 			"checksum off: a corrupt copy would go unnoticed");
 	if (!enabled)
-		issue(v, V_WARNING, "disabled: new pages go to the swap device");
+		issue(v, lvl, "disabled: %s", to);
 	if (v->level == V_OK)
 		snprintf(v->text, sizeof(v->text),
 			 "%zu of %zu servers live; %llu pages held, %llu copies each",
@@ -302,6 +329,15 @@ static void status_json(const struct snap *s, const struct verdict *v)
 	j_open(&j, '{');
 	j_item(&j, "loaded");
 	fputs("true", j.f);
+	j_item(&j, "mode");
+	json_str(j.f, front_ends[s->mode].name);
+	if (s->mode == MODE_BLOCKDEV) {
+		j_item(&j, "disksize");
+		if (s->disksize)
+			fprintf(j.f, "%llu", s->disksize);
+		else
+			fputs("null", j.f);
+	}
 	j_attrs(&j, &s->top);
 	j_item(&j, "stats");
 	j_open(&j, '{');
@@ -429,6 +465,21 @@ static void encryption_line(const struct attrs *top)
 	printf("%s\n", more ? ")" : "");
 }
 
+/* "mode: hooks (rraim)", "mode: blockdev (rraim_blk, /dev/rraim0 of 8.0 GiB)" */
+static void mode_line(const struct snap *s)
+{
+	const struct front_end *fe = &front_ends[s->mode];
+	char b[32] = "?";
+
+	printf("%-19s%s (%s", "mode:", fe->name, fe->module);
+	if (s->mode == MODE_BLOCKDEV) {
+		if (s->disksize)
+			fmt_bytes(b, sizeof(b), s->disksize);
+		printf(", %s of %s", RRAIM_BLKDEV, b);
+	}
+	printf(")\n");
+}
+
 static void status_text(const struct snap *s, const struct verdict *v)
 {
 	char (*rows)[NCOLS][64], head[NCOLS][64], buf[64], age[32];
@@ -473,6 +524,7 @@ static void status_text(const struct snap *s, const struct verdict *v)
 	}
 
 	fputc('\n', stdout);
+	mode_line(s);
 	printf("%-19s%s\n", "attached:", yes_no(&s->top, "attached"));
 	printf("%-19s%s\n", "enabled:", yes_no(&s->top, "enabled"));
 	printf("%-19s%s\n", "replicas:", attrs_num_text(&s->top, "replicas"));

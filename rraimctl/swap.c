@@ -85,25 +85,95 @@ int swap_check(const char *path)
 	return RC_OK;
 }
 
-int cmd_swapon(const struct ctl *ctl, int argc, char **argv)
+/*
+ * The block front end's device is empty at each load: make it a swap area
+ * each time, never while it is one (then it is on already: the caller's
+ * check).
+ */
+static int make_swap(const char *dev)
+{
+	const char *args[2] = { dev, NULL };
+	int st;
+
+	show_cmd("mkswap", args);
+	st = run("RRAIMCTL_MKSWAP", "mkswap", args);
+	if (st) {
+		if (st > 0)
+			msg("mkswap %s failed (exit status %d)", dev, st);
+		return RC_ERR;
+	}
+	return RC_OK;
+}
+
+/*
+ * Turn on @areas in order, mkswap first with @mkswap; all or nothing: on a
+ * failure, those this run turned on are turned off again.
+ */
+static int swapon_areas(char *const *areas, unsigned int n, bool mkswap)
 {
 	const char *args[3] = { NULL, NULL, NULL };
-	unsigned long long attached = 0;
 	unsigned int i, nturned = 0, turned[MAX_SWAP];
-	struct config c;
+	int ret = RC_OK, st;
 	bool on;
-	int ret, st;
+
+	for (i = 0; i < n; i++) {
+		ret = swap_check(areas[i]);
+		if (ret)
+			break;
+		st = swap_active(areas[i], &on);
+		if (st) {
+			msg("cannot tell whether %s is on: %s", areas[i],
+			    strerror(-st));
+			ret = RC_ERR;
+			break;
+		}
+		if (on) {
+			info("%s is already on%s", areas[i],
+			     mkswap ? ": no mkswap, nothing to do" : "");
+			continue;
+		}
+		if (mkswap) {
+			ret = make_swap(areas[i]);
+			if (ret)
+				break;
+		}
+		args[0] = areas[i];
+		show_cmd("swapon", args);
+		if (run("RRAIMCTL_SWAPON", "swapon", args)) {
+			msg("cannot turn on %s", areas[i]);
+			ret = RC_ERR;
+			break;
+		}
+		turned[nturned++] = i;
+	}
+	if (ret) {
+		while (nturned--) {
+			args[0] = areas[turned[nturned]];
+			show_cmd("swapoff", args);
+			run("RRAIMCTL_SWAPOFF", "swapoff", args);
+		}
+	}
+	return ret;
+}
+
+int cmd_swapon(const struct ctl *ctl, int argc, char **argv)
+{
+	unsigned long long attached = 0;
+	char *dev[1] = { (char *)blkdev_path() };
+	struct config c;
+	int ret, mode;
 
 	(void)argc;
 	(void)argv;
 	ret = load_config(&ctl->o, &c, true);
 	if (ret)
 		return ret;
-	if (!c.nswap) {
+	mode = config_mode(&c);
+	if (mode == MODE_HOOKS && !c.nswap) {
 		info("no swap area in %s", c.file);
 		goto out;
 	}
-	ret = require_loaded(ctl);
+	ret = require_mode(ctl, mode);
 	if (ret)
 		goto out;
 	if (read_num(ctl->sysfs, "attached", &attached) || attached != 1) {
@@ -111,83 +181,70 @@ int cmd_swapon(const struct ctl *ctl, int argc, char **argv)
 		ret = RC_ERR;
 		goto out;
 	}
-	for (i = 0; i < c.nswap; i++) {
-		ret = swap_check(c.swap[i]);
-		if (ret)
-			break;
-		st = swap_active(c.swap[i], &on);
-		if (st) {
-			msg("cannot tell whether %s is on: %s", c.swap[i],
-			    strerror(-st));
-			ret = RC_ERR;
-			break;
-		}
-		if (on) {
-			info("%s is already on", c.swap[i]);
-			continue;
-		}
-		args[0] = c.swap[i];
-		show_cmd("swapon", args);
-		if (run("RRAIMCTL_SWAPON", "swapon", args)) {
-			msg("cannot turn on %s", c.swap[i]);
-			ret = RC_ERR;
-			break;
-		}
-		turned[nturned++] = i;
-	}
-	if (ret) {
-		/* all or nothing: undo this run's swapons */
-		while (nturned--) {
-			args[0] = c.swap[turned[nturned]];
-			show_cmd("swapoff", args);
-			run("RRAIMCTL_SWAPOFF", "swapoff", args);
-		}
-	}
+	if (mode == MODE_BLOCKDEV)
+		ret = swapon_areas(dev, 1, true);
+	else
+		ret = swapon_areas(c.swap, c.nswap, false);
 out:
 	config_free(&c);
 	return ret;
 }
 
+/* Turn off @path if it is on: RC_*. */
+static int swapoff_area(const char *path)
+{
+	const char *args[2] = { path, NULL };
+	bool on;
+	int st;
+
+	st = swap_active(path, &on);
+	if (st == -ENOENT) {
+		info("%s does not exist", path);
+		return RC_OK;
+	}
+	if (st) {
+		msg("cannot tell whether %s is on: %s", path, strerror(-st));
+		return RC_ERR;
+	}
+	if (!on) {
+		info("%s is not on", path);
+		return RC_OK;
+	}
+	info("turning off %s: its pages are read back into memory", path);
+	show_cmd("swapoff", args);
+	if (run("RRAIMCTL_SWAPOFF", "swapoff", args)) {
+		msg("cannot turn off %s", path);
+		return RC_ERR;
+	}
+	return RC_OK;
+}
+
+/*
+ * The configuration's swap areas, last first; and the block front end's
+ * device whenever rraim_blk is loaded, whatever the configuration says
+ * now: it can only be RRAIM's, and detach needs it off.
+ */
 int cmd_swapoff(const struct ctl *ctl, int argc, char **argv)
 {
-	const char *args[3] = { NULL, NULL, NULL };
 	unsigned long long stored;
 	char stats[PATH_MAX];
 	struct config c;
 	unsigned int i;
-	bool on;
-	int ret, st;
+	int ret, loaded;
 
 	(void)argc;
 	(void)argv;
 	ret = load_config(&ctl->o, &c, true);
 	if (ret)
 		return ret;
-	for (i = c.nswap; i-- > 0;) {
-		st = swap_active(c.swap[i], &on);
-		if (st == -ENOENT) {
-			info("%s does not exist", c.swap[i]);
-			continue;
-		}
-		if (st) {
-			msg("cannot tell whether %s is on: %s", c.swap[i],
-			    strerror(-st));
+	loaded = loaded_mode(ctl);
+	if (config_mode(&c) == MODE_BLOCKDEV || loaded == MODE_BLOCKDEV)
+		ret = swapoff_area(blkdev_path());
+	for (i = c.nswap; i-- > 0;)
+		if (swapoff_area(c.swap[i]))
 			ret = RC_ERR;
-			continue;
-		}
-		if (!on) {
-			info("%s is not on", c.swap[i]);
-			continue;
-		}
-		args[0] = c.swap[i];
-		info("turning off %s: its pages are read back into memory", c.swap[i]);
-		show_cmd("swapoff", args);
-		if (run("RRAIMCTL_SWAPOFF", "swapoff", args)) {
-			msg("cannot turn off %s", c.swap[i]);
-			ret = RC_ERR;
-		}
-	}
-	if (is_dir(ctl->sysfs) &&
+	/* rraim_blk holds the device's swap header, on or not */
+	if (loaded == MODE_HOOKS &&
 	    !pathf(stats, sizeof(stats), "%s/stats", ctl->sysfs) &&
 	    !read_num(stats, "stored_pages", &stored) && stored)
 		info("rraim still holds %llu pages (of swap areas still on: see 'swapon --show')",

@@ -157,6 +157,52 @@ int require_loaded(const struct ctl *ctl)
 	return RC_NOT_LOADED;
 }
 
+const struct front_end front_ends[MODE_COUNT] = {
+	[MODE_HOOKS]	= { "hooks", "rraim", "the swap hooks" },
+	[MODE_BLOCKDEV]	= { "blockdev", "rraim_blk", "the block device" },
+};
+
+/* The modules' own directories tell them apart: both own the sysfs one. */
+int loaded_mode(const struct ctl *ctl)
+{
+	char dir[PATH_MAX];
+
+	if (!is_dir(ctl->sysfs))
+		return -1;
+	if (!pathf(dir, sizeof(dir), "%s/%s", ctl->modules,
+		   front_ends[MODE_BLOCKDEV].module) && is_dir(dir))
+		return MODE_BLOCKDEV;
+	return MODE_HOOKS;
+}
+
+int require_mode(const struct ctl *ctl, int mode)
+{
+	int loaded = loaded_mode(ctl);
+
+	if (loaded < 0)
+		return require_loaded(ctl);
+	if (loaded == mode)
+		return 0;
+	msg("the loaded module is %s (%s), but the configuration sets mode = %s: one front end at a time, so 'rraimctl swapoff' and 'rraimctl detach' come first",
+	    front_ends[loaded].module, front_ends[loaded].what,
+	    front_ends[mode].name);
+	return RC_ERR;
+}
+
+int param_path(const struct ctl *ctl, int mode, const char *name,
+	       char *path, size_t len)
+{
+	return pathf(path, len, "%s/%s/parameters/%s", ctl->modules,
+		     front_ends[mode].module, name);
+}
+
+const char *blkdev_path(void)
+{
+	const char *dev = getenv("RRAIMCTL_BLKDEV");
+
+	return dev && *dev ? dev : RRAIM_BLKDEV;
+}
+
 bool encryption_on(const char *value)
 {
 	return value && !strncmp(value, "on", 2) &&
@@ -195,8 +241,7 @@ int sysfs_setup(struct ctl *ctl, const char *dir)
 		  strcmp(parent, "/") ? parent : "") ||
 	    pathf(ctl->zswap, sizeof(ctl->zswap), "%s/module/zswap/parameters/enabled",
 		  strcmp(root, "/") ? root : "") ||
-	    pathf(ctl->auth_key, sizeof(ctl->auth_key),
-		  "%s/module/rraim/parameters/auth_key",
+	    pathf(ctl->modules, sizeof(ctl->modules), "%s/module",
 		  strcmp(root, "/") ? root : ""))
 		return -1;
 	return 0;

@@ -5,6 +5,7 @@
  * booleans, durations and server addresses, and running a program.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -244,6 +245,56 @@ bool parse_u64(const char *s, unsigned long long *v)
 	}
 	*v = x;
 	return true;
+}
+
+/*
+ * A size as memparse() reads it for disksize=: a decimal number with K, M,
+ * G or T (either case) for KiB...TiB.  Stricter than memparse: no leading
+ * zero (memparse would read octal), no hexadecimal.  0, -1 not a size, -2
+ * too large.
+ */
+int parse_size(const char *s, unsigned long long *bytes)
+{
+	static const char suffix[] = "KMGT";
+	size_t n = strspn(s, "0123456789");
+	unsigned long long x;
+	const char *unit;
+	char num[32];
+	int shift = 0;
+
+	if (!n || (s[0] == '0' && n > 1))
+		return -1;
+	if (s[n]) {
+		unit = strchr(suffix, toupper((unsigned char)s[n]));
+		if (!unit || s[n + 1])
+			return -1;
+		shift = 10 * (int)(unit - suffix + 1);
+	}
+	if (n >= sizeof(num))
+		return -2;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (!parse_u64(num, &x) || x > ULLONG_MAX >> shift)
+		return -2;
+	*bytes = x << shift;
+	return 0;
+}
+
+/* @bytes with the largest suffix that divides it: "64M", "1536M", "4K". */
+void fmt_size(char *buf, size_t len, unsigned long long bytes)
+{
+	static const char suffix[] = "KMGT";
+	int i;
+
+	for (i = 3; i >= 0; i--) {
+		unsigned long long unit = 1ULL << (10 * (i + 1));
+
+		if (bytes && !(bytes % unit)) {
+			snprintf(buf, len, "%llu%c", bytes / unit, suffix[i]);
+			return;
+		}
+	}
+	snprintf(buf, len, "%llu", bytes);
 }
 
 /* 0, -1 not a decimal number, -2 out of [min, max]. */

@@ -3,8 +3,8 @@
 #
 # Host tests of rraimctl, TAP output: every command against fake sysfs trees
 # of plain files in a temporary directory (--sysfs), with stand-ins for
-# modprobe, rmmod, swapon, swapoff and /proc/swaps (RRAIMCTL_* variables):
-# nothing here touches the kernel.  Also: the example configuration parses,
+# modprobe, rmmod, mkswap, swapon, swapoff, /proc/swaps and /dev/rraim0
+# (RRAIMCTL_* variables): nothing here touches the kernel.  Also: the example configuration parses,
 # the unit passes systemd-analyze verify, the man pages format without
 # groff warnings.  Exits 1 if a test failed.
 #
@@ -43,9 +43,10 @@ skip() {
 # Never the real programs: a stand-in that logs its arguments.
 export RRAIMCTL_MODPROBE=$T/bin/modprobe RRAIMCTL_RMMOD=$T/bin/rmmod
 export RRAIMCTL_SWAPON=$T/bin/swapon RRAIMCTL_SWAPOFF=$T/bin/swapoff
-export RRAIMCTL_PROC_SWAPS=$T/proc-swaps
-mkdir -p "$T/bin"
-for p in modprobe rmmod swapon swapoff; do
+export RRAIMCTL_MKSWAP=$T/bin/mkswap
+export RRAIMCTL_PROC_SWAPS=$T/proc-swaps RRAIMCTL_BLKDEV=$T/dev/rraim0
+mkdir -p "$T/bin" "$T/dev"
+for p in modprobe rmmod mkswap swapon swapoff; do
 	cat >"$T/bin/$p" <<EOF
 #!/bin/sh
 echo "$p \$*" >>"$T/calls"
@@ -649,6 +650,63 @@ config_prints "key files, their paths only" \
 expect 0 "config encrypt_key" --config "$T/good.conf" config encrypt_key
 file_is "$T/out" /etc/rraim/page-key "config encrypt_key prints the path"
 
+# mode and disksize: the front end, and the size of the block front end's
+# device as rraim_blk's disksize= takes it
+badconf "unknown mode" "bad.conf:1: mode: 'zram' is neither 'hooks' (or 'frontswap', the same) nor 'blockdev'" \
+	"mode = zram"
+badconf "mode given twice" "bad.conf:2: mode given twice" $'mode = hooks\nmode = hooks'
+badconf "blockdev without disksize" "bad.conf:1: mode = blockdev needs disksize, the size of /dev/rraim0" \
+	$'mode = blockdev\nservers = 10.0.0.1'
+badconf "disksize without a mode" "bad.conf:2: disksize is the size of /dev/rraim0, for mode = blockdev only" \
+	$'servers = 10.0.0.1\ndisksize = 1G'
+badconf "disksize with mode = hooks" "bad.conf:2: disksize is the size of /dev/rraim0, for mode = blockdev only" \
+	$'mode = hooks\ndisksize = 1G'
+badconf "swap with mode = blockdev" "bad.conf:3: swap is for mode = hooks only: with mode = blockdev the swap area is /dev/rraim0" \
+	$'mode = blockdev\ndisksize = 1G\nswap = /dev/sdb2'
+for bad in 1.5G -1G G 1GB 1KiB "1 G" 0x1000 010M 1P 4k4 +4K; do
+	badconf "disksize '$bad'" "disksize: '$bad' is not a size" \
+		$'mode = blockdev\ndisksize = '"$bad"
+done
+for bad in 0 0K 17T 16385G 17179869185K 99999999999999999999T \
+	   1234567890123456789012345; do
+	badconf "disksize $bad" "disksize: $bad is out of range (4K to 16T)" \
+		$'mode = blockdev\ndisksize = '"$bad"
+done
+for bad in 1000 4097 6K 12345; do
+	badconf "disksize $bad" "disksize: $bad is not a multiple of the page size (4096 bytes)" \
+		$'mode = blockdev\ndisksize = '"$bad"
+done
+# size_is VALUE PRINTED: disksize = VALUE is taken, and printed as PRINTED
+size_is() {
+	printf 'mode = blockdev\ndisksize = %s\n' "$1" >"$T/good.conf"
+	ctl --config "$T/good.conf" config disksize
+	if [ "$RC" = 0 ] && [ "$(cat "$T/out")" = "$2" ]; then
+		pass "config: disksize $1 is $2"
+	else
+		fail "config: disksize $1 is $2: exit $RC, '$(cat "$T/out")'"
+	fi
+}
+size_is 4096 4K
+size_is 4k 4K
+size_is 64m 64M
+size_is 1536M 1536M
+size_is 1g 1G
+size_is 16T 16T
+size_is 16384G 16T
+size_is 8192 8K
+config_prints "mode = blockdev and disksize" \
+	$'servers = 10.0.0.1\ndisksize = 65536K\nmode = blockdev' \
+	$'mode = blockdev\ndisksize = 64M\nservers = 10.0.0.1:7471'
+config_prints "mode = frontswap, the hooks" \
+	$'mode = frontswap\nswap = /a' $'mode = hooks\nswap = /a'
+expect 0 "config mode" --config "$T/good.conf" config mode
+file_is "$T/out" hooks "config mode prints the front end"
+printf 'swap = /a\n' >"$T/good.conf"
+expect 0 "config mode, not set" --config "$T/good.conf" config mode
+file_is "$T/out" hooks "config mode prints the default front end: hooks"
+expect 0 "config, mode not set" --config "$T/good.conf" config
+file_is "$T/out" "swap = /a" "config prints no mode the file does not set"
+
 # ------------------------------------------------------------------ attach
 
 rm -rf "$R"
@@ -924,6 +982,270 @@ else
 	fail "swapoff: nothing run when off"
 fi
 expect 2 "swapoff: missing configuration" "${SYS[@]}" --config "$T/none.conf" swapoff
+
+# ---------------------------------------------------- the block front end
+
+BLK=$T/dev/rraim0
+# The tree rraim_blk makes: rraim's without the livepatch, and its module's
+# parameters (disksize in bytes, 64 MiB by default).  The device is apart.
+make_blk_tree() {	# make_blk_tree ROOT [N [DISKSIZE]]
+	make_tree "$1" "${2:-3}"
+	rm -rf "$1/kernel/livepatch"
+	put "$1/module/rraim_blk/parameters/disksize" "${3:-67108864}"
+	: >"$1/module/rraim_blk/parameters/auth_key"
+	put "$1/kernel/rraim/stats/spaces" 1
+	put "$1/kernel/rraim/stats/stored_pages" 0
+}
+swaps_empty() {
+	printf 'Filename\tType\tSize\tUsed\tPriority\n' >"$T/proc-swaps"
+}
+swaps_blk() {
+	printf '%s\tpartition\t65532\t0\t-2\n' "$BLK" >>"$T/proc-swaps"
+}
+# calls_are NAME LINE...: the programs run were these, in this order
+calls_are() {
+	local name=$1 want
+
+	shift
+	want=$(printf '%s\n' "$@")
+	if [ "$(cat "$T/calls")" = "$want" ]; then
+		pass "$name"
+	else
+		fail "$name: $(tr '\n' ';' <"$T/calls")"
+	fi
+}
+
+cat >"$T/blk.conf" <<EOF
+mode = blockdev
+disksize = 64M
+servers = 10.77.1.2, 10.77.2.2, 10.77.3.2
+replicas = 2
+attach_timeout = 5
+EOF
+# modprobe stand-in: rraim_blk's tree, then the device, now, late or never
+# ($BLK_DEV)
+cat >"$T/bin/modprobe.hook" <<EOF
+#!/bin/bash
+$(declare -f put make_tree make_blk_tree)
+make_blk_tree "$R" 3
+case \${BLK_DEV:-now} in
+now)	: >"$BLK" ;;
+late)	(sleep 0.7; : >"$BLK") & ;;
+esac
+exit 0
+EOF
+chmod +x "$T/bin/modprobe.hook"
+rm -rf "$R" "$BLK"
+mkdir -p "$R/kernel" "$R/module/zswap/parameters"
+# zswap may stay on in front of the device
+put "$R/module/zswap/parameters/enabled" Y
+swaps_empty
+: >"$T/calls"
+expect 0 "blockdev: attach loads rraim_blk, zswap on" "${SYS[@]}" --config "$T/blk.conf" attach
+calls_are "blockdev: modprobe rraim_blk with disksize= and the configuration" \
+	"modprobe rraim_blk disksize=64M servers=10.77.1.2:7471,10.77.2.2:7471,10.77.3.2:7471 replicas=2"
+contains "$T/out" "rraim_blk attached, $BLK ready (64.0 MiB); 3 of 3 servers live" \
+	"blockdev: attach says the device is ready"
+
+rm -rf "$S" "$BLK"
+export BLK_DEV=late
+expect 0 "blockdev: attach waits for the device to appear" "${SYS[@]}" --config "$T/blk.conf" attach
+wait
+rm -rf "$S" "$BLK"
+BLK_DEV=never
+expect 4 "blockdev: attach times out when the device does not appear" "${SYS[@]}" --config "$T/blk.conf" attach --timeout 0.5
+contains "$T/err" "$BLK has not appeared" "blockdev: the timeout names the device"
+unset BLK_DEV
+
+rm -rf "$S" "$BLK"
+: >"$T/calls"
+expect 0 "blockdev: mode and disksize on the command line" "${SYS[@]}" --no-config attach mode=blockdev disksize=1536M servers=10.77.1.2
+calls_are "blockdev: modprobe with the command line's disksize" \
+	"modprobe rraim_blk disksize=1536M servers=10.77.1.2:7471"
+expect 2 "attach: disksize on the command line with mode = hooks" "${SYS[@]}" --config "$T/rraim.conf" attach disksize=1G
+contains "$T/err" "argument 'disksize=1G': disksize is the size of /dev/rraim0, for mode = blockdev only" \
+	"attach: says disksize is for mode = blockdev only"
+
+rm -rf "$S" "$BLK"
+printf '#!/bin/sh\nexit 1\n' >"$T/bin/modprobe.hook"
+expect 1 "blockdev: modprobe failing" "${SYS[@]}" --config "$T/blk.conf" attach
+contains "$T/err" "modprobe rraim_blk failed (exit status 1)" "blockdev: says modprobe rraim_blk failed"
+rm -f "$T/bin/modprobe.hook"
+
+# loaded: applied at run time, but the device's size is fixed at load
+make_blk_tree "$R" 2
+: >"$BLK"
+: >"$T/calls"
+expect 0 "blockdev: attach when rraim_blk is loaded applies the configuration" "${SYS[@]}" --config "$T/blk.conf" attach --min-live 2
+contains "$T/out" "rraim_blk is already loaded: applying the configuration at run time" \
+	"blockdev: attach when loaded says so"
+file_is "$S/add_server" "10.77.3.2:7471" "blockdev: attach when loaded: add_server"
+if [ ! -s "$T/calls" ]; then
+	pass "blockdev: attach when loaded: no modprobe"
+else
+	fail "blockdev: attach when loaded: no modprobe"
+fi
+make_blk_tree "$R" 2 1073741824
+expect 1 "blockdev: attach refuses a loaded rraim_blk of another size" "${SYS[@]}" --config "$T/blk.conf" attach --min-live 2
+contains "$T/err" "the loaded rraim_blk has disksize = 1G but the configuration sets 64M: the size of $BLK is fixed when it loads" \
+	"blockdev: says the size is fixed at load"
+file_is "$S/add_server" "" "blockdev: another size: nothing changed"
+
+# one front end at a time
+make_tree "$R" 3
+: >"$T/calls"
+expect 1 "blockdev: attach refuses while rraim is loaded" "${SYS[@]}" --config "$T/blk.conf" attach
+contains "$T/err" "the loaded module is rraim (the swap hooks), but the configuration sets mode = blockdev: one front end at a time, so 'rraimctl swapoff' and 'rraimctl detach' come first" \
+	"blockdev: says which module is loaded and what comes first"
+file_is "$S/add_server" "" "blockdev: rraim loaded: nothing changed"
+make_blk_tree "$R" 3
+expect 1 "hooks: attach refuses while rraim_blk is loaded" "${SYS[@]}" --config "$T/rraim.conf" attach
+contains "$T/err" "the loaded module is rraim_blk (the block device), but the configuration sets mode = hooks" \
+	"hooks: says rraim_blk is loaded"
+file_is "$S/add_server" "" "hooks: rraim_blk loaded: nothing changed"
+if [ ! -s "$T/calls" ]; then
+	pass "the other front end loaded: modprobe not run"
+else
+	fail "the other front end loaded: modprobe not run"
+fi
+
+# the secret goes to rraim_blk's own auth_key parameter
+cp "$T/blk.conf" "$T/blk-keys.conf"
+printf 'secret = %s\n' "$T/secret" >>"$T/blk-keys.conf"
+printf '%s' "$KEYTEXT" >"$T/secret"
+chmod 600 "$T/secret"
+make_blk_tree "$R" 3
+ctl "${SYS[@]}" --config "$T/blk-keys.conf" attach
+if grep -q "cannot add the logon key" "$T/err"; then
+	skip "blockdev: attach when loaded with a secret" "no keyrings here: $(tail -n 1 "$T/err")"
+else
+	if [ "$RC" = 0 ]; then
+		pass "blockdev: attach when loaded with a secret (exit 0)"
+	else
+		fail "blockdev: attach when loaded with a secret: exit $RC, expected 0"
+	fi
+	file_is "$R/module/rraim_blk/parameters/auth_key" "rraim:cluster" \
+		"blockdev: the secret goes to rraim_blk's auth_key"
+fi
+
+# swapon: mkswap then swapon, never mkswap on an active swap area
+make_blk_tree "$R"
+: >"$BLK"
+: >"$T/calls"
+expect 0 "blockdev: swapon" "${SYS[@]}" --config "$T/blk.conf" swapon
+calls_are "blockdev: swapon runs mkswap, then swapon" "mkswap $BLK" "swapon $BLK"
+swaps_blk
+: >"$T/calls"
+expect 0 "blockdev: swapon with the device on" "${SYS[@]}" --config "$T/blk.conf" swapon
+contains "$T/out" "$BLK is already on: no mkswap, nothing to do" "blockdev: swapon says the device is on"
+calls_are "blockdev: no mkswap on an active swap area" ""
+swaps_empty
+printf '#!/bin/sh\nexit 1\n' >"$T/bin/mkswap.hook"
+chmod +x "$T/bin/mkswap.hook"
+: >"$T/calls"
+expect 1 "blockdev: swapon with mkswap failing" "${SYS[@]}" --config "$T/blk.conf" swapon
+contains "$T/err" "mkswap $BLK failed (exit status 1)" "blockdev: says mkswap failed"
+calls_are "blockdev: no swapon after a failed mkswap" "mkswap $BLK"
+rm -f "$T/bin/mkswap.hook"
+printf '#!/bin/sh\nexit 1\n' >"$T/bin/swapon.hook"
+chmod +x "$T/bin/swapon.hook"
+: >"$T/calls"
+expect 1 "blockdev: swapon failing" "${SYS[@]}" --config "$T/blk.conf" swapon
+contains "$T/err" "cannot turn on $BLK" "blockdev: says swapon failed"
+rm -f "$T/bin/swapon.hook"
+rm -f "$BLK"
+expect 1 "blockdev: swapon without the device" "${SYS[@]}" --config "$T/blk.conf" swapon
+contains "$T/err" "swap area $BLK: No such file or directory" "blockdev: swapon names the missing device"
+: >"$BLK"
+make_tree "$R"
+: >"$T/calls"
+expect 1 "blockdev: swapon refuses while rraim is loaded" "${SYS[@]}" --config "$T/blk.conf" swapon
+contains "$T/err" "the loaded module is rraim (the swap hooks), but the configuration sets mode = blockdev" \
+	"blockdev: swapon says rraim is loaded"
+make_blk_tree "$R"
+expect 1 "hooks: swapon refuses while rraim_blk is loaded" "${SYS[@]}" --config "$T/rraim.conf" swapon
+contains "$T/err" "the loaded module is rraim_blk (the block device), but the configuration sets mode = hooks" \
+	"hooks: swapon says rraim_blk is loaded"
+calls_are "the other front end loaded: nothing turned on" ""
+expect 3 "blockdev: swapon when no module is loaded" --sysfs "$T/none/kernel/rraim" --config "$T/blk.conf" swapon
+
+# swapoff: the device, whichever mode the configuration now says
+swaps_blk
+: >"$T/calls"
+expect 0 "blockdev: swapoff" "${SYS[@]}" --config "$T/blk.conf" swapoff
+calls_are "blockdev: swapoff turns the device off" "swapoff $BLK"
+if ! grep -q "still holds" "$T/out"; then
+	pass "blockdev: swapoff does not count the swap header as held"
+else
+	fail "blockdev: swapoff does not count the swap header as held"
+fi
+: >"$T/calls"
+expect 0 "hooks: swapoff while rraim_blk is loaded" "${SYS[@]}" --config "$T/rraim.conf" swapoff
+calls_are "hooks: swapoff turns rraim_blk's device off too" "swapoff $BLK"
+swaps_empty
+: >"$T/calls"
+expect 0 "blockdev: swapoff with the device off" "${SYS[@]}" --config "$T/blk.conf" swapoff
+contains "$T/out" "$BLK is not on" "blockdev: swapoff says the device is off"
+calls_are "blockdev: swapoff: nothing run when off" ""
+
+# detach: refused while swap is on the device, not for its swap header
+make_blk_tree "$R"
+put "$S/stats/stored_pages" 5
+swaps_blk
+: >"$T/calls"
+expect 1 "blockdev: detach refuses while swap is on the device" "${SYS[@]}" detach
+contains "$T/err" "refusing to detach: swap is on $BLK, whose 5 pages (20.0 KiB) rraim_blk holds would be lost" \
+	"blockdev: detach says swap is on the device"
+contains "$T/err" "'rraimctl swapoff' or 'swapoff $BLK'" "blockdev: detach tells to swapoff first"
+calls_are "blockdev: detach refused: rmmod not run" ""
+swaps_empty
+put "$S/stats/stored_pages" 1
+cat >"$T/bin/rmmod.hook" <<EOF
+#!/bin/sh
+rm -rf "$S" "$R/module/rraim_blk" "$BLK"
+EOF
+chmod +x "$T/bin/rmmod.hook"
+expect 0 "blockdev: detach with the device off" "${SYS[@]}" detach
+calls_are "blockdev: detach runs rmmod rraim_blk" "rmmod rraim_blk"
+contains "$T/out" "rraim_blk detached and unloaded" "blockdev: detach says done"
+make_blk_tree "$R"
+printf '#!/bin/sh\nexit 1\n' >"$T/bin/rmmod.hook"
+expect 1 "blockdev: rmmod failing" "${SYS[@]}" detach
+contains "$T/err" "rmmod rraim_blk failed (exit status 1): is $BLK still in use" \
+	"blockdev: says rmmod failed and why it may"
+rm -f "$T/bin/rmmod.hook"
+file_is "$S/enabled" 1 "blockdev: detach leaves enabled alone"
+
+# status: the front end and the device's size; what a refused write means
+make_blk_tree "$R"
+expect 0 "blockdev: status" "${SYS[@]}" status
+contains "$T/out" "mode:              blockdev (rraim_blk, /dev/rraim0 of 64.0 MiB)" "blockdev: status shows the mode and the size"
+ctl "${SYS[@]}" --json status
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["mode"] == "blockdev" and d["disksize"] == 67108864' "$T/out" 2>/dev/null &&
+   [ "$("$HERE/json-check" .disksize <"$T/out")" = 67108864 ]; then
+	pass "blockdev: status --json: mode, and disksize as a number"
+else
+	fail "blockdev: status --json: mode, and disksize as a number"
+fi
+for i in 1 2 3; do
+	put "$S/servers/10.77.$i.2:7471/state" dead
+done
+ctl "${SYS[@]}" status
+contains "$T/out" "CRITICAL: no server live: writes to /dev/rraim0 fail" "blockdev: no server live is critical"
+make_blk_tree "$R"
+put "$S/enabled" 0
+ctl "${SYS[@]}" status
+contains "$T/out" "CRITICAL: disabled: writes to /dev/rraim0 fail" "blockdev: disabled is critical"
+make_tree "$R"
+ctl "${SYS[@]}" status
+contains "$T/out" "mode:              hooks (rraim)" "hooks: status shows the mode"
+ctl "${SYS[@]}" --json status
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["mode"] == "hooks" and "disksize" not in d' "$T/out" 2>/dev/null; then
+	pass "hooks: status --json: mode, no disksize"
+else
+	fail "hooks: status --json: mode, no disksize"
+fi
+rm -f "$BLK"
 
 # ---------------------------------------------------- unit and man pages
 
