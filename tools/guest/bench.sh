@@ -115,10 +115,11 @@ zram_unload() {
 	[ -d /sys/module/zram ] && rmmod zram
 }
 
-# zram's pages and the memory they take, at the last sample
+# zram's pages, their compressed size and the memory zram takes for them
+# (more: the holes the faulted-in pages left), at the last sample
 zram_sample() {
-	awk '{ printf "%.0f MiB of pages in %.0f MiB (%.1f:1)", $1 / 1048576,
-		$3 / 1048576, $3 ? $1 / $3 : 0 }' /sys/block/zram0/mm_stat
+	awk '{ printf "%.0f MiB of pages compressed to %.0f MiB (%.1f:1), in %.0f MiB of memory",
+		$1 / 1048576, $2 / 1048576, $2 ? $1 / $2 : 0, $3 / 1048576 }' /sys/block/zram0/mm_stat
 }
 
 if zram_load; then
@@ -157,11 +158,12 @@ zswap_off() {
 	ZSHRINK0=""
 }
 
-# zswap's pages and its pool, at the last sample
+# zswap's pages and its pool, at the last sample: the pool also holds
+# the holes of the pages written back or faulted in, so that this is no
+# compression ratio
 zswap_sample() {
 	awk -v n="$(cat $ZD/stored_pages)" -v b="$(cat $ZD/pool_total_size)" 'BEGIN {
-		printf "%.0f MiB of pages in %.0f MiB (%.1f:1)", n / 256, b / 1048576,
-			b ? n * 4096 / b : 0 }'
+		printf "%.0f MiB of pages in a pool of %.0f MiB", n / 256, b / 1048576 }'
 }
 
 # what reached the second tier: zswap's write-backs, the pages the swap
