@@ -1,16 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The benchmark, inside the guest (see tools/bench): page-fault throughput
-# and latency for RRAIM with 1, 2 and 3 replicas, with 2 and checksums off
-# or pages encrypted, for the virtio swap disk
-# and with everything in RAM, the raw RDMA READ latency as the floor, and a
-# timeline of fault latency across a server kill.
+# and latency, and swap-out throughput (the fill's rate), of compressible
+# pages for RRAIM's zswap-hook/frontswap front end (rraim.ko) with 1, 2
+# and 3 replicas, with 2 and checksums off or pages encrypted, for its
+# block front end (rraim_blk.ko) with 2, alone and behind zswap, for the
+# virtio swap disk, alone and behind zswap, for zram, and with everything
+# in RAM; the raw RDMA READ latency as the floor, a timeline of fault
+# latency across a server kill, and the sync of a restarted server.
 . /opt/rraim/lib/guest.sh
 
 SIZE=${1:-192M}
 LIMIT=${2:-64M}
 SECS=${3:-15}
 CG=/sys/fs/cgroup/bench
+Z=/sys/module/zswap/parameters
+ZD=/sys/kernel/debug/zswap
 
 echo +memory >/sys/fs/cgroup/cgroup.subtree_control
 mkdir -p $CG
@@ -22,9 +27,30 @@ bench() {	# bench LIMIT [rraim-bench options]
 	sh -c 'echo $$ >"$0/cgroup.procs"; exec rraim-bench "$@"' $CG "$@"
 }
 
+# bench_sampled LIMIT [rraim-bench options]: bench, its results line in
+# r; meanwhile, once a second, the output of sample (a function), the last
+# one in SAMPLE (what a backend holds goes when the workload exits)
+bench_sampled() {
+	local pid
+
+	SAMPLE=""
+	bench "$@" >/tmp/bench.out &
+	pid=$!
+	while [ -d /proc/$pid ] && ! grep -q '^[0-9]* ([^)]*) Z' /proc/$pid/stat 2>/dev/null; do
+		SAMPLE=$(sample)
+		sleep 1
+	done
+	wait $pid
+	r=$(cat /tmp/bench.out)
+}
+
 row() {	# row NAME RESULT-LINE
 	echo "$2" | awk -v name="$1" '{
-		printf "%-22s %10s %9s %9s %9s\n", name, $6, $8, $10, $12 }'
+		printf "%-22s %10s %9s %9s %9s %9s\n", name, $6, $8, $10, $12, $14 }'
+}
+
+vmstat_of() {
+	awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat
 }
 
 unload() {
@@ -48,14 +74,113 @@ wait
 floor=$(awk '$1 == 4096 { print "min " $3 " us, typical " $5 " us, p99 " $8 " us" }' /tmp/lat.log)
 echo "   ${floor:-$(tail -n 3 /tmp/lat.log)}"
 
+# zswap stays off but in its own rows: rraim.ko refuses to attach beside
+# it (6.12), and it would take the pages of every other row
+[ -w $Z/enabled ] && echo N >$Z/enabled
+[ -d $ZD ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+
+# every row's pages are compressible (-c), about 2:1: the content costs
+# RAM, the disk and RRAIM nothing more, and zram and zswap compress
+# them rather than keep them as same-filled pages
 results=""
-r=$(bench max -W 3 -t "$SECS" "$SIZE")
+r=$(bench max -W 3 -t "$SECS" -c "$SIZE")
 results="$results$(row "RAM (no limit)" "$r")\n"
 
 mkswap /dev/vda >/dev/null && swapon /dev/vda
-r=$(bench "$LIMIT" -W 5 -t "$SECS" "$SIZE")
+r=$(bench "$LIMIT" -W 5 -t "$SECS" -c "$SIZE")
 results="$results$(row "virtio disk swap" "$r")\n"
 swapoff /dev/vda
+
+# zram as the only swap device, its kernel's default compressor; its
+# module from the guest kernel's image (tools/bench) where the test bed's
+# has none
+zram_load() {
+	local m
+
+	if ! modprobe zram 2>/dev/null; then
+		[ -f /opt/extra/zram.modules ] || return 1
+		while read -r m; do
+			[ -d "/sys/module/$(basename "$m" .ko | tr - _)" ] ||
+				insmod "/opt/extra/$m" || return 1
+		done </opt/extra/zram.modules
+	fi
+	wait_until '[ -e /sys/block/zram0/disksize ]' 100 &&
+		echo 512M >/sys/block/zram0/disksize &&
+		wait_until '[ -b /dev/zram0 ]' 100 &&
+		mkswap /dev/zram0 >/dev/null && swapon /dev/zram0
+}
+
+zram_unload() {
+	swapoff /dev/zram0 2>/dev/null
+	[ -d /sys/module/zram ] && rmmod zram
+}
+
+# zram's pages, their compressed size and the memory zram takes for them
+# (more: the holes the faulted-in pages left), at the last sample
+zram_sample() {
+	awk '{ printf "%.0f MiB of pages compressed to %.0f MiB (%.1f:1), in %.0f MiB of memory",
+		$1 / 1048576, $2 / 1048576, $2 ? $1 / $2 : 0, $3 / 1048576 }' /sys/block/zram0/mm_stat
+}
+
+if zram_load; then
+	alg=$(sed 's/.*\[\([^]]*\)\].*/\1/' /sys/block/zram0/comp_algorithm)
+	sample() { zram_sample; }
+	bench_sampled "$LIMIT" -W 5 -t "$SECS" -c "$SIZE"
+	results="$results$(row "zram ($alg)" "$r")\n"
+	echo "== zram ($alg): $SAMPLE"
+else
+	echo "warning: zram did not load: no zram row"
+fi
+zram_unload
+
+# zswap in front of swap device $1 (two tiers): a pool of 1 % of memory,
+# so that it writes its oldest pages back to the device (6.1: once the
+# pool is full; 6.12: also its shrinker, under the cgroup's pressure)
+zswap_on() {
+	[ -w $Z/enabled ] && [ -d $ZD ] || return 1
+	ZPOOL0=$(cat $Z/max_pool_percent)
+	ZSHRINK0=$(cat $Z/shrinker_enabled 2>/dev/null)
+	echo 1 >$Z/max_pool_percent || return 1
+	[ -e $Z/shrinker_enabled ] && { echo Y >$Z/shrinker_enabled || return 1; }
+	[ -e $CG/memory.zswap.writeback ] && echo 1 >$CG/memory.zswap.writeback
+	mkswap "$1" >/dev/null && swapon "$1" && echo Y >$Z/enabled || return 1
+	WB0=$(cat $ZD/written_back_pages)
+	OUT0=$(vmstat_of pswpout)
+	LIMIT0=$(cat $ZD/pool_limit_hit)
+}
+
+zswap_off() {
+	swapoff "$1" 2>/dev/null
+	[ -w $Z/enabled ] && echo N >$Z/enabled
+	[ -n "${ZPOOL0:-}" ] && echo "$ZPOOL0" >$Z/max_pool_percent
+	[ -n "${ZSHRINK0:-}" ] && echo "$ZSHRINK0" >$Z/shrinker_enabled
+	ZPOOL0=""
+	ZSHRINK0=""
+}
+
+# zswap's pages and its pool, at the last sample: the pool also holds
+# the holes of the pages written back or faulted in, so that this is no
+# compression ratio
+zswap_sample() {
+	awk -v n="$(cat $ZD/stored_pages)" -v b="$(cat $ZD/pool_total_size)" 'BEGIN {
+		printf "%.0f MiB of pages in a pool of %.0f MiB", n / 256, b / 1048576 }'
+}
+
+# what reached the second tier: zswap's write-backs, the pages the swap
+# device took (pswpout: zswap's write-backs and the pages it refused)
+zswap_report() {
+	echo "== $1: written back $(( $(cat $ZD/written_back_pages) - WB0 )) pages, the device took $(( $(vmstat_of pswpout) - OUT0 )) (pswpout), pool limit hit $(( $(cat $ZD/pool_limit_hit) - LIMIT0 )) times; zswap held $SAMPLE"
+}
+
+if zswap_on /dev/vda; then
+	sample() { zswap_sample; }
+	bench_sampled "$LIMIT" -W 5 -t "$SECS" -c "$SIZE"
+	results="$results$(row "zswap -> disk" "$r")\n"
+	zswap_report "zswap -> disk"
+else
+	echo "warning: zswap did not come on: no zswap -> disk row"
+fi
+zswap_off /dev/vda
 
 # replicas=2 with encrypted pages: rraimctl attach with a page key, as a
 # user sets it up (rraim.conf's encrypt_key)
@@ -83,7 +208,7 @@ for v in 1 2 3 nocsum crypt; do
 		rraim_load "$RRAIM_SERVER_LIST" replicas=$v || exit 1 ;;
 	esac
 	mkswap /dev/vda >/dev/null && swapon /dev/vda
-	r=$(bench "$LIMIT" -W 5 -t "$SECS" "$SIZE")
+	r=$(bench "$LIMIT" -W 5 -t "$SECS" -c "$SIZE")
 	results="$results$(row "$name" "$r")\n"
 	[ "$(cat /sys/kernel/rraim/stats/reject_no_space)" = 0 ] || echo "warning: rejects"
 	[ "$(cat /sys/kernel/rraim/stats/corrupt)" = 0 ] || echo "warning: corrupt copies"
@@ -92,8 +217,56 @@ for v in 1 2 3 nocsum crypt; do
 	unload
 done
 
-echo "== page faults, $SIZE touched at random under a $LIMIT limit, ${SECS}s each"
-printf '%-22s %10s %9s %9s %9s\n' backend faults/s p50_us p99_us max_us
+# the block front end, rraim_blk.ko: /dev/rraim0, replicas=2, as the only
+# swap device.  Synchronous, as zram: submit_bio stores a write's pages
+# there and then, each waiting for its RDMA WRITEs as the hook's store
+# does, so that its fill rate tells what the block layer's path costs or
+# saves, not overlap of writes
+blk_load() {
+	modprobe rraim_blk servers="$RRAIM_SERVER_LIST" replicas=2 disksize=512M || return 1
+	if ! wait_until '[ "$(rraim_servers_in live)" = 3 ]' 300; then
+		rraim_not_live
+		return 1
+	fi
+	wait_until '[ -b /dev/rraim0 ]' 300
+}
+
+blk_unload() {
+	swapoff /dev/rraim0 2>/dev/null
+	[ -d /sys/module/rraim_blk ] && rmmod rraim_blk
+}
+
+blk_check() {
+	[ "$(cat /sys/kernel/rraim/stats/reject_no_space 2>/dev/null || echo 0)" = 0 ] ||
+		echo "warning: rejects"
+	[ "$(cat /sys/kernel/rraim/stats/corrupt 2>/dev/null || echo 0)" = 0 ] ||
+		echo "warning: corrupt copies"
+}
+
+if blk_load && mkswap /dev/rraim0 >/dev/null && swapon /dev/rraim0; then
+	r=$(bench "$LIMIT" -W 5 -t "$SECS" -c "$SIZE")
+	results="$results$(row "rraim_blk r=2" "$r")\n"
+	blk_check
+else
+	echo "warning: rraim_blk did not come up: no rraim_blk r=2 row"
+fi
+blk_unload
+
+if blk_load && zswap_on /dev/rraim0; then
+	sample() { zswap_sample; }
+	bench_sampled "$LIMIT" -W 5 -t "$SECS" -c "$SIZE"
+	results="$results$(row "zswap -> rraim_blk r=2" "$r")\n"
+	zswap_report "zswap -> rraim_blk r=2"
+	blk_check
+else
+	echo "warning: zswap or rraim_blk did not come up: no zswap -> rraim_blk r=2 row"
+fi
+zswap_off /dev/rraim0
+blk_unload
+
+echo "== page faults, $SIZE of compressible pages touched at random under a $LIMIT limit, ${SECS}s each;"
+echo "   fill_MB/s: the rate at which the workload wrote them (swap-out throughput)"
+printf '%-22s %10s %9s %9s %9s %9s\n' backend faults/s p50_us p99_us max_us fill_MB/s
 printf "$results"
 
 echo "== timeline across a server kill (replicas=2, kill -9 of server 1 at ~6 s)"

@@ -5,20 +5,30 @@
  * Fills SIZE of anonymous memory (each page holds its own index), then
  * touches pages in random order for SECONDS, timing every touch and
  * checking the page's content.  Run in a memory cgroup smaller than SIZE,
- * most touches are major faults served by the swap backend.
+ * most touches are major faults served by the swap backend, and the fill
+ * itself swaps out all but the cgroup's share: its rate is the backend's
+ * swap-out throughput.
  *
- *   rraim-bench [-W SECONDS] [-t SECONDS] [-i INTERVAL_MS] [-w] SIZE
+ *   rraim-bench [-W SECONDS] [-t SECONDS] [-i INTERVAL_MS] [-w] [-c] SIZE
  *     -W   touch pages this long first, unmeasured (warm-up: the first
  *          evictions of freshly written pages are stores, not faults)
  *     -t   how long to touch pages, measured (default 10)
  *     -i   print a timeline line every INTERVAL_MS (default: none)
  *     -w   write to every touched page (stores as well as loads)
+ *     -c   compressible pages, about 2:1 as a program's data: the index,
+ *          then pseudo-random bytes (seeded by the index) up to 7/16 of
+ *          the page, then a short text repeated.  lzo or lz4 makes some
+ *          1.9 KiB of one, so that zbud still pairs two.  Without -c
+ *          every page is its index's low byte repeated (after the index
+ *          itself), which zram and zswap keep as a same-filled page, for
+ *          nothing
  *
  * Prints one line of results:
- *   touches N faults F fault_rate F/s p50_us X p99_us Y max_us Z
+ *   touches N faults F fault_rate F/s p50_us X p99_us Y max_us Z fill_MBps R
  * where "faults" are major faults (getrusage) and the percentiles are over
  * the touches that took longer than 2 us (the faults; a resident page is
- * touched in well under a microsecond).  Timeline lines:
+ * touched in well under a microsecond); R is the rate at which the fill
+ * wrote SIZE, in MiB/s.  Timeline lines:
  *   t_ms T faults F p50_us X p99_us Y max_us Z
  * Exit status 1 if a page came back with the wrong content.
  */
@@ -36,6 +46,8 @@
 #define PAGE 4096UL
 #define SLOW_NS 2000	/* a touch slower than this was a fault */
 #define NBUCKETS 64
+
+static const char text[] = "rraim-bench: a program's data, some of it text. ";
 
 struct hist {
 	uint64_t n;
@@ -97,6 +109,34 @@ static double hist_pct_us(const struct hist *h, double pct)
 	return h->max_ns / 1000.0;
 }
 
+static uint64_t xorshift(uint64_t x)
+{
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
+/*
+ * -c: the index, pseudo-random words up to RANDOM_BYTES (no compressor
+ * shrinks those), then the text repeated up to the end of the page.
+ */
+#define RANDOM_BYTES (PAGE * 7 / 16)
+
+static void fill_compressible(uint8_t *page, uint64_t index)
+{
+	uint64_t *w = (uint64_t *)page, x = index * 0x9e3779b97f4a7c15ULL + 1;
+	size_t i, n = sizeof(text) - 1;
+
+	w[0] = index;
+	for (i = 1; i < RANDOM_BYTES / sizeof(*w); i++) {
+		x = xorshift(x);
+		w[i] = x;
+	}
+	for (i = RANDOM_BYTES; i < PAGE; i += n)
+		memcpy(page + i, text, PAGE - i < n ? PAGE - i : n);
+}
+
 static long majflt(void)
 {
 	struct rusage ru;
@@ -130,19 +170,21 @@ static int parse_size(const char *s, size_t *out)
 int main(int argc, char **argv)
 {
 	double seconds = 10, warmup = 0;
-	int interval_ms = 0, writes = 0, opt;
+	int interval_ms = 0, writes = 0, compressible = 0, opt;
 	struct hist all = {}, win = {};
 	uint64_t t0, tend, tnext = 0, touches = 0, bad = 0, rng = 88172645463325252ULL;
+	double fill_mbps;
 	long flt0, fltw;
 	size_t size, npages, i;
 	uint8_t *mem;
 
-	while ((opt = getopt(argc, argv, "W:t:i:w")) != -1) {
+	while ((opt = getopt(argc, argv, "W:t:i:wc")) != -1) {
 		switch (opt) {
 		case 'W': warmup = atof(optarg); break;
 		case 't': seconds = atof(optarg); break;
 		case 'i': interval_ms = atoi(optarg); break;
 		case 'w': writes = 1; break;
+		case 'c': compressible = 1; break;
 		default: goto usage;
 		}
 	}
@@ -156,18 +198,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	madvise(mem, npages * PAGE, MADV_NOHUGEPAGE);
+	t0 = now_ns();
 	for (i = 0; i < npages; i++) {
+		if (compressible) {
+			fill_compressible(mem + i * PAGE, i);
+			continue;
+		}
 		memset(mem + i * PAGE, (int)(i & 0xff), PAGE);
 		*(uint64_t *)(mem + i * PAGE) = i;
 	}
+	fill_mbps = npages * PAGE / 1048576.0 / ((now_ns() - t0) / 1e9);
 
 	if (warmup > 0) {
 		uint64_t until = now_ns() + (uint64_t)(warmup * 1e9);
 
 		while (now_ns() < until) {
-			rng ^= rng << 13;
-			rng ^= rng >> 7;
-			rng ^= rng << 17;
+			rng = xorshift(rng);
 			i = rng % npages;
 			if (*(volatile uint64_t *)(mem + i * PAGE) != i)
 				bad++;
@@ -182,9 +228,7 @@ int main(int argc, char **argv)
 		uint64_t a, b, page;
 		volatile uint64_t *p;
 
-		rng ^= rng << 13;
-		rng ^= rng >> 7;
-		rng ^= rng << 17;
+		rng = xorshift(rng);
 		page = rng % npages;
 		p = (volatile uint64_t *)(mem + page * PAGE);
 		a = now_ns();
@@ -213,11 +257,11 @@ int main(int argc, char **argv)
 		if (b >= tend)
 			break;
 	}
-	printf("touches %llu faults %ld fault_rate %.0f/s p50_us %.1f p99_us %.1f max_us %.0f\n",
+	printf("touches %llu faults %ld fault_rate %.0f/s p50_us %.1f p99_us %.1f max_us %.0f fill_MBps %.1f\n",
 	       (unsigned long long)touches, majflt() - flt0,
 	       (majflt() - flt0) / ((now_ns() - t0) / 1e9),
 	       hist_pct_us(&all, 0.5), hist_pct_us(&all, 0.99),
-	       all.max_ns / 1000.0);
+	       all.max_ns / 1000.0, fill_mbps);
 	if (bad) {
 		fprintf(stderr, "rraim-bench: %llu touches read wrong data\n",
 			(unsigned long long)bad);
@@ -226,6 +270,6 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: rraim-bench [-W SECONDS] [-t SECONDS] [-i INTERVAL_MS] [-w] SIZE\n");
+	fprintf(stderr, "usage: rraim-bench [-W SECONDS] [-t SECONDS] [-i INTERVAL_MS] [-w] [-c] SIZE\n");
 	return 2;
 }
