@@ -40,6 +40,20 @@ skip() {
 	echo "ok $N - $1 # SKIP $2"
 }
 
+# After an attach that adds logon keys: without keyrings here, skip NAME
+# and return 1; else pass or fail NAME on the exit status.
+attached_with_keys() {
+	if grep -q "cannot add the logon key" "$T/err"; then
+		skip "$1" "no keyrings here: $(tail -n 1 "$T/err")"
+		return 1
+	fi
+	if [ "$RC" = 0 ]; then
+		pass "$1 (exit 0)"
+	else
+		fail "$1: exit $RC, expected 0"
+	fi
+}
+
 # Never the real programs: a stand-in that logs its arguments.
 export RRAIMCTL_MODPROBE=$T/bin/modprobe RRAIMCTL_RMMOD=$T/bin/rmmod
 export RRAIMCTL_SWAPON=$T/bin/swapon RRAIMCTL_SWAPOFF=$T/bin/swapoff
@@ -808,14 +822,7 @@ EOF
 chmod +x "$T/bin/modprobe.hook"
 : >"$T/calls"
 ctl "${SYS[@]}" --config "$T/keys.conf" attach
-if grep -q "cannot add the logon key" "$T/err"; then
-	skip "attach with key files" "no keyrings here: $(tail -n 1 "$T/err")"
-else
-	if [ "$RC" = 0 ]; then
-		pass "attach with secret and encrypt_key (exit 0)"
-	else
-		fail "attach with secret and encrypt_key: exit $RC, expected 0"
-	fi
+if attached_with_keys "attach with secret and encrypt_key"; then
 	contains "$T/calls" "auto_rebuild=0 auth_key=rraim:cluster encrypt_key=rraim:pages" \
 		"attach: modprobe names both logon keys"
 	contains "$T/keys-during" "logon" "attach: logon keys while modprobe runs"
@@ -1116,14 +1123,7 @@ printf '%s' "$KEYTEXT" >"$T/secret"
 chmod 600 "$T/secret"
 make_blk_tree "$R" 3
 ctl "${SYS[@]}" --config "$T/blk-keys.conf" attach
-if grep -q "cannot add the logon key" "$T/err"; then
-	skip "blockdev: attach when loaded with a secret" "no keyrings here: $(tail -n 1 "$T/err")"
-else
-	if [ "$RC" = 0 ]; then
-		pass "blockdev: attach when loaded with a secret (exit 0)"
-	else
-		fail "blockdev: attach when loaded with a secret: exit $RC, expected 0"
-	fi
+if attached_with_keys "blockdev: attach when loaded with a secret"; then
 	file_is "$R/module/rraim_blk/parameters/auth_key" "rraim:cluster" \
 		"blockdev: the secret goes to rraim_blk's auth_key"
 fi
