@@ -84,6 +84,19 @@ server_dir() {
 	echo "$RRAIM_SYS/servers/$(server_addr "$1"):$RRAIM_PORT"
 }
 
+# The front end the tests that do not name one run against:
+# RRAIM_FRONTEND=hooks (rraim.ko, the default; swap on /dev/vda) or blk
+# (rraim_blk.ko with disksize RRAIM_BLK_SIZE, default 1G; swap on
+# /dev/rraim0).  run_vm.sh takes it as an argument.
+blk_frontend() {
+	[ "${RRAIM_FRONTEND:-hooks}" = blk ]
+}
+
+# The swap device of the front end.
+swap_dev() {
+	if blk_frontend; then echo /dev/rraim0; else echo /dev/vda; fi
+}
+
 # Load the module for servers 1..N (default: all) with extra parameters.
 load_rraim() {
 	local n=${1:-$RRAIM_SERVERS} list="" i=1
@@ -93,7 +106,14 @@ load_rraim() {
 		list="$list${list:+,}$(server_addr "$i"):$RRAIM_PORT"
 		i=$((i + 1))
 	done
-	rraim_load "$list" "$@"
+	if ! blk_frontend; then
+		rraim_load "$list" "$@"
+		return
+	fi
+	modprobe rraim_blk servers="$list" disksize="${RRAIM_BLK_SIZE:-1G}" "$@" ||
+		return 1
+	wait_until '[ "$(rraim_servers_in live)" = "$n" ] && [ -b /dev/rraim0 ]' 300 ||
+		{ rraim_not_live >&2; return 1; }
 }
 
 # Detach: swapoff, disable the livepatch, unload.  Refuses (returns 1)
@@ -123,7 +143,11 @@ unload_rraim() {
 }
 
 swap_on() {
-	mkswap /dev/vda >/dev/null && swapon /dev/vda
+	mkswap "$(swap_dev)" >/dev/null && swapon "$(swap_dev)"
+}
+
+swap_off() {
+	swapoff "$(swap_dev)"
 }
 
 # A memory cgroup named $1 limited to $2; prints its path.

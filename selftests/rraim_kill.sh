@@ -29,7 +29,7 @@ run_case() {
 	rc=$?
 	diag "rraim-pattern exit $rc; failovers $(stat_of load_failovers) lost $(stat_of lost_pages) degraded $(stat_of degraded_pages)"
 	rmdir "$cg" 2>/dev/null
-	swapoff /dev/vda 2>/dev/null
+	swap_off 2>/dev/null
 	unload_rraim
 	rraim-fault start 1 || fail "restart server 1"
 	echo "$rc"
