@@ -140,17 +140,15 @@ static void rraim_cm_destroy_id(struct rdma_cm_id *id)
 
 /*
  * Destroy @id, a closed connection's (its QP destroyed, its context
- * cleared), now or once its port is active again.
+ * cleared), now if @port_active, else once its port is active again.
  */
-void rraim_cm_retire(struct rraim_server *srv, struct rdma_cm_id *id)
+void rraim_cm_retire(struct rraim_server *srv, struct rdma_cm_id *id,
+		     bool port_active)
 {
-	struct rraim_retired_id *r;
+	struct rraim_retired_id *r = NULL;
 
-	if (rraim_cm_port_active(id) || srv->state == RRAIM_SERVER_STOPPING) {
-		rraim_cm_destroy_id(id);
-		return;
-	}
-	r = calloc(1, sizeof(*r));
+	if (!port_active && srv->state != RRAIM_SERVER_STOPPING)
+		r = calloc(1, sizeof(*r));
 	if (!r) {
 		rraim_cm_destroy_id(id);
 		return;
@@ -165,28 +163,31 @@ void rraim_cm_retire(struct rraim_server *srv, struct rdma_cm_id *id)
 		srv->retired_check_ms = rraim_now_ms() + RRAIM_RETIRE_CHECK_MS;
 }
 
-/*
- * Destroy the retired cm_ids whose port has been active long enough (all
- * of them when @now_ms is 0), or only those on @verbs when it is set.
- */
-static void rraim_cm_retired_sweep(struct rraim_server *srv, uint64_t now_ms,
-				   struct ibv_context *verbs)
+/* May retired @r go at @now_ms: its port active for long enough? */
+static bool rraim_cm_retired_settled(struct rraim_retired_id *r,
+				     uint64_t now_ms)
 {
+	if (!rraim_cm_port_active(r->id))
+		r->active_since_ms = 0;
+	else if (!r->active_since_ms)
+		r->active_since_ms = now_ms;
+	return r->active_since_ms &&
+	       now_ms - r->active_since_ms >= RRAIM_RETIRE_SETTLE_MS;
+}
+
+/*
+ * Destroy the retired cm_ids on @verbs (all of them when NULL), or with
+ * @settled only those whose port has been active long enough.
+ */
+static void rraim_cm_retired_sweep(struct rraim_server *srv,
+				   struct ibv_context *verbs, bool settled)
+{
+	uint64_t now_ms = rraim_now_ms();
 	struct rraim_retired_id **p = &srv->retired, *r;
 
 	while ((r = *p)) {
-		bool go = !now_ms || (verbs && r->id->verbs == verbs);
-
-		if (!go && !verbs) {
-			if (!rraim_cm_port_active(r->id))
-				r->active_since_ms = 0;
-			else if (!r->active_since_ms)
-				r->active_since_ms = now_ms;
-			go = r->active_since_ms &&
-			     now_ms - r->active_since_ms >=
-			     RRAIM_RETIRE_SETTLE_MS;
-		}
-		if (!go) {
+		if ((verbs && r->id->verbs != verbs) ||
+		    (settled && !rraim_cm_retired_settled(r, now_ms))) {
 			p = &r->next;
 			continue;
 		}
@@ -194,21 +195,20 @@ static void rraim_cm_retired_sweep(struct rraim_server *srv, uint64_t now_ms,
 		rraim_cm_destroy_id(r->id);
 		free(r);
 	}
-	srv->retired_check_ms = srv->retired ?
-		rraim_now_ms() + RRAIM_RETIRE_CHECK_MS : 0;
+	srv->retired_check_ms = srv->retired ? now_ms + RRAIM_RETIRE_CHECK_MS : 0;
 }
 
 /* The timer fired: destroy what may go now. */
 void rraim_cm_retired_check(struct rraim_server *srv, uint64_t now_ms)
 {
 	if (srv->retired_check_ms && now_ms >= srv->retired_check_ms)
-		rraim_cm_retired_sweep(srv, now_ms, NULL);
+		rraim_cm_retired_sweep(srv, NULL, true);
 }
 
 /* Free the listener and the channel; every other cm_id must be gone. */
 void rraim_cm_destroy(struct rraim_server *srv)
 {
-	rraim_cm_retired_sweep(srv, 0, NULL);
+	rraim_cm_retired_sweep(srv, NULL, false);
 	if (srv->listen_id && rdma_destroy_id(srv->listen_id))
 		rraim_err("cannot destroy the listening cm_id: %s",
 			  strerror(errno));
@@ -345,7 +345,7 @@ static void rraim_cm_device_removed(struct rraim_server *srv,
 	if (!verbs)
 		return;
 	rraim_sessions_remove_device(srv, verbs);
-	rraim_cm_retired_sweep(srv, rraim_now_ms(), verbs);
+	rraim_cm_retired_sweep(srv, verbs, false);
 	if (srv->listen_id && srv->listen_id->verbs == verbs) {
 		rdma_destroy_id(srv->listen_id);
 		srv->listen_id = NULL;
@@ -379,8 +379,7 @@ static void rraim_cm_conn_event(struct rraim_server *srv,
 	if (!conn) {
 		/* a retired id: it goes with its device */
 		if (ev->type == RDMA_CM_EVENT_DEVICE_REMOVAL)
-			rraim_cm_retired_sweep(srv, rraim_now_ms(),
-					       ev->id->verbs);
+			rraim_cm_retired_sweep(srv, ev->id->verbs, false);
 		else
 			rraim_dbg("%s for an id without connection",
 				  rdma_event_str(ev->type));

@@ -521,15 +521,16 @@ void rraim_conn_destroy(struct rraim_conn *conn)
 {
 	struct rraim_server *srv = conn->session->srv;
 	struct rdma_cm_id *id = conn->id;
+	bool port_active = rraim_cm_port_active(id);
 
 	/*
 	 * Fails harmlessly when the client disconnected first.  Not while
 	 * the port is down: see rraim_cm_retire().
 	 */
-	if (conn->state != RRAIM_CONN_NEW && rraim_cm_port_active(id))
+	if (conn->state != RRAIM_CONN_NEW && port_active)
 		rdma_disconnect(id);
 	rraim_conn_release(conn);
-	rraim_cm_retire(srv, id);
+	rraim_cm_retire(srv, id, port_active);
 }
 
 /*

@@ -337,7 +337,8 @@ int rraim_cm_listen(struct rraim_server *srv);
 int rraim_cm_process(struct rraim_server *srv);
 void rraim_cm_destroy(struct rraim_server *srv);
 bool rraim_cm_port_active(struct rdma_cm_id *id);
-void rraim_cm_retire(struct rraim_server *srv, struct rdma_cm_id *id);
+void rraim_cm_retire(struct rraim_server *srv, struct rdma_cm_id *id,
+		     bool port_active);
 void rraim_cm_retired_check(struct rraim_server *srv, uint64_t now_ms);
 
 /* session.c */
