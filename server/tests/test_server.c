@@ -581,6 +581,21 @@ static void test_link_down(void)
 	   "destroyed once the port was active for a second (%llu ms)",
 	   (unsigned long long)(rraim_now_ms() - t0));
 
+	/* Cut again: a waiting cm_id goes with its device. */
+	reason = connect_as(RRAIM_ROLE_CONTROL, k.session, k.token, 0, 4,
+			    &k.ctl, &k.welcome);
+	ok(!reason && (k.welcome.flags & RRAIM_WELCOME_RESUMED),
+	   "the client resumes its session");
+	mock_port_down = true;
+	mock_qp_error(k.ctl);
+	settle();
+	ok(srv.retired && !mock_id_destroyed(k.ctl), "cut again: one waits");
+	mock_cm_event(k.ctl, RDMA_CM_EVENT_DEVICE_REMOVAL);
+	settle();
+	ok(!srv.retired && mock_id_destroyed(k.ctl) && !srv.retired_check_ms,
+	   "its device removed: the waiting cm_id is destroyed");
+	mock_port_down = false;
+
 	/* Cut again, and the server stops with a cm_id waiting. */
 	reason = connect_as(RRAIM_ROLE_CONTROL, k.session, k.token, 0, 4,
 			    &k.ctl, &k.welcome);
