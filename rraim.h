@@ -16,10 +16,11 @@
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
+#include "rraim_limits.h"
+
 struct page;
 
-/* The largest space: the reverse map of a mirrored chunk has 32-bit indexes. */
-#define RRAIM_SPACE_MAX_PAGES	BIT_ULL(32)
+/* RRAIM_SPACE_MAX_PAGES, the largest space, is in rraim_limits.h. */
 
 /* A backing space: opaque to front ends. */
 struct rraim_space;

@@ -13,6 +13,11 @@
 #define RRAIM_MAX_SERVERS		32
 /* Copies of a page: the replicas knob takes 1 .. RRAIM_MAX_REPLICAS. */
 #define RRAIM_MAX_REPLICAS		8
+/*
+ * Pages of the largest space (a swap area, rraim_blk's disksize): the
+ * reverse map of a mirrored chunk has 32-bit indexes.
+ */
+#define RRAIM_SPACE_MAX_PAGES		0x100000000ULL	/* 2^32 */
 
 /*
  * Ranges of the knobs (module parameters and the sysfs files of the same

@@ -97,14 +97,14 @@ static int size_set(struct config *c, const char *value, char *err,
 	int r;
 
 	fmt_size(min, sizeof(min), PAGE_BYTES);
-	fmt_size(max, sizeof(max), DISKSIZE_MAX_PAGES * PAGE_BYTES);
+	fmt_size(max, sizeof(max), RRAIM_SPACE_MAX_PAGES * PAGE_BYTES);
 	r = parse_size(value, &b);
 	if (r == -1) {
 		snprintf(err, errlen, "disksize: '%.32s' is not a size (a decimal number, with K, M, G or T for KiB to TiB)",
 			 value);
 		return -1;
 	}
-	if (r || !b || b > DISKSIZE_MAX_PAGES * PAGE_BYTES) {
+	if (r || !b || b > RRAIM_SPACE_MAX_PAGES * PAGE_BYTES) {
 		snprintf(err, errlen, "disksize: %.32s is out of range (%s to %s)",
 			 value, min, max);
 		return -1;

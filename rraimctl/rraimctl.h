@@ -30,11 +30,10 @@
 #define PAGE_BYTES		4096ULL
 
 /*
- * The block front end's device, and the most pages its disksize= takes:
- * RRAIM_SPACE_MAX_PAGES of the module's rraim.h, a kernel header.
+ * The block front end's device; its disksize= takes at most
+ * RRAIM_SPACE_MAX_PAGES pages (rraim_limits.h).
  */
 #define RRAIM_BLKDEV		"/dev/rraim0"
-#define DISKSIZE_MAX_PAGES	(1ULL << 32)
 
 /* Default waits, in seconds (0: no limit). */
 #define ATTACH_TIMEOUT		60
