@@ -80,14 +80,37 @@ void rraim_core_forget_keys(void);
 void rraim_core_set_attached(bool attached);
 
 /**
+ * rraim_core_wait_ready - wait until a memory server can take pages
+ * @timeout: in jiffies
+ *
+ * For a front end that has nowhere else to put a page (a block device):
+ * before the first server is connected, every store would fail.  Sleeps,
+ * killable.  Return: true once a server is ready; false after @timeout,
+ * on a fatal signal, or at once when no server is configured.
+ */
+bool rraim_core_wait_ready(long timeout);
+
+/*
+ * rraim_space_create() flags.
+ * RRAIM_SPACE_NO_FALLBACK: the front end has nowhere else to put a page
+ * (a block device): while a server is ready and the pool is being refilled,
+ * a store waits up to RRAIM_STORE_WAIT_MS for room rather than giving up
+ * after deadline_ms, as one whose page can go to a swap device does.
+ */
+#define RRAIM_SPACE_NO_FALLBACK	BIT(0)
+#define RRAIM_STORE_WAIT_MS	10000
+
+/**
  * rraim_space_create - a new backing space
  * @name: for the log, e.g. "swap0" (copied)
  * @nr_pages: its size: pages are named by an index below it; at most
  *	RRAIM_SPACE_MAX_PAGES
+ * @flags: RRAIM_SPACE_NO_FALLBACK or 0
  *
  * May sleep.  Return: the space, or an ERR_PTR (-EINVAL, -ENOMEM).
  */
-struct rraim_space *rraim_space_create(const char *name, u64 nr_pages);
+struct rraim_space *rraim_space_create(const char *name, u64 nr_pages,
+				       unsigned int flags);
 
 /**
  * rraim_space_destroy - the space goes (swapoff, device removal)

@@ -22,6 +22,9 @@
 #include "rraim_blkdev.h"
 #include "rraim_core.h"
 
+/* How long init waits for a memory server before creating the device. */
+#define RRAIM_BLK_READY_WAIT_S	10
+
 static unsigned long long rraim_blk_disksize;
 
 /* A size with K, M, G or T; a positive multiple of the page size. */
@@ -70,6 +73,16 @@ static int __init rraim_blk_init(void)
 	ret = rraim_core_load();
 	if (ret)
 		return ret;
+	/*
+	 * Writes come the moment the device appears (udev, mkswap), and
+	 * one with no server to go to fails: the device appears once a
+	 * server of servers= is ready, as a remote disk appears once
+	 * connected, or after RRAIM_BLK_READY_WAIT_S regardless.
+	 */
+	if (rraim_nr_servers() &&
+	    !rraim_core_wait_ready(RRAIM_BLK_READY_WAIT_S * HZ))
+		pr_warn("no memory server ready after %d s: writes to the device fail until one is\n",
+			RRAIM_BLK_READY_WAIT_S);
 	/* stores first: the device takes writes from the moment it appears */
 	rraim_core_set_attached(true);
 	ret = rraim_blkdev_init(rraim_blk_disksize);

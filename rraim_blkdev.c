@@ -21,9 +21,12 @@
  * A write succeeds once one copy is complete on a server (fewer than
  * replicas is counted in stores_degraded and restored by the sync, as for
  * the swap hooks); one that reaches no server fails the bio, and swap
- * keeps that page in memory.  A discard, a write-zeroes and swap's
- * per-slot free notification forget the pages, so that freed swap slots
- * do not pin remote memory.
+ * keeps that page in memory.  The device is created once a server is
+ * ready (rraim_blk_main.c), and its space has no fallback: a write waits
+ * up to RRAIM_STORE_WAIT_MS for a fresh chunk while a server is ready and
+ * has room, where a swap hook's store would send its page to the disk.
+ * A discard, a write-zeroes and swap's per-slot free notification forget
+ * the pages, so that freed swap slots do not pin remote memory.
  *
  * Concurrent bios to the same page are not ordered (no block device orders
  * them); swap never issues them.  Should a discard race a write of the
@@ -294,7 +297,8 @@ int rraim_blkdev_init(u64 bytes)
 			     GFP_KERNEL);
 	if (!b->held || !b->failed)
 		goto out_free;
-	b->space = rraim_space_create(RRAIM_BLK_NAME, b->nr_pages);
+	b->space = rraim_space_create(RRAIM_BLK_NAME, b->nr_pages,
+				      RRAIM_SPACE_NO_FALLBACK);
 	if (IS_ERR(b->space)) {
 		ret = PTR_ERR(b->space);
 		goto out_free;

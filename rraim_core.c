@@ -310,21 +310,25 @@ bool rraim_core_attached(void)
  * rraim_space_create - a new backing space
  * @name: for the log (copied; truncated to 31 characters)
  * @nr_pages: its size: pages are named by an index below it
+ * @flags: RRAIM_SPACE_NO_FALLBACK or 0
  *
  * May sleep.  Return: the space, or ERR_PTR(-EINVAL) for a size of 0 or
- * above RRAIM_SPACE_MAX_PAGES, ERR_PTR(-ENOMEM).
+ * above RRAIM_SPACE_MAX_PAGES, or for an unknown flag, ERR_PTR(-ENOMEM).
  */
-struct rraim_space *rraim_space_create(const char *name, u64 nr_pages)
+struct rraim_space *rraim_space_create(const char *name, u64 nr_pages,
+				       unsigned int flags)
 {
 	struct rraim_space *a;
 
-	if (!nr_pages || nr_pages > RRAIM_SPACE_MAX_PAGES)
+	if (!nr_pages || nr_pages > RRAIM_SPACE_MAX_PAGES ||
+	    (flags & ~RRAIM_SPACE_NO_FALLBACK))
 		return ERR_PTR(-EINVAL);
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return ERR_PTR(-ENOMEM);
 	strscpy(a->name, name, sizeof(a->name));
 	a->nr_pages = nr_pages;
+	a->no_fallback = flags & RRAIM_SPACE_NO_FALLBACK;
 	spin_lock_init(&a->lock);
 	xa_init(&a->leaves);
 	INIT_LIST_HEAD(&a->partial);

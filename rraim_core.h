@@ -112,6 +112,7 @@ static inline u32 *rraim_mchunk_csum(struct rraim_mchunk *mc)
  * @empty: mchunks whose last page went: the worker gives them back to the
  *	free pool (or frees them), so that remote memory follows the pages
  * @stored: pages held
+ * @no_fallback: RRAIM_SPACE_NO_FALLBACK: a store waits longer for room
  * @dying: being destroyed: stores are refused (read inside their SRCU
  *	section, which destroy waits for after setting it)
  */
@@ -126,6 +127,7 @@ struct rraim_space {
 	struct list_head full;
 	struct list_head empty;
 	atomic_long_t stored;
+	bool no_fallback;
 	bool dying;
 };
 

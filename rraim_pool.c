@@ -28,6 +28,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include "rraim.h"
 #include "rraim_core.h"
 #include "rraim_rdma.h"
 
@@ -590,8 +591,11 @@ static void rraim_worker_fn(struct work_struct *work)
 	while (READ_ONCE(rraim_pool_count) < RRAIM_POOL_LOW) {
 		mc = rraim_mchunk_create();
 		WRITE_ONCE(rraim_pool_starved, !mc && rraim_any_server_ready());
-		if (!mc)
+		if (!mc) {
+			/* stores waiting for room look again (and give up) */
+			wake_up_all(&rraim_pool_wq);
 			break;
+		}
 		rraim_pool_put(mc);
 	}
 	spin_lock(&rraim_pool_lock);
@@ -615,9 +619,11 @@ static void rraim_worker_fn(struct work_struct *work)
 /*
  * Reserve a position.  When no healthy mchunk has room and the background
  * work can make one, wait for it a little (a page stored now gets all its
- * copies); after that, take any mchunk with a usable replica.  Without a
- * reachable server, or when the servers are full, the page goes to the
- * swap device at once.
+ * copies): deadline_ms, or up to RRAIM_STORE_WAIT_MS for a space with no
+ * fallback (a block device's write would fail); after that, take any
+ * mchunk with a usable replica.  Without a ready server, or when the last
+ * refill found the servers full, the store fails at once (the page goes
+ * to the swap device, or the bio fails).
  */
 struct rraim_mchunk *rraim_store_pos(struct rraim_space *a, pgoff_t offset,
 				     unsigned int *pos)
@@ -627,6 +633,8 @@ struct rraim_mchunk *rraim_store_pos(struct rraim_space *a, pgoff_t offset,
 	bool can_wait;
 	int gen;
 
+	if (a->no_fallback)
+		timeout = max(timeout, msecs_to_jiffies(RRAIM_STORE_WAIT_MS));
 	for (;;) {
 		gen = atomic_read(&rraim_pool_gen);
 		can_wait = timeout && !READ_ONCE(rraim_pool_starved) &&
@@ -638,7 +646,9 @@ struct rraim_mchunk *rraim_store_pos(struct rraim_space *a, pgoff_t offset,
 			return mc;
 		rraim_kick_worker();
 		timeout = wait_event_timeout(rraim_pool_wq,
-					     atomic_read(&rraim_pool_gen) != gen,
+					     atomic_read(&rraim_pool_gen) != gen ||
+					     READ_ONCE(rraim_pool_starved) ||
+					     !rraim_any_server_ready(),
 					     timeout);
 	}
 }

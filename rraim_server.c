@@ -23,6 +23,7 @@
 #include <linux/string.h>
 #include <linux/wait.h>
 
+#include "rraim.h"
 #include "rraim_addr.h"
 #include "rraim_core.h"
 #include "rraim_rdma.h"
@@ -572,6 +573,23 @@ long rraim_server_wait_ready(int gen, long timeout)
 	return wait_event_killable_timeout(rraim_ready_wq,
 					   atomic_read(&rraim_ready_gen) != gen,
 					   timeout);
+}
+
+bool rraim_core_wait_ready(long timeout)
+{
+	unsigned long end = jiffies + timeout;
+	long left;
+	int gen;
+
+	for (;;) {
+		gen = rraim_server_ready_gen();
+		if (rraim_any_server_ready())
+			return true;
+		left = (long)(end - jiffies);
+		if (left <= 0 || !rraim_nr_servers() ||
+		    rraim_server_wait_ready(gen, left) < 0)
+			return false;
+	}
 }
 
 /* ------------------------------------------------------------- walks */

@@ -117,7 +117,7 @@ void rraim_swap_area_on(unsigned int type, u64 nr_pages, unsigned long *map)
 	}
 	snprintf(name, sizeof(name), "swap%u", type);
 	area->space = rraim_space_create(name, nr_pages ? nr_pages :
-					 RRAIM_SPACE_MAX_PAGES);
+					 RRAIM_SPACE_MAX_PAGES, 0);
 	if (IS_ERR(area->space)) {
 		pr_warn("swap area %u: no space (%ld): its pages go to the swap device\n",
 			type, PTR_ERR(area->space));

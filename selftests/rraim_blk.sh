@@ -6,6 +6,9 @@
 #    disksize=512M it loads, taints O/E only (never K), attaches, and the
 #    device has the size asked, 4 KiB blocks and is not rotational;
 #    rraim.ko then refuses to load, with one line (and no sysfs splat);
+#  - writes issued the moment modprobe returns succeed and read back (the
+#    device appears once a server is ready; a write waits for a fresh
+#    chunk);
 #  - raw I/O: a block never written reads zeros; a written one reads back
 #    what was written; a discarded one reads zeros again and its page is
 #    no longer held;
@@ -55,8 +58,21 @@ if modprobe rraim_blk servers="$LIST" 2>/dev/null; then
 fi
 dmesg | grep -q 'disksize= is required' || fail "no line says disksize= is required"
 
+# (the data first: the writes must follow modprobe at once)
+dd if=/dev/urandom of="$RUN/early" bs=1M count=32 2>/dev/null ||
+	fail "no random data"
 modprobe rraim_blk servers="$LIST" replicas=2 disksize=512M ||
 	fail "modprobe rraim_blk"
+# the first writes come as soon as the device appears (udev, mkswap): they
+# must not fail for want of a connected server or of a fresh chunk (32 MiB
+# is more than the module's pool of fresh chunks)
+dd if="$RUN/early" of=$DEV bs=1M oflag=direct conv=notrunc 2>"$RUN/dd.err" ||
+	fail "writes right after modprobe failed: $(tail -n 1 "$RUN/dd.err")"
+dd if=$DEV of="$RUN/early.r" bs=1M count=32 iflag=direct 2>"$RUN/dd.err" ||
+	fail "read back of the first writes: $(tail -n 1 "$RUN/dd.err")"
+cmp -s "$RUN/early" "$RUN/early.r" || fail "the first writes read back other bytes"
+blkdiscard -l 32M $DEV || fail "blkdiscard of the first writes"
+rm -f "$RUN/early" "$RUN/early.r"
 wait_until '[ "$(servers_live)" = 3 ]' 300 || fail "the servers did not come up"
 taint=$(cat /sys/module/rraim_blk/taint)
 diag "rraim_blk taints '$taint'"

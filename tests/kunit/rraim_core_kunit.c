@@ -96,7 +96,7 @@ static struct rraim_space *rraim_kunit_space(struct kunit *test, u64 nr_pages)
 {
 	struct rraim_kunit_ctx *c = test->priv;
 
-	c->sp = rraim_space_create("kunit", nr_pages);
+	c->sp = rraim_space_create("kunit", nr_pages, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c->sp));
 	return c->sp;
 }
@@ -129,11 +129,16 @@ static void rraim_space_test_create_bounds(struct kunit *test)
 {
 	struct rraim_space *sp;
 
-	sp = rraim_space_create("kunit", 0);
+	sp = rraim_space_create("kunit", 0, 0);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(sp), -EINVAL);
-	sp = rraim_space_create("kunit", RRAIM_SPACE_MAX_PAGES + 1);
+	sp = rraim_space_create("kunit", RRAIM_SPACE_MAX_PAGES + 1, 0);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(sp), -EINVAL);
-	sp = rraim_space_create("kunit", RRAIM_SPACE_MAX_PAGES);
+	sp = rraim_space_create("kunit", 1, RRAIM_SPACE_NO_FALLBACK << 1);
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(sp), -EINVAL);
+	sp = rraim_space_create("kunit", 1, RRAIM_SPACE_NO_FALLBACK);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(sp));
+	rraim_space_destroy(sp);
+	sp = rraim_space_create("kunit", RRAIM_SPACE_MAX_PAGES, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(sp));
 	rraim_space_destroy(sp);
 	rraim_space_destroy(NULL);
