@@ -538,6 +538,24 @@ static void test_device_removal(void)
 }
 
 /*
+ * The client resumes its session, then the server's link is cut again and
+ * the control connection's QP fails: its cm_id waits for the port.
+ */
+static void resume_and_cut(struct client *k)
+{
+	uint16_t reason;
+
+	reason = connect_as(RRAIM_ROLE_CONTROL, k->session, k->token, 0, 4,
+			    &k->ctl, &k->welcome);
+	ok(!reason && (k->welcome.flags & RRAIM_WELCOME_RESUMED),
+	   "the client resumes its session");
+	mock_port_down = true;
+	mock_qp_error(k->ctl);
+	settle();
+	ok(srv.retired && !mock_id_destroyed(k->ctl), "cut again: one waits");
+}
+
+/*
  * The server's link is cut, and the control connection's QP fails: its
  * cm_id is not disconnected nor destroyed (either sends a CM message,
  * which breaks Soft-RoCE's GSI QP for good while the carrier is off)
@@ -582,14 +600,7 @@ static void test_link_down(void)
 	   (unsigned long long)(rraim_now_ms() - t0));
 
 	/* Cut again: a waiting cm_id goes with its device. */
-	reason = connect_as(RRAIM_ROLE_CONTROL, k.session, k.token, 0, 4,
-			    &k.ctl, &k.welcome);
-	ok(!reason && (k.welcome.flags & RRAIM_WELCOME_RESUMED),
-	   "the client resumes its session");
-	mock_port_down = true;
-	mock_qp_error(k.ctl);
-	settle();
-	ok(srv.retired && !mock_id_destroyed(k.ctl), "cut again: one waits");
+	resume_and_cut(&k);
 	mock_cm_event(k.ctl, RDMA_CM_EVENT_DEVICE_REMOVAL);
 	settle();
 	ok(!srv.retired && mock_id_destroyed(k.ctl) && !srv.retired_check_ms,
@@ -597,14 +608,7 @@ static void test_link_down(void)
 	mock_port_down = false;
 
 	/* Cut again, and the server stops with a cm_id waiting. */
-	reason = connect_as(RRAIM_ROLE_CONTROL, k.session, k.token, 0, 4,
-			    &k.ctl, &k.welcome);
-	ok(!reason && (k.welcome.flags & RRAIM_WELCOME_RESUMED),
-	   "the client resumes its session");
-	mock_port_down = true;
-	mock_qp_error(k.ctl);
-	settle();
-	ok(srv.retired && !mock_id_destroyed(k.ctl), "cut again: one waits");
+	resume_and_cut(&k);
 	mock_port_down = false;
 	kill(getpid(), SIGTERM);
 	settle();
