@@ -99,13 +99,21 @@ bool rraim_core_wait_ready(long timeout);
  */
 #define RRAIM_SPACE_NO_FALLBACK	BIT(0)
 #define RRAIM_STORE_WAIT_MS	10000
+/*
+ * RRAIM_SPACE_ALL_COPIES: a store succeeds only once all `replicas` copies
+ * are complete; one that completes fewer fails (counted in
+ * reject_degraded) and the core holds nothing for the page.  Without it a
+ * store succeeds with one copy (counted in stores_degraded; the sync makes
+ * the others), as a degraded RAID-1 writes on.
+ */
+#define RRAIM_SPACE_ALL_COPIES	BIT(1)
 
 /**
  * rraim_space_create - a new backing space
  * @name: for the log, e.g. "swap0" (copied)
  * @nr_pages: its size: pages are named by an index below it; at most
  *	RRAIM_SPACE_MAX_PAGES
- * @flags: RRAIM_SPACE_NO_FALLBACK or 0
+ * @flags: RRAIM_SPACE_NO_FALLBACK, RRAIM_SPACE_ALL_COPIES, or 0
  *
  * May sleep.  Return: the space, or an ERR_PTR (-EINVAL, -ENOMEM).
  */

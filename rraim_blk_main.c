@@ -11,7 +11,8 @@
  * one loaded refuses to load.
  *
  * Parameters: those of rraim.ko's core (servers=, replicas=, auth_key=,
- * encrypt_key=, the knobs), and disksize=, the device's size.
+ * encrypt_key=, the knobs), disksize=, the device's size, and
+ * all_copies=, the device's write rule.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -57,6 +58,10 @@ static const struct kernel_param_ops rraim_blk_disksize_ops = {
 module_param_cb(disksize, &rraim_blk_disksize_ops, NULL, 0444);
 MODULE_PARM_DESC(disksize, "Size of /dev/rraim0 (K, M, G, T suffixes; a multiple of the page size; required)");
 
+static bool rraim_blk_all_copies;
+module_param_named(all_copies, rraim_blk_all_copies, bool, 0444);
+MODULE_PARM_DESC(all_copies, "A write fails unless all replicas copies are made (default 0: one copy, the others by the sync)");
+
 /*
  * Bottom-up: the core, its control interface, the servers of servers=,
  * then the device.  Exit is the exact reverse.
@@ -85,7 +90,7 @@ static int __init rraim_blk_init(void)
 			RRAIM_BLK_READY_WAIT_S);
 	/* stores first: the device takes writes from the moment it appears */
 	rraim_core_set_attached(true);
-	ret = rraim_blkdev_init(rraim_blk_disksize);
+	ret = rraim_blkdev_init(rraim_blk_disksize, rraim_blk_all_copies);
 	if (ret) {
 		rraim_core_set_attached(false);
 		rraim_core_unload();

@@ -20,11 +20,12 @@
  *   neither  never written, or discarded: zeros, as on any block device.
  * A write succeeds once one copy is complete on a server (fewer than
  * replicas is counted in stores_degraded and restored by the sync, as for
- * the swap hooks); one that reaches no server fails the bio, and swap
- * keeps that page in memory.  The device is created once a server is
- * ready (rraim_blk_main.c), and its space has no fallback: a write waits
- * up to RRAIM_STORE_WAIT_MS for a fresh chunk while a server is ready and
- * has room, where a swap hook's store would send its page to the disk.
+ * the swap hooks), or with all_copies=1 once all of them are; one that
+ * does not fails the bio, and swap keeps that page in memory.  The device
+ * is created once a server is ready (rraim_blk_main.c), and its space has
+ * no fallback: a write waits up to RRAIM_STORE_WAIT_MS for a fresh chunk
+ * while a server is ready and has room, where a swap hook's store would
+ * send its page to the disk.
  * A discard, a write-zeroes and swap's per-slot free notification forget
  * the pages, so that freed swap slots do not pin remote memory.
  *
@@ -274,7 +275,7 @@ static void rraim_blk_free(struct rraim_blk *b)
 	kfree(b);
 }
 
-int rraim_blkdev_init(u64 bytes)
+int rraim_blkdev_init(u64 bytes, bool all_copies)
 {
 	struct rraim_blk *b;
 	int ret;
@@ -298,7 +299,8 @@ int rraim_blkdev_init(u64 bytes)
 	if (!b->held || !b->failed)
 		goto out_free;
 	b->space = rraim_space_create(RRAIM_BLK_NAME, b->nr_pages,
-				      RRAIM_SPACE_NO_FALLBACK);
+				      RRAIM_SPACE_NO_FALLBACK |
+				      (all_copies ? RRAIM_SPACE_ALL_COPIES : 0));
 	if (IS_ERR(b->space)) {
 		ret = PTR_ERR(b->space);
 		goto out_free;

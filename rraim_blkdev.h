@@ -12,11 +12,12 @@
 /**
  * rraim_blkdev_init - create /dev/rraim0
  * @bytes: its size, a positive multiple of PAGE_SIZE
+ * @all_copies: a write fails unless all replicas copies are made
  *
  * From module init, once the core runs.  May sleep.
  * Return: 0 or a negative errno (logged).
  */
-int rraim_blkdev_init(u64 bytes);
+int rraim_blkdev_init(u64 bytes, bool all_copies);
 
 /**
  * rraim_blkdev_exit - remove /dev/rraim0 and forget its pages

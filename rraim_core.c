@@ -310,7 +310,7 @@ bool rraim_core_attached(void)
  * rraim_space_create - a new backing space
  * @name: for the log (copied; truncated to 31 characters)
  * @nr_pages: its size: pages are named by an index below it
- * @flags: RRAIM_SPACE_NO_FALLBACK or 0
+ * @flags: RRAIM_SPACE_NO_FALLBACK, RRAIM_SPACE_ALL_COPIES, or 0
  *
  * May sleep.  Return: the space, or ERR_PTR(-EINVAL) for a size of 0 or
  * above RRAIM_SPACE_MAX_PAGES, or for an unknown flag, ERR_PTR(-ENOMEM).
@@ -321,7 +321,7 @@ struct rraim_space *rraim_space_create(const char *name, u64 nr_pages,
 	struct rraim_space *a;
 
 	if (!nr_pages || nr_pages > RRAIM_SPACE_MAX_PAGES ||
-	    (flags & ~RRAIM_SPACE_NO_FALLBACK))
+	    (flags & ~(RRAIM_SPACE_NO_FALLBACK | RRAIM_SPACE_ALL_COPIES)))
 		return ERR_PTR(-EINVAL);
 	a = kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
@@ -329,6 +329,7 @@ struct rraim_space *rraim_space_create(const char *name, u64 nr_pages,
 	strscpy(a->name, name, sizeof(a->name));
 	a->nr_pages = nr_pages;
 	a->no_fallback = flags & RRAIM_SPACE_NO_FALLBACK;
+	a->all_copies = flags & RRAIM_SPACE_ALL_COPIES;
 	spin_lock_init(&a->lock);
 	xa_init(&a->leaves);
 	INIT_LIST_HEAD(&a->partial);
@@ -444,7 +445,7 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 	u64 *slot, old;
 	u32 gen, crc = 0;
 	int idx, ret;
-	bool csum, crypt;
+	bool csum, crypt, short_copies;
 
 	if (!READ_ONCE(rraim_attached)) {
 		rraim_count(RRAIM_STAT_REJECT_DETACHED);
@@ -545,12 +546,15 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 	WRITE_ONCE(rraim_mchunk_csum(mc)[pos], crc);
 	spin_lock(&a->lock);
 	valid = rraim_publish_mask(mc, pos, rep, valid);
-	if (valid)	/* the checksum before the word that vouches for it */
+	short_copies = a->all_copies &&
+		       hweight32(valid) < rraim_knob(RRAIM_KNOB_REPLICAS);
+	if (valid && !short_copies)	/* the checksum before its word */
 		smp_store_release(slot, rraim_slot_make(mc->id, pos, valid,
 							gen, csum, crypt));
 	spin_unlock(&a->lock);
-	if (!valid) {
-		rraim_count(RRAIM_STAT_REJECT_TRANSPORT);
+	if (!valid || short_copies) {
+		rraim_count(valid ? RRAIM_STAT_REJECT_DEGRADED :
+			    RRAIM_STAT_REJECT_TRANSPORT);
 		ret = -EIO;
 		goto out_free_pos;
 	}

@@ -113,6 +113,7 @@ static inline u32 *rraim_mchunk_csum(struct rraim_mchunk *mc)
  *	free pool (or frees them), so that remote memory follows the pages
  * @stored: pages held
  * @no_fallback: RRAIM_SPACE_NO_FALLBACK: a store waits longer for room
+ * @all_copies: RRAIM_SPACE_ALL_COPIES: a store needs every copy
  * @dying: being destroyed: stores are refused (read inside their SRCU
  *	section, which destroy waits for after setting it)
  */
@@ -128,6 +129,7 @@ struct rraim_space {
 	struct list_head empty;
 	atomic_long_t stored;
 	bool no_fallback;
+	bool all_copies;
 	bool dying;
 };
 

@@ -48,6 +48,7 @@ enum rraim_stat {
 	RRAIM_STAT_REJECT_NO_SERVER,	/* no live server */
 	RRAIM_STAT_REJECT_NO_SPACE,	/* remote space exhausted */
 	RRAIM_STAT_REJECT_TRANSPORT,	/* every write failed */
+	RRAIM_STAT_REJECT_DEGRADED,	/* fewer copies than an all-copies space needs */
 	RRAIM_STAT_WRITE_BYTES,		/* bytes written to servers */
 	RRAIM_STAT_READ_BYTES,		/* bytes read from servers */
 	RRAIM_STAT_SYNC_COPIES,		/* copies the sync made */

@@ -189,6 +189,7 @@ RRAIM_STAT_ATTR(reject_alloc, RRAIM_STAT_REJECT_ALLOC);
 RRAIM_STAT_ATTR(reject_no_server, RRAIM_STAT_REJECT_NO_SERVER);
 RRAIM_STAT_ATTR(reject_no_space, RRAIM_STAT_REJECT_NO_SPACE);
 RRAIM_STAT_ATTR(reject_transport, RRAIM_STAT_REJECT_TRANSPORT);
+RRAIM_STAT_ATTR(reject_degraded, RRAIM_STAT_REJECT_DEGRADED);
 RRAIM_STAT_ATTR(write_bytes, RRAIM_STAT_WRITE_BYTES);
 RRAIM_STAT_ATTR(read_bytes, RRAIM_STAT_READ_BYTES);
 RRAIM_STAT_ATTR(sync_copies, RRAIM_STAT_SYNC_COPIES);
@@ -388,6 +389,7 @@ static struct attribute *rraim_stats_attrs[] = {
 	&rraim_stat_attr_reject_no_server.attr.attr,
 	&rraim_stat_attr_reject_no_space.attr.attr,
 	&rraim_stat_attr_reject_transport.attr.attr,
+	&rraim_stat_attr_reject_degraded.attr.attr,
 	&rraim_stat_attr_write_bytes.attr.attr,
 	&rraim_stat_attr_read_bytes.attr.attr,
 	&rraim_stat_attr_sync_copies.attr.attr,

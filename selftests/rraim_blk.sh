@@ -19,6 +19,9 @@
 #  - with every server dead: a written page cannot be read (an I/O error,
 #    not zeros, not old data), a write fails and the page then reads as an
 #    I/O error too; once the servers are back a write succeeds again;
+#  - all_copies=1, replicas=3: with server 3 dead a write fails (counted in
+#    reject_degraded) and its page reads as an I/O error, a page stored
+#    before still reads back; once server 3 is back a write succeeds;
 #  - rmmod is clean and the kernel printed no splat.
 # rraim-timeout: 900
 . "$(dirname "$0")/lib.sh"
@@ -159,6 +162,31 @@ wait_until '[ "$(servers_live)" = 3 ]' 300 || fail "the servers did not come bac
 write_block 300 "$RUN/data" || fail "write once the servers are back: $(cat "$RUN/dd.err")"
 read_block 300 "$RUN/r" || fail "read back: $(cat "$RUN/dd.err")"
 cmp -s "$RUN/r" "$RUN/data" || fail "read back other bytes"
+
+# all_copies=1: a write fails unless every copy is made
+rmmod rraim_blk || fail "rmmod rraim_blk"
+modprobe rraim_blk servers="$LIST" replicas=3 disksize=64M all_copies=1 ||
+	fail "modprobe rraim_blk all_copies=1"
+wait_until '[ "$(servers_live)" = 3 ]' 300 || fail "the servers did not come up (all_copies=1)"
+write_block 10 "$RUN/data" || fail "all_copies=1, three servers: write: $(cat "$RUN/dd.err")"
+rraim-fault kill 3 || fail "kill server 3"
+wait_until '[ "$(cat "$(server_dir 3)/state")" != live ]' 300 || fail "server 3's death was not noticed"
+if write_block 11 "$RUN/data"; then
+	fail "all_copies=1: a write with two of three servers succeeded"
+fi
+[ "$(stat_of reject_degraded)" -ge 1 ] || fail "reject_degraded $(stat_of reject_degraded) after a write short of copies"
+if read_block 11 "$RUN/r"; then
+	fail "all_copies=1: a page whose write failed read as $(cmp -s "$RUN/r" "$RUN/zero" && echo zeros || echo data)"
+fi
+read_block 10 "$RUN/r" || fail "all_copies=1: a page stored before the kill: $(cat "$RUN/dd.err")"
+cmp -s "$RUN/r" "$RUN/data" || fail "all_copies=1: a page stored before the kill read back other bytes"
+[ "$(stat_of stores_degraded)" = 0 ] || fail "all_copies=1: $(stat_of stores_degraded) degraded stores"
+diag "all_copies=1: a write with two of three servers failed; reject_degraded $(stat_of reject_degraded)"
+rraim-fault start 3 || fail "restart server 3"
+wait_until '[ "$(servers_live)" = 3 ]' 300 || fail "server 3 did not come back"
+write_block 11 "$RUN/data" || fail "all_copies=1: write once server 3 is back: $(cat "$RUN/dd.err")"
+read_block 11 "$RUN/r" || fail "all_copies=1: read back: $(cat "$RUN/dd.err")"
+cmp -s "$RUN/r" "$RUN/data" || fail "all_copies=1: read back other bytes"
 
 rmmod rraim_blk || fail "rmmod rraim_blk"
 [ -e $DEV ] && fail "$DEV outlived the module"
