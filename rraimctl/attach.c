@@ -106,6 +106,40 @@ static int check_disksize(const struct ctl *ctl, const struct config *c)
 	return RC_ERR;
 }
 
+/*
+ * So is the write rule: rraim_blk's all_copies is read-only after load.  A
+ * module from before the parameter has none, which is all_copies = 0.
+ */
+static int check_all_copies(const struct ctl *ctl, const struct config *c)
+{
+	bool want = c->set[K_ALL_COPIES] && c->num[K_ALL_COPIES];
+	char path[PATH_MAX], v[16];
+	int err, have;
+
+	if (param_path(ctl, MODE_BLOCKDEV, "all_copies", path, sizeof(path))) {
+		msg("cannot name rraim_blk's all_copies parameter");
+		return RC_ERR;
+	}
+	err = read_text(path, v, sizeof(v));
+	if (err == -ENOENT && !want)
+		return RC_OK;
+	if (err == -ENOENT) {
+		msg("all_copies = 1, but the loaded rraim_blk has no all_copies parameter (no %s): load one that has it ('rraimctl swapoff' and 'rraimctl detach' first)",
+		    path);
+		return RC_ERR;
+	}
+	have = err ? -1 : parse_bool(v);	/* Y or N */
+	if (have < 0) {
+		msg("cannot read %s: %s", path, err ? strerror(-err) : "not Y or N");
+		return RC_ERR;
+	}
+	if (have == want)
+		return RC_OK;
+	msg("the loaded rraim_blk has all_copies = %d but the configuration sets %d: it is fixed when the module loads, so a change needs 'rraimctl swapoff' and 'rraimctl detach' first, then 'rraimctl attach'",
+	    have, want);
+	return RC_ERR;
+}
+
 /* With the module loaded: add the missing servers, set the knobs given. */
 static int converge(const struct ctl *ctl, const struct config *c, int mode)
 {
@@ -116,7 +150,8 @@ static int converge(const struct ctl *ctl, const struct config *c, int mode)
 	info("%s is already loaded: applying the configuration at run time",
 	     front_ends[mode].module);
 	/* before anything changes: what is fixed at load must match */
-	if (mode == MODE_BLOCKDEV && check_disksize(ctl, c))
+	if (mode == MODE_BLOCKDEV &&
+	    (check_disksize(ctl, c) || check_all_copies(ctl, c)))
 		return RC_ERR;
 	if (check_encryption(ctl, c))
 		return RC_ERR;
@@ -230,6 +265,9 @@ static int modprobe(const struct config *c, int mode)
 		strcpy(args[K_DISKSIZE], "disksize=");
 		fmt_size(args[K_DISKSIZE] + 9, sizeof(args[0]) - 9, c->disksize);
 		argv[n++] = args[K_DISKSIZE];
+		/* 0 is the module's default: the command line stays as it was */
+		if (c->set[K_ALL_COPIES] && c->num[K_ALL_COPIES])
+			argv[n++] = "all_copies=1";
 	}
 	for (k = 0; k < K_COUNT; k++) {
 		if (!keydefs[k].param || !c->set[k])

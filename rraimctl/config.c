@@ -23,6 +23,8 @@ const struct keydef keydefs[K_COUNT] = {
 	[K_MODE]		= { "mode", KT_MODE, 0, 0, false },
 	/* rraim_blk's disksize=, but no sysfs knob: attach passes it itself */
 	[K_DISKSIZE]		= { "disksize", KT_SIZE, 0, 0, false },
+	/* rraim_blk's all_copies=, read-only after load: the same */
+	[K_ALL_COPIES]		= { "all_copies", KT_BOOL, 0, 1, false },
 	[K_SERVERS]		= { "servers", KT_SERVERS, 0, 0, true },
 	[K_REPLICAS]		= { "replicas", KT_UINT, 1, RRAIM_MAX_REPLICAS, true },
 	[K_DEADLINE]		= { "deadline_ms", KT_UINT, RRAIM_DEADLINE_MIN_MS,
@@ -376,6 +378,11 @@ int config_check(const struct config *c, char *err, size_t errlen)
 	if (config_mode(c) != MODE_BLOCKDEV && c->set[K_DISKSIZE]) {
 		snprintf(err, errlen, "%.300s: disksize is the size of %s, for mode = blockdev only",
 			 c->where[K_DISKSIZE], RRAIM_BLKDEV);
+		return -1;
+	}
+	if (config_mode(c) != MODE_BLOCKDEV && c->set[K_ALL_COPIES]) {
+		snprintf(err, errlen, "%.300s: all_copies is the rule of writes to %s, for mode = blockdev only",
+			 c->where[K_ALL_COPIES], RRAIM_BLKDEV);
 		return -1;
 	}
 	if (config_mode(c) == MODE_BLOCKDEV && c->set[K_SWAP]) {

@@ -21,6 +21,7 @@ static const char *const stats_skip[] = { "reset", NULL };
 struct snap {
 	int mode;			/* the front end loaded: MODE_* */
 	unsigned long long disksize;	/* MODE_BLOCKDEV: bytes, 0 if unknown */
+	int all_copies;			/* MODE_BLOCKDEV: 1, 0, -1 if unknown */
 	struct attrs top, stats;
 	struct server *srv;
 	size_t nsrv;
@@ -47,6 +48,13 @@ static int snap_load(const struct ctl *ctl, struct snap *s)
 	    !param_path(ctl, MODE_BLOCKDEV, "disksize", dir, sizeof(dir)) &&
 	    (read_text(dir, buf, sizeof(buf)) || !parse_u64(buf, &s->disksize)))
 		s->disksize = 0;
+	s->all_copies = -1;
+	/* "Y" or "N"; a module from before the parameter has all_copies 0 */
+	if (s->mode == MODE_BLOCKDEV &&
+	    !param_path(ctl, MODE_BLOCKDEV, "all_copies", dir, sizeof(dir))) {
+		ret = read_text(dir, buf, sizeof(buf));
+		s->all_copies = ret == -ENOENT ? 0 : ret ? -1 : parse_bool(buf);
+	}
 	ret = attrs_load(&s->top, ctl->sysfs, top_skip);
 	if (!ret && !pathf(dir, sizeof(dir), "%s/stats", ctl->sysfs))
 		ret = attrs_load(&s->stats, dir, stats_skip);
@@ -337,6 +345,9 @@ static void status_json(const struct snap *s, const struct verdict *v)
 			fprintf(j.f, "%llu", s->disksize);
 		else
 			fputs("null", j.f);
+		j_item(&j, "all_copies");
+		fputs(s->all_copies < 0 ? "null" : s->all_copies ? "true" :
+		      "false", j.f);
 	}
 	j_attrs(&j, &s->top);
 	j_item(&j, "stats");
@@ -528,6 +539,9 @@ static void status_text(const struct snap *s, const struct verdict *v)
 	printf("%-19s%s\n", "attached:", yes_no(&s->top, "attached"));
 	printf("%-19s%s\n", "enabled:", yes_no(&s->top, "enabled"));
 	printf("%-19s%s\n", "replicas:", attrs_num_text(&s->top, "replicas"));
+	if (s->mode == MODE_BLOCKDEV)
+		printf("%-19s%s\n", "all_copies:", s->all_copies < 0 ? "?" :
+		       s->all_copies ? "yes" : "no");
 	encryption_line(&s->top);
 	if (attrs_u64(&s->stats, "stored_pages", &n)) {
 		fmt_bytes(buf, sizeof(buf), n * PAGE_BYTES);

@@ -711,6 +711,23 @@ size_is 8192 8K
 config_prints "mode = blockdev and disksize" \
 	$'servers = 10.0.0.1\ndisksize = 65536K\nmode = blockdev' \
 	$'mode = blockdev\ndisksize = 64M\nservers = 10.0.0.1:7471'
+# all_copies: rraim_blk's all_copies=, blockdev only (0 too), a boolean
+badconf "all_copies without a mode" "bad.conf:2: all_copies is the rule of writes to /dev/rraim0, for mode = blockdev only" \
+	$'servers = 10.0.0.1\nall_copies = 1'
+badconf "all_copies = 0 with mode = hooks" "bad.conf:2: all_copies is the rule of writes to /dev/rraim0, for mode = blockdev only" \
+	$'mode = hooks\nall_copies = 0'
+badconf "all_copies 'maybe'" "bad.conf:3: all_copies: 'maybe' is not a boolean (yes/no, 1/0, on/off, true/false)" \
+	$'mode = blockdev\ndisksize = 1G\nall_copies = maybe'
+badconf "all_copies given twice" "bad.conf:4: all_copies given twice" \
+	$'mode = blockdev\ndisksize = 1G\nall_copies = 1\nall_copies = 1'
+config_prints "mode = blockdev and all_copies = yes" \
+	$'mode = blockdev\nall-copies = yes\ndisksize = 64M' \
+	$'mode = blockdev\ndisksize = 64M\nall_copies = 1'
+expect 0 "config all_copies" --config "$T/good.conf" config all_copies
+file_is "$T/out" 1 "config all_copies prints 1"
+config_prints "mode = blockdev and all_copies = 0" \
+	$'mode = blockdev\ndisksize = 64M\nall_copies = 0' \
+	$'mode = blockdev\ndisksize = 64M\nall_copies = 0'
 config_prints "mode = frontswap, the hooks" \
 	$'mode = frontswap\nswap = /a' $'mode = hooks\nswap = /a'
 expect 0 "config mode" --config "$T/good.conf" config mode
@@ -994,11 +1011,13 @@ expect 2 "swapoff: missing configuration" "${SYS[@]}" --config "$T/none.conf" sw
 
 BLK=$T/dev/rraim0
 # The tree rraim_blk makes: rraim's without the livepatch, and its module's
-# parameters (disksize in bytes, 64 MiB by default).  The device is apart.
-make_blk_tree() {	# make_blk_tree ROOT [N [DISKSIZE]]
+# parameters (disksize in bytes, 64 MiB by default; all_copies N by
+# default).  The device is apart.
+make_blk_tree() {	# make_blk_tree ROOT [N [DISKSIZE [ALL_COPIES]]]
 	make_tree "$1" "${2:-3}"
 	rm -rf "$1/kernel/livepatch"
 	put "$1/module/rraim_blk/parameters/disksize" "${3:-67108864}"
+	put "$1/module/rraim_blk/parameters/all_copies" "${4:-N}"
 	: >"$1/module/rraim_blk/parameters/auth_key"
 	put "$1/kernel/rraim/stats/spaces" 1
 	put "$1/kernel/rraim/stats/stored_pages" 0
@@ -1069,6 +1088,29 @@ rm -rf "$S" "$BLK"
 expect 0 "blockdev: mode and disksize on the command line" "${SYS[@]}" --no-config attach mode=blockdev disksize=1536M servers=10.77.1.2
 calls_are "blockdev: modprobe with the command line's disksize" \
 	"modprobe rraim_blk disksize=1536M servers=10.77.1.2:7471"
+rm -rf "$S" "$BLK"
+cp "$T/blk.conf" "$T/blk-all.conf"
+echo "all_copies = 1" >>"$T/blk-all.conf"
+: >"$T/calls"
+expect 0 "blockdev: attach with all_copies = 1" "${SYS[@]}" --config "$T/blk-all.conf" attach
+calls_are "blockdev: modprobe rraim_blk with all_copies=1" \
+	"modprobe rraim_blk disksize=64M all_copies=1 servers=10.77.1.2:7471,10.77.2.2:7471,10.77.3.2:7471 replicas=2"
+rm -rf "$S" "$BLK"
+: >"$T/calls"
+expect 0 "blockdev: attach with all_copies = 0 on the command line" "${SYS[@]}" --config "$T/blk-all.conf" attach all_copies=0
+calls_are "blockdev: all_copies = 0: modprobe without all_copies=" \
+	"modprobe rraim_blk disksize=64M servers=10.77.1.2:7471,10.77.2.2:7471,10.77.3.2:7471 replicas=2"
+rm -rf "$S" "$BLK"
+: >"$T/calls"
+expect 0 "blockdev: all_copies on the command line" "${SYS[@]}" --no-config attach mode=blockdev disksize=1536M all_copies=on servers=10.77.1.2
+calls_are "blockdev: modprobe with the command line's all_copies" \
+	"modprobe rraim_blk disksize=1536M all_copies=1 servers=10.77.1.2:7471"
+ctl "${SYS[@]}" --config "$T/rraim.conf" attach all_copies=1
+if [ "$RC" = 2 ] && grep -qF "argument 'all_copies=1': all_copies is the rule of writes to /dev/rraim0, for mode = blockdev only" "$T/err"; then
+	pass "attach: all_copies on the command line with mode = hooks: exit 2, for mode = blockdev only"
+else
+	fail "attach: all_copies on the command line with mode = hooks: exit $RC, expected 2, for mode = blockdev only"
+fi
 expect 2 "attach: disksize on the command line with mode = hooks" "${SYS[@]}" --config "$T/rraim.conf" attach disksize=1G
 contains "$T/err" "argument 'disksize=1G': disksize is the size of /dev/rraim0, for mode = blockdev only" \
 	"attach: says disksize is for mode = blockdev only"
@@ -1097,6 +1139,23 @@ expect 1 "blockdev: attach refuses a loaded rraim_blk of another size" "${SYS[@]
 contains "$T/err" "the loaded rraim_blk has disksize = 1G but the configuration sets 64M: the size of $BLK is fixed when it loads" \
 	"blockdev: says the size is fixed at load"
 file_is "$S/add_server" "" "blockdev: another size: nothing changed"
+make_blk_tree "$R" 2
+expect 1 "blockdev: attach refuses a loaded rraim_blk of all_copies N with all_copies = 1" "${SYS[@]}" --config "$T/blk-all.conf" attach --min-live 2
+contains "$T/err" "the loaded rraim_blk has all_copies = 0 but the configuration sets 1: it is fixed when the module loads" \
+	"blockdev: says all_copies is fixed at load"
+make_blk_tree "$R" 2 67108864 Y
+expect 1 "blockdev: attach refuses a loaded rraim_blk of all_copies Y with all_copies unset" "${SYS[@]}" --config "$T/blk.conf" attach --min-live 2
+contains "$T/err" "the loaded rraim_blk has all_copies = 1 but the configuration sets 0" \
+	"blockdev: says the loaded all_copies is 1"
+file_is "$S/add_server" "" "blockdev: all_copies Y, unset: nothing changed"
+make_blk_tree "$R" 2 67108864 Y
+expect 0 "blockdev: attach takes a loaded rraim_blk of all_copies Y with all_copies = 1" "${SYS[@]}" --config "$T/blk-all.conf" attach --min-live 2
+file_is "$S/add_server" "10.77.3.2:7471" "blockdev: the same all_copies: add_server"
+make_blk_tree "$R" 2
+rm -f "$R/module/rraim_blk/parameters/all_copies"
+expect 1 "blockdev: attach refuses all_copies = 1 on a rraim_blk without the parameter" "${SYS[@]}" --config "$T/blk-all.conf" attach --min-live 2
+contains "$T/err" "all_copies = 1, but the loaded rraim_blk has no all_copies parameter" \
+	"blockdev: says the loaded rraim_blk has no all_copies"
 
 # one front end at a time
 make_tree "$R" 3
@@ -1227,6 +1286,20 @@ if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["mode"]
 else
 	fail "blockdev: status --json: mode, and disksize as a number"
 fi
+contains "$T/out" '"all_copies": false' "blockdev: status --json: all_copies false"
+ctl "${SYS[@]}" status
+contains "$T/out" "all_copies:        no" "blockdev: status shows all_copies no"
+put "$R/module/rraim_blk/parameters/all_copies" Y
+ctl "${SYS[@]}" status
+contains "$T/out" "all_copies:        yes" "blockdev: status shows all_copies yes"
+ctl "${SYS[@]}" --json status
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["all_copies"] is True' "$T/out" 2>/dev/null &&
+   [ "$("$HERE/json-check" .all_copies <"$T/out")" = true ]; then
+	pass "blockdev: status --json: all_copies true"
+else
+	fail "blockdev: status --json: all_copies true"
+fi
+make_blk_tree "$R"
 for i in 1 2 3; do
 	put "$S/servers/10.77.$i.2:7471/state" dead
 done
