@@ -312,8 +312,8 @@ bool rraim_core_attached(void)
  * @nr_pages: its size: pages are named by an index below it
  * @flags: RRAIM_SPACE_NO_FALLBACK, RRAIM_SPACE_ALL_COPIES, or 0
  *
- * May sleep.  Return: the space, or ERR_PTR(-EINVAL) for a size of 0 or
- * above RRAIM_SPACE_MAX_PAGES, or for an unknown flag, ERR_PTR(-ENOMEM).
+ * May sleep.  Return: the space; ERR_PTR(-EINVAL) for a size of 0 or
+ * above RRAIM_SPACE_MAX_PAGES or an unknown flag; ERR_PTR(-ENOMEM).
  */
 struct rraim_space *rraim_space_create(const char *name, u64 nr_pages,
 				       unsigned int flags)

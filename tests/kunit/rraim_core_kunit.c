@@ -133,9 +133,10 @@ static void rraim_space_test_create_bounds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(sp), -EINVAL);
 	sp = rraim_space_create("kunit", RRAIM_SPACE_MAX_PAGES + 1, 0);
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(sp), -EINVAL);
-	sp = rraim_space_create("kunit", 1, RRAIM_SPACE_NO_FALLBACK << 1);
+	sp = rraim_space_create("kunit", 1, BIT(31));
 	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(sp), -EINVAL);
-	sp = rraim_space_create("kunit", 1, RRAIM_SPACE_NO_FALLBACK);
+	sp = rraim_space_create("kunit", 1, RRAIM_SPACE_NO_FALLBACK |
+				RRAIM_SPACE_ALL_COPIES);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(sp));
 	rraim_space_destroy(sp);
 	sp = rraim_space_create("kunit", RRAIM_SPACE_MAX_PAGES, 0);
