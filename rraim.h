@@ -85,10 +85,11 @@ void rraim_core_set_attached(bool attached);
  *
  * For a front end that has nowhere else to put a page (a block device):
  * before the first server is connected, every store would fail.  Sleeps,
- * killable.  Return: true once a server is ready; false after @timeout,
- * on a fatal signal, or at once when no server is configured.
+ * killable.  Return: 0 once a server is ready; -ENODEV at once when no
+ * server is configured, -ETIMEDOUT after @timeout, -EINTR on a fatal
+ * signal.
  */
-bool rraim_core_wait_ready(long timeout);
+int rraim_core_wait_ready(long timeout);
 
 /*
  * rraim_space_create() flags.

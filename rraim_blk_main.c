@@ -21,7 +21,6 @@
 
 #include "rraim.h"
 #include "rraim_blkdev.h"
-#include "rraim_core.h"
 
 /* How long init waits for a memory server before creating the device. */
 #define RRAIM_BLK_READY_WAIT_S	10
@@ -84,8 +83,10 @@ static int __init rraim_blk_init(void)
 	 * server of servers= is ready, as a remote disk appears once
 	 * connected, or after RRAIM_BLK_READY_WAIT_S regardless.
 	 */
-	if (rraim_nr_servers() &&
-	    !rraim_core_wait_ready(RRAIM_BLK_READY_WAIT_S * HZ))
+	ret = rraim_core_wait_ready(RRAIM_BLK_READY_WAIT_S * HZ);
+	if (ret == -ENODEV)
+		pr_warn("no servers=: writes to the device fail until a server is added and ready\n");
+	else if (ret)
 		pr_warn("no memory server ready after %d s: writes to the device fail until one is\n",
 			RRAIM_BLK_READY_WAIT_S);
 	/* stores first: the device takes writes from the moment it appears */

@@ -575,7 +575,7 @@ long rraim_server_wait_ready(int gen, long timeout)
 					   timeout);
 }
 
-bool rraim_core_wait_ready(long timeout)
+int rraim_core_wait_ready(long timeout)
 {
 	unsigned long end = jiffies + timeout;
 	long left;
@@ -584,11 +584,14 @@ bool rraim_core_wait_ready(long timeout)
 	for (;;) {
 		gen = rraim_server_ready_gen();
 		if (rraim_any_server_ready())
-			return true;
+			return 0;
+		if (!rraim_nr_servers())
+			return -ENODEV;
 		left = (long)(end - jiffies);
-		if (left <= 0 || !rraim_nr_servers() ||
-		    rraim_server_wait_ready(gen, left) < 0)
-			return false;
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (rraim_server_wait_ready(gen, left) < 0)
+			return -EINTR;
 	}
 }
 
