@@ -1332,6 +1332,7 @@ static void test_requests(void)
 	 * One chunk for every address: the session in grace holds it for
 	 * 10.0.0.6; a live session of the same address gets nothing more.
 	 */
+	err[0] = '\0';
 	ok(!rraim_parse_client_quota("4M", &opts.client_quota, err,
 				     sizeof(err)), "quota of 1 chunk %s", err);
 	live.client = grace.client;
