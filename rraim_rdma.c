@@ -114,6 +114,7 @@ struct rraim_req {
  * @tx_dma: its DMA address
  * @tx_cqe: its completion entry
  * @tx_busy: a SEND is in flight
+ * @tx_wq: woken when @tx_busy clears, and when the connection stops
  */
 struct rraim_conn {
 	struct rraim_peer *peer;
@@ -141,6 +142,7 @@ struct rraim_conn {
 	u64 tx_dma;
 	struct ib_cqe tx_cqe;
 	bool tx_busy;
+	wait_queue_head_t tx_wq;
 };
 
 /* peer->flags */
@@ -330,6 +332,7 @@ static void rraim_conn_stop(struct rraim_conn *conn)
 	spin_lock_irqsave(&conn->lock, flags);
 	clear_bit(RRAIM_CONN_LIVE, &conn->flags);
 	spin_unlock_irqrestore(&conn->lock, flags);
+	wake_up_all(&conn->tx_wq);
 }
 
 /**
@@ -697,8 +700,9 @@ static void rraim_ctrl_tx_done(struct ib_cq *cq, struct ib_wc *wc)
 	unsigned long flags;
 
 	spin_lock_irqsave(&conn->lock, flags);
-	conn->tx_busy = false;
+	WRITE_ONCE(conn->tx_busy, false);
 	spin_unlock_irqrestore(&conn->lock, flags);
+	wake_up_all(&conn->tx_wq);
 	if (wc->status != IB_WC_SUCCESS && wc->status != IB_WC_WR_FLUSH_ERR) {
 		pr_err_ratelimited("server %s: control send failed: %s\n",
 				   conn->peer->name,
@@ -825,8 +829,9 @@ void rraim_fault_set_alloc_late(u32 n)
  * One control request and its reply.  Sleeps; serialised per peer.  A
  * reply that does not come within the peer's timeout is -ETIMEDOUT (the
  * server may still act on the request); a request that could not be sent
- * is -ENOTCONN (no connection) or -ENOLINK (the last SEND is still not
- * complete).  The caller decides what that means for the peer.
+ * is -ENOTCONN (no connection) or -ENOLINK (the last SEND did not
+ * complete within the timeout either).  The caller decides what that
+ * means for the peer.
  */
 static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
 		     const u8 *proof, struct rraim_msg *reply)
@@ -840,6 +845,15 @@ static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
 	int ret;
 
 	mutex_lock(&peer->ctrl_mutex);
+	/*
+	 * The last SEND's completion can come after its reply (they are
+	 * reported on different queues), or late on a busy host: a request
+	 * right after another (a heartbeat after a FREE) must wait for it,
+	 * not count as a miss the link never made.
+	 */
+	wait_event_timeout(conn->tx_wq, !READ_ONCE(conn->tx_busy) ||
+			   !test_bit(RRAIM_CONN_LIVE, &conn->flags),
+			   msecs_to_jiffies(READ_ONCE(peer->cfg.timeout_ms)));
 	spin_lock_bh(&conn->lock);
 	if (!test_bit(RRAIM_CONN_LIVE, &conn->flags)) {
 		ret = -ENOTCONN;
@@ -847,10 +861,11 @@ static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
 	}
 	if (conn->tx_busy) {
 		/*
-		 * The last SEND never completed: the link is gone, or the
-		 * server takes no message (a stopped process posts no
-		 * receive).  Nothing is sent: unlike a request that timed
-		 * out, this one certainly did not happen.
+		 * The last SEND did not complete within a whole timeout:
+		 * the link is gone, or the server takes no message (a
+		 * stopped process posts no receive).  Nothing is sent:
+		 * unlike a request that timed out, this one certainly did
+		 * not happen.
 		 */
 		ret = -ENOLINK;
 		goto out_unlock;
@@ -893,7 +908,7 @@ static int rraim_rpc(struct rraim_peer *peer, u16 type, u32 chunk,
 		peer->rpc_pending = 0;
 		goto out_unlock;
 	}
-	conn->tx_busy = true;
+	WRITE_ONCE(conn->tx_busy, true);
 	spin_unlock_bh(&conn->lock);
 
 	left = msecs_to_jiffies(READ_ONCE(peer->cfg.timeout_ms));
@@ -1199,7 +1214,7 @@ static int rraim_conn_alloc_ctrl_bufs(struct rraim_conn *conn)
 		return -ENOMEM;
 	}
 	conn->tx_cqe.done = rraim_ctrl_tx_done;
-	conn->tx_busy = false;
+	WRITE_ONCE(conn->tx_busy, false);
 	for (i = 0; i < RRAIM_CTRL_RX; i++) {
 		ret = rraim_post_rx(conn, i);
 		if (ret)
@@ -1827,6 +1842,7 @@ static int rraim_conn_init(struct rraim_peer *peer, struct rraim_conn *conn,
 	spin_lock_init(&conn->lock);
 	init_completion(&conn->cm_done);
 	init_waitqueue_head(&conn->free_wq);
+	init_waitqueue_head(&conn->tx_wq);
 	atomic_set(&conn->inflight, 0);
 
 	if (index == 0) {

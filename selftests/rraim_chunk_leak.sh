@@ -93,8 +93,14 @@ done
 # under a replica in use).  The next ALLOCs are given up as soon as sent,
 # and a late grant's FREE waits half a second while any is left: the
 # refill of a rebuilt pool brings the next grant into that window.
+# Both servers run the whole time: no heartbeat may miss.  Each late
+# grant's FREE is followed at once by a heartbeat, whose request must
+# wait for the FREE's SEND to complete (that completion can come after
+# the FREE's reply): counted as a miss, it made a running server suspect,
+# then dead, and the grants on their way were lost with the connection.
 late0=$(dmesg | grep -c 'gave back chunk .*, granted after its request timed out')
 rae0=$(dmesg | grep -c 'remote access error')
+hb0=$(dmesg | grep -cE 'heartbeat (late|missed)')
 for round in 1 2 3; do
 	echo 4 >/sys/kernel/debug/rraim/fault_alloc_late || fail "fault_alloc_late"
 	echo 2 >"$RRAIM_SYS/replicas" || fail "replicas"
@@ -107,7 +113,9 @@ for i in 1 2; do
 		fail "server $i holds $(server_chunks $i) chunks for this host, the module knows of $(cat "$(server_dir $i)/chunks"): a grant that came late while another's FREE was on its way was forgotten"
 done
 late=$(( $(dmesg | grep -c 'gave back chunk .*, granted after its request timed out') - late0 ))
-diag "back to back late grants: $late given back"
+hb=$(( $(dmesg | grep -cE 'heartbeat (late|missed)') - hb0 ))
+diag "back to back late grants: $late given back; heartbeats late or missed: $hb"
+[ "$hb" = 0 ] || fail "$hb heartbeats of running servers counted as late or missed"
 [ "$late" -ge 4 ] || fail "only $late late grants given back: the test missed its window"
 rae=$(( $(dmesg | grep -c 'remote access error') - rae0 ))
 [ "$rae" = 0 ] || fail "$rae remote access errors: a chunk in use was freed on its server"
