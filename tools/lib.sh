@@ -255,3 +255,14 @@ rraim_ksrc_dir() {
 	fi
 	echo "$dir"
 }
+
+# rraim_tar_lists ARCHIVE ENTRY: whether tar lists ENTRY in ARCHIVE.  The
+# listing is read whole first: under pipefail, "tar -t | grep -q" fails
+# whenever grep stops reading at its match and tar dies of SIGPIPE on the
+# entries after it.
+rraim_tar_lists() {
+	local list
+
+	list=$(tar -tf "$1") || return 1
+	grep -qxF -- "$2" <<<"$list"
+}

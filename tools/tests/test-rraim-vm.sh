@@ -7,7 +7,9 @@
 # does not know, are refused with a clear message before anything is built
 # or booted; the option sets of tools/check's VM groups (on both kernels),
 # tools/demo and tools/bench are accepted; --dry-run names the exact kernel version each
-# --kernel resolves to; tools/demo and tools/bench pass --kernel on.  With
+# --kernel resolves to; tools/demo and tools/bench pass --kernel on;
+# tools/check's look into the install archive finds the module whatever
+# follows it in the listing.  With
 # one VM boot (a minute or two under TCG; --no-vm skips it): a memory
 # server that cannot start fails the run, which names the server and the
 # error it logged, and SCRIPT never runs.
@@ -168,6 +170,23 @@ run_faked --dry-run --servers 3 --separate-vms --capacity 128M "$TMP/script"
 node=$(sed -n 's/^node guests: 3 x \([0-9]*\) MiB$/\1/p' "$TMP/out")
 [ -n "$node" ] && [ "$node" -gt $((128 + 192)) ]
 ok $? "a 128M node gets more than the 320 MiB in which its server was OOM-killed (${node:-?} MiB)" "$TMP/out"
+
+# tools/check's look into the install archive (rraim_tar_lists), under
+# pipefail as there: the module's entry first and thousands after it, so
+# that a "tar -t | grep -q" would have tar die of SIGPIPE once grep stops
+# reading at its match, and the module be reported missing.
+mkdir -p "$TMP/tar/lib/modules/K/extra" "$TMP/tar/usr/share/doc/many"
+touch "$TMP/tar/lib/modules/K/extra/rraim.ko"
+for i in $(seq 3000); do : >"$TMP/tar/usr/share/doc/many/file-$i"; done
+(cd "$TMP/tar" && { echo ./lib/modules/K/extra/rraim.ko; find ./usr ! -type d; } |
+	tar -T - -cf "$TMP/many.tar")
+(set -o pipefail; . "$TOP/tools/lib.sh"
+ rraim_tar_lists "$TMP/many.tar" ./lib/modules/K/extra/rraim.ko)
+ok $? "the install archive check finds an entry listed before 3000 others"
+(set -o pipefail; . "$TOP/tools/lib.sh"
+ ! rraim_tar_lists "$TMP/many.tar" ./lib/modules/K/updates/rraim.ko &&
+ ! rraim_tar_lists "$TMP/none.tar" ./lib/modules/K/extra/rraim.ko 2>/dev/null)
+ok $? "the install archive check: an entry not listed, or no archive, is missing"
 
 # ------------------------------------------------------------ one VM boot
 
