@@ -196,7 +196,35 @@ static void rraim_slot_release(struct rraim_space *a, u64 w)
 	atomic_long_dec(&a->stored);
 }
 
-/* Does every page with a copy on @s have a reachable copy elsewhere? */
+/*
+ * Replicas of @mc that a removal of @s may count on: usable, and on a
+ * server that no removal has passed already (its copies are as good as
+ * gone).  Under @mc's space's lock, which a drain's drop of a replica
+ * holds too, and rraim_servers_mutex, under which removals set removing.
+ */
+static unsigned int rraim_mchunk_kept(struct rraim_mchunk *mc,
+				      struct rraim_server *s)
+{
+	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
+	struct rraim_server *t;
+	unsigned int i, n, mask = 0;
+
+	n = rraim_mchunk_reps(mc, rep);
+	for (i = 0; i < n; i++) {
+		if (rep[i].server == s->index)
+			continue;
+		t = rraim_server_get(rep[i].server);
+		if (rraim_rep_usable(&rep[i], t) && !t->removing)
+			mask |= BIT(i);
+	}
+	return mask;
+}
+
+/*
+ * Does every page with a copy on @s have a reachable copy elsewhere?
+ * Under rraim_servers_mutex: two removals check one after the other, and
+ * the second does not count the copies of the server the first removes.
+ */
 bool rraim_server_expendable(struct rraim_server *s)
 {
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
@@ -217,7 +245,6 @@ bool rraim_server_expendable(struct rraim_server *s)
 				mine |= BIT(i);
 		if (!mine)
 			continue;
-		others = rraim_mchunk_avail(mc) & ~mine;
 		a = READ_ONCE(mc->space);
 		if (!a)
 			continue;
@@ -226,6 +253,7 @@ bool rraim_server_expendable(struct rraim_server *s)
 			spin_unlock(&a->lock);
 			continue;
 		}
+		others = rraim_mchunk_kept(mc, s);
 		for_each_set_bit(p, mc->used, RRAIM_CHUNK_PAGES) {
 			slot = rraim_slot_ptr(a, mc->rmap[p], false);
 			if (slot && (rraim_slot_valid(READ_ONCE(*slot)) & mine) &&

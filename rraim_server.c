@@ -516,7 +516,7 @@ int rraim_server_remove(const char *addr)
 			name);
 		return -EBUSY;
 	}
-	s->removing = true;
+	WRITE_ONCE(s->removing, true);
 	mutex_unlock(&rraim_servers_mutex);
 
 	n = rraim_server_teardown(s);
@@ -653,7 +653,7 @@ void rraim_servers_remove_all(void)
 			mutex_unlock(&rraim_servers_mutex);
 			continue;
 		}
-		s->removing = true;
+		WRITE_ONCE(s->removing, true);
 		mutex_unlock(&rraim_servers_mutex);
 		rraim_server_teardown(s);
 	}

@@ -348,9 +348,13 @@ static void rraim_sync_repair(struct rraim_mchunk *mc,
 	}
 }
 
-/* Replicas on draining servers, and replicas that can take copies now. */
+/*
+ * Replicas on draining servers, replicas that can take copies now, and
+ * of those the ones on servers a removal is checking or has passed
+ * (@going): their copies may be gone any moment.
+ */
 static void rraim_sync_masks(struct rraim_mchunk *mc, unsigned int *draining,
-			     unsigned int *writable)
+			     unsigned int *writable, unsigned int *going)
 {
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
 	struct rraim_server *s;
@@ -358,6 +362,7 @@ static void rraim_sync_masks(struct rraim_mchunk *mc, unsigned int *draining,
 
 	*draining = 0;
 	*writable = 0;
+	*going = 0;
 	n = rraim_mchunk_reps(mc, rep);
 	for (i = 0; i < n; i++) {
 		if (rep[i].state != RRAIM_REP_OK)
@@ -365,11 +370,15 @@ static void rraim_sync_masks(struct rraim_mchunk *mc, unsigned int *draining,
 		s = rraim_server_get(rep[i].server);
 		if (!s)
 			continue;
-		if (READ_ONCE(s->draining))
+		if (READ_ONCE(s->draining)) {
 			*draining |= BIT(i);
-		else if (rraim_server_live(s) &&
-			 rep[i].sgen == READ_ONCE(s->session_gen))
+			continue;
+		}
+		if (rraim_server_live(s) &&
+		    rep[i].sgen == READ_ONCE(s->session_gen))
 			*writable |= BIT(i);
+		if (READ_ONCE(s->leaving) || READ_ONCE(s->removing))
+			*going |= BIT(i);
 	}
 }
 
@@ -616,11 +625,11 @@ static void rraim_sync_fill(struct rraim_mchunk *mc, bool count,
 			    struct rraim_sync_pass *pass)
 {
 	struct rraim_replica rep[RRAIM_MAX_REPLICAS];
-	unsigned int i, draining, writable;
+	unsigned int i, draining, writable, going;
 	struct rraim_server *t;
 	unsigned long n;
 
-	rraim_sync_masks(mc, &draining, &writable);
+	rraim_sync_masks(mc, &draining, &writable, &going);
 	rraim_mchunk_reps(mc, rep);
 	for (i = 0; i < RRAIM_MAX_REPLICAS; i++) {
 		if (!(writable & BIT(i)))
@@ -650,14 +659,14 @@ static void rraim_sync_drop_drained(struct rraim_mchunk *mc,
 				    struct rraim_sync_pass *pass)
 {
 	unsigned int want = rraim_knob(RRAIM_KNOB_REPLICAS);
-	unsigned int i, p, draining, writable, v;
+	unsigned int i, p, draining, writable, going, v;
 	struct rraim_replica old;
 	struct rraim_server *s;
 	struct rraim_space *a;
 	bool ok = true;
 	u64 *slot;
 
-	rraim_sync_masks(mc, &draining, &writable);
+	rraim_sync_masks(mc, &draining, &writable, &going);
 	if (!draining)
 		return;
 	a = READ_ONCE(mc->space);
@@ -668,6 +677,13 @@ static void rraim_sync_drop_drained(struct rraim_mchunk *mc,
 		spin_unlock(&a->lock);
 		return;
 	}
+	/*
+	 * Looked at again under the space's lock, which a removal's check
+	 * takes too: a removal that set leaving before its check has either
+	 * seen this drop, or its server's copies do not count here.
+	 */
+	rraim_sync_masks(mc, &draining, &writable, &going);
+	writable &= ~going;
 	for_each_set_bit(p, mc->used, RRAIM_CHUNK_PAGES) {
 		slot = rraim_slot_ptr(a, mc->rmap[p], false);
 		v = slot ? rraim_slot_valid(READ_ONCE(*slot)) : 0;
