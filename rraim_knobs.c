@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -124,7 +125,8 @@ bool rraim_knob_given(enum rraim_knob k)
 int rraim_parse_uint(const char *buf, unsigned int min, unsigned int max,
 		     unsigned int *v)
 {
-	if (kstrtouint(buf, 10, v))
+	/* digits first: kstrtouint() would take a sign ("+1") */
+	if (!isdigit(*buf) || kstrtouint(buf, 10, v))
 		return -EINVAL;
 	return *v < min || *v > max ? -EINVAL : 0;
 }

@@ -25,11 +25,11 @@ garbage() {
 	done
 }
 
-garbage replicas abc 0 9 3 "2x" " 2" -1 99999999999
+garbage replicas abc 0 9 3 "2x" " 2" -1 +2 99999999999
 garbage deadline_ms 0 4 60001 -5 1.5 abc
 garbage heartbeat_ms 0 9 60001 x
 garbage lost_wait_ms -1 3600001 1e3
-garbage enabled maybe 2 10 yes nonsense
+garbage enabled maybe 2 10 yes nonsense +1 +0
 put replicas 1 || fail "replicas=1 refused"
 [ "$(cat $RRAIM_SYS/replicas)" = 1 ] || fail "replicas did not change"
 put replicas 2 || fail "replicas=2 refused"
@@ -44,6 +44,7 @@ put add_server "$(server_addr 1):$RRAIM_PORT" && fail "duplicate server accepted
 put remove_server 10.9.9.9 && fail "removing an unknown server succeeded"
 put stats/reset 0 && fail "stats/reset accepted 0"
 put stats/reset yes && fail "stats/reset accepted yes"
+put stats/reset +1 && fail "stats/reset accepted +1"
 put stats/reset 1 || fail "stats/reset refused 1"
 [ "$(ls $RRAIM_SYS/servers | wc -l)" = 2 ] || fail "server count changed"
 
