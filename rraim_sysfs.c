@@ -817,7 +817,7 @@ DEFINE_DEBUGFS_ATTRIBUTE(rraim_##name##_fops, rraim_##name##_get,	\
 
 /* a pause in ms between a store's writes and its publication (0: none) */
 RRAIM_FAULT_HOOK(store_delay, rraim_fault_store_delay,
-		 rraim_fault_set_store_delay, U32_MAX);
+		 rraim_fault_set_store_delay, 60000);
 /*
  * a pause in ms in the handler of a resolved address, once it has its CQ
  * (tests of a connect that times out under it; 0: none)
