@@ -576,9 +576,12 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 	valid = rraim_publish_mask(mc, pos, rep, valid);
 	short_copies = a->all_copies &&
 		       hweight32(valid) < rraim_knob(RRAIM_KNOB_REPLICAS);
-	if (valid && !short_copies)	/* the checksum before its word */
+	if (valid && !short_copies) {	/* the checksum before its word */
 		smp_store_release(slot, rraim_slot_make(mc->id, pos, valid,
 							gen, csum, crypt));
+		/* counted before anyone can free it: the sum never dips */
+		atomic_long_inc(&a->stored);
+	}
 	spin_unlock(&a->lock);
 	if (!valid || short_copies) {
 		rraim_count(valid ? RRAIM_STAT_REJECT_DEGRADED :
@@ -588,7 +591,6 @@ static int __rraim_space_store(struct rraim_space *a, pgoff_t offset,
 	}
 	rraim_server_read_unlock(idx);
 
-	atomic_long_inc(&a->stored);
 	rraim_count(RRAIM_STAT_STORES);
 	if (hweight32(valid) < rraim_knob(RRAIM_KNOB_REPLICAS))
 		rraim_count(RRAIM_STAT_STORES_DEGRADED);
