@@ -51,6 +51,7 @@ static bool rraim_pool_starved;	/* the last refill found no room */
 static struct workqueue_struct *rraim_core_wq;
 static struct delayed_work rraim_worker;
 static bool rraim_stopping;	/* module exit: the worker stays idle */
+static DEFINE_SPINLOCK(rraim_worker_lock);	/* queueing vs rraim_stopping */
 
 /* ---------------------------------------------------------- the table */
 
@@ -89,11 +90,29 @@ struct rraim_mchunk *rraim_mchunk_find(u32 id)
 	return xa_load(&rraim_mchunks, id);
 }
 
+/*
+ * Queue the background work in @delay jiffies; @now: run it now even if
+ * it is due later.  Never once module exit stopped it: a kick that found
+ * it running could otherwise queue it again after the exit's cancel.
+ */
+static void rraim_queue_worker(unsigned long delay, bool now)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&rraim_worker_lock, flags);
+	if (!rraim_stopping) {
+		if (now)
+			mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+		else
+			queue_delayed_work(rraim_core_wq, &rraim_worker, delay);
+	}
+	spin_unlock_irqrestore(&rraim_worker_lock, flags);
+}
+
 /* Run the background work now (refill, clean, trim). */
 static void rraim_kick_worker(void)
 {
-	if (!READ_ONCE(rraim_stopping))
-		mod_delayed_work(rraim_core_wq, &rraim_worker, 0);
+	rraim_queue_worker(0, true);
 }
 
 /* A server may have room again: refill the pool (placement). */
@@ -612,8 +631,7 @@ static void rraim_worker_fn(struct work_struct *work)
 		rraim_kick_worker();
 	}
 	memalloc_noio_restore(noio);
-	if (!READ_ONCE(rraim_stopping))
-		queue_delayed_work(rraim_core_wq, &rraim_worker, HZ);
+	rraim_queue_worker(HZ, false);
 }
 
 /*
@@ -673,7 +691,11 @@ void rraim_pool_start(void)
 /* Module exit: the background work stops for good. */
 void rraim_pool_stop(void)
 {
-	WRITE_ONCE(rraim_stopping, true);
+	unsigned long flags;
+
+	spin_lock_irqsave(&rraim_worker_lock, flags);
+	rraim_stopping = true;
+	spin_unlock_irqrestore(&rraim_worker_lock, flags);
 	cancel_delayed_work_sync(&rraim_worker);
 }
 
