@@ -531,9 +531,14 @@ static struct rraim_mchunk *rraim_mchunk_create(void)
 		 * before it walks the mchunks under their locks, so either
 		 * it is seen changed here, or the walk sees this replica.
 		 * A chunk of an ended session is not ours to give back.
+		 * Nor is a replica placed on a server a removal has passed:
+		 * removing is set before the removal's walk, so it is seen
+		 * here, or the walk sees this replica (the chunk goes with
+		 * the session the removal ends).
 		 */
 		spin_lock(&mc->lock);
-		if (READ_ONCE(cand[i].s->session_gen) == sgen) {
+		if (READ_ONCE(cand[i].s->session_gen) == sgen &&
+		    !READ_ONCE(cand[i].s->removing)) {
 			rep->sgen = sgen;
 			rep->server = cand[i].s->index;
 			rep->state = RRAIM_REP_OK;
