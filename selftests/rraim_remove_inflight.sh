@@ -27,6 +27,9 @@ now_cs() {
 
 rraim_load "$S" replicas=1 || fail "load"
 [ -w "$HOOK" ] || skip "no $HOOK"
+# a pause no one can interrupt: at most a minute
+{ echo 60001 >"$HOOK"; } 2>/dev/null && fail "$HOOK took 60001"
+[ "$(cat "$HOOK")" = 0 ] || fail "$HOOK changed to $(cat "$HOOK")"
 swap_on || fail "swapon"
 cg=$(make_cgroup inflight 64M)
 echo 2000 >"$HOOK"
